@@ -1,0 +1,187 @@
+/*
+ * Load generator, shaped like the milter: one request line per
+ * connection, N connections in flight, for T seconds.  Prints req/s and
+ * p50/p99 latency.  usage: mux-bench-load [-c conc] [-t secs]
+ * [-l line] [-e prefix] SOCKET.  ISC licence, see src/worker/ws.h.
+ */
+#include <sys/epoll.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define MAXLAT_US	1000000
+
+struct conn {
+	int	fd;
+	int64_t	t0;
+	size_t	got;
+	char	buf[256];
+};
+
+static struct sockaddr_storage	ss;
+static socklen_t		sslen;
+static const char		*line = "scan Q1 /tmp\n";
+static const char		*expect = "ok";
+static uint32_t			*lat;
+static uint64_t			nok, nerr, nconnerr;
+static int			ep;
+
+static int64_t
+now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+static void	conn_event(struct conn *, uint32_t);
+
+static void
+conn_start(struct conn *c)
+{
+	struct epoll_event	ev;
+	int			rv;
+
+	for (;;) {
+		c->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		c->got = 0;
+		c->t0 = now_us();
+		if (c->fd == -1) {
+			nconnerr++;
+			usleep(1000);
+			continue;
+		}
+		if ((rv = connect(c->fd, (struct sockaddr *)&ss, sslen)) == 0 ||
+		    errno == EINPROGRESS)
+			break;
+		/* EAGAIN: backlog full. Count it and try again. */
+		nconnerr++;
+		close(c->fd);
+		usleep(100);
+	}
+	ev.events = EPOLLOUT;
+	ev.data.ptr = c;
+	epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+	/* Connected at once (UNIX sockets): write now, as the milter does. */
+	if (rv == 0)
+		conn_event(c, EPOLLOUT);
+}
+
+static void
+conn_done(struct conn *c, int ok)
+{
+	int64_t	d = now_us() - c->t0;
+
+	if (ok) {
+		nok++;
+		lat[d < MAXLAT_US ? d : MAXLAT_US - 1]++;
+	} else
+		nerr++;
+	close(c->fd);
+	conn_start(c);
+}
+
+static void
+conn_event(struct conn *c, uint32_t events)
+{
+	struct epoll_event	ev;
+	ssize_t			n;
+
+	if (events & EPOLLOUT) {
+		if (write(c->fd, line, strlen(line)) != (ssize_t)strlen(line)) {
+			conn_done(c, 0);
+			return;
+		}
+		ev.events = EPOLLIN;
+		ev.data.ptr = c;
+		epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+		return;
+	}
+	n = read(c->fd, c->buf + c->got, sizeof(c->buf) - 1 - c->got);
+	if (n == -1 && errno == EAGAIN)
+		return;
+	if (n > 0) {
+		c->got += (size_t)n;
+		if (c->got < sizeof(c->buf) - 1)
+			return;
+	}
+	c->buf[c->got] = '\0';
+	conn_done(c, strncmp(c->buf, expect, strlen(expect)) == 0);
+}
+
+static double
+percentile(uint64_t total, double p)
+{
+	uint64_t	want = (uint64_t)ceil((double)total * p), seen = 0;
+	int		i;
+
+	for (i = 0; i < MAXLAT_US; i++) {
+		seen += lat[i];
+		if (seen >= want && want > 0)
+			return (i);
+	}
+	return (0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct epoll_event	 evs[256];
+	struct conn		*conns;
+	int			 conc = 1, secs = 5, ch, i, n;
+	int64_t			 end, t0;
+	double			 el;
+
+	while ((ch = getopt(argc, argv, "c:t:l:e:")) != -1) {
+		switch (ch) {
+		case 'c':
+			conc = atoi(optarg);
+			break;
+		case 't':
+			secs = atoi(optarg);
+			break;
+		case 'l':
+			line = optarg;
+			break;
+		case 'e':
+			expect = optarg;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind + 1 != argc || bench_addr(argv[optind], &ss, &sslen) == -1)
+		goto usage;
+	signal(SIGPIPE, SIG_IGN);
+	lat = calloc(MAXLAT_US, sizeof(*lat));
+	conns = calloc((size_t)conc, sizeof(*conns));
+	ep = epoll_create1(0);
+	t0 = now_us();
+	end = t0 + (int64_t)secs * 1000000;
+	for (i = 0; i < conc; i++)
+		conn_start(&conns[i]);
+	while (now_us() < end) {
+		n = epoll_wait(ep, evs, 256, 100);
+		for (i = 0; i < n; i++)
+			conn_event(evs[i].data.ptr, evs[i].events);
+	}
+	el = (double)(now_us() - t0) / 1e6;
+	printf("conc=%d secs=%.1f ok=%llu err=%llu connretry=%llu "
+	    "req/s=%.0f p50=%.0fus p99=%.0fus\n", conc, el,
+	    (unsigned long long)nok, (unsigned long long)nerr,
+	    (unsigned long long)nconnerr, (double)nok / el,
+	    percentile(nok, 0.50), percentile(nok, 0.99));
+	return (0);
+usage:
+	fprintf(stderr, "usage: mux-bench-load [-c conc] [-t secs] "
+	    "[-l line] [-e prefix] SOCKET\n");
+	return (1);
+}

@@ -1,0 +1,498 @@
+/*
+ * Copyright (c) 2026 The mux authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * Options and the configuration file.  Every option has a directive of
+ * the same meaning ("MaxWorkers 8" is "-x 8"); options given on the
+ * command line win over the file.  Pure: no libevent, no globals.
+ */
+
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mux.h"
+
+enum { CT_INT, CT_BOOL, CT_STR };
+
+struct conf_opt {
+	const char	*name;
+	int		 letter;
+	int		 type;
+	size_t		 off;
+	int		 min;
+	int		 max;
+};
+
+#define O(f)	offsetof(struct conf, f)
+static const struct conf_opt conf_opts[] = {
+	{ "MinWorkers",		'm', CT_INT, O(min_workers), 0, 4096 },
+	{ "MaxWorkers",		'x', CT_INT, O(max_workers), 1, 4096 },
+	{ "MaxRequests",	'r', CT_INT, O(max_requests), 1, INT_MAX },
+	{ "MaxLifetime",	'V', CT_INT, O(max_lifetime), INT_MIN, INT_MAX },
+	{ "IdleTimeout",	'i', CT_INT, O(idle_timeout), 1, 86400 },
+	{ "BusyTimeout",	'b', CT_INT, O(busy_timeout), 1, 86400 },
+	{ "ClientTimeout",	'c', CT_INT, O(client_timeout), 1, 3600 },
+	{ "WorkerDelay",	'w', CT_INT, O(slew), 1, 3600 },
+	{ "MinWorkerDelay",	'W', CT_INT, O(min_slew), 0, 3600 },
+	{ "QueueSize",		'q', CT_INT, O(queue_size), 0, 65536 },
+	{ "QueueTimeout",	'Q', CT_INT, O(queue_timeout), 1, 600 },
+	{ "ListenBacklog",	'I', CT_INT, O(backlog), 5, 65535 },
+	{ "Foreground",		'D', CT_BOOL, O(foreground), 0, 1 },
+	{ "Syslog",		'l', CT_BOOL, O(syslog), 0, 1 },
+	{ "StatusTags",		'Z', CT_BOOL, O(status_fd), 0, 1 },
+	{ "Debug",		'd', CT_INT, O(debug), 0, 3 },
+	{ "User",		'U', CT_STR, O(user), 0, 0 },
+	{ "PidFile",		'p', CT_STR, O(pidfile), 0, 0 },
+	{ "Socket",		's', CT_STR, O(sock), 0, 0 },
+	{ "UnprivSocket",	'a', CT_STR, O(usock), 0, 0 },
+	{ "Program",		'f', CT_STR, O(prog), 0, 0 },
+};
+#undef O
+#define CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))
+#define CONF_CMD_BIT	(1ULL << CONF_NOPTS)
+
+void
+conf_init(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->min_workers = 1;
+	c->max_workers = 2;
+	c->max_requests = 500;
+	c->idle_timeout = 300;
+	c->busy_timeout = 120;
+	c->client_timeout = 10;
+	c->slew = 3;
+	c->queue_timeout = 30;
+	c->backlog = 1024;
+}
+
+static void
+conf_free_cmd(struct conf *c)
+{
+	char	**p;
+
+	if (c->cmd == NULL)
+		return;
+	for (p = c->cmd; *p != NULL; p++)
+		free(*p);
+	free(c->cmd);
+	c->cmd = NULL;
+}
+
+void
+conf_free(struct conf *c)
+{
+	size_t	i;
+
+	for (i = 0; i < CONF_NOPTS; i++)
+		if (conf_opts[i].type == CT_STR) {
+			free(*(char **)((char *)c + conf_opts[i].off));
+			*(char **)((char *)c + conf_opts[i].off) = NULL;
+		}
+	free(c->config);
+	c->config = NULL;
+	conf_free_cmd(c);
+}
+
+const char *
+conf_opt_name(int letter)
+{
+	size_t	i;
+
+	for (i = 0; i < CONF_NOPTS; i++)
+		if (conf_opts[i].letter == letter)
+			return (conf_opts[i].name);
+	return (NULL);
+}
+
+static int
+conf_bool(const char *v, int *out)
+{
+	static const char *yes[] = { "on", "yes", "true", "1" };
+	static const char *no[] = { "off", "no", "false", "0" };
+	size_t	i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return (*out = 1, 0);
+		if (strcasecmp(v, no[i]) == 0)
+			return (*out = 0, 0);
+	}
+	return (-1);
+}
+
+static int
+conf_int(const struct conf_opt *o, const char *v, int *out, char *err)
+{
+	char	*end;
+	long	 l;
+
+	errno = 0;
+	l = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0) {
+		snprintf(err, CONF_ERR_MAX, "%s: \"%s\" is not a number",
+		    o->name, v);
+		return (-1);
+	}
+	if (l < o->min || l > o->max) {
+		snprintf(err, CONF_ERR_MAX, "%s: %ld is out of range "
+		    "(%d to %d)", o->name, l, o->min, o->max);
+		return (-1);
+	}
+	*out = (int)l;
+	return (0);
+}
+
+/*
+ * Set a directive by name.  from_cli marks it as given on the command
+ * line; the file then leaves it alone.
+ */
+int
+conf_set(struct conf *c, const char *name, const char *val, int from_cli,
+    char *err)
+{
+	const struct conf_opt	*o = NULL;
+	size_t			 i;
+	void			*p;
+	char			*s;
+	int			 v;
+
+	for (i = 0; i < CONF_NOPTS; i++)
+		if (strcasecmp(conf_opts[i].name, name) == 0) {
+			o = &conf_opts[i];
+			break;
+		}
+	if (o == NULL) {
+		snprintf(err, CONF_ERR_MAX, "unknown directive \"%.64s\"",
+		    name);
+		return (-1);
+	}
+	if (!from_cli && (c->set & (1ULL << i)))
+		return (0);
+	p = (char *)c + o->off;
+	switch (o->type) {
+	case CT_INT:
+		if (conf_int(o, val, &v, err) == -1)
+			return (-1);
+		*(int *)p = v;
+		break;
+	case CT_BOOL:
+		if (conf_bool(val, &v) == -1) {
+			snprintf(err, CONF_ERR_MAX, "%s: expected on or off, "
+			    "not \"%.64s\"", o->name, val);
+			return (-1);
+		}
+		*(int *)p = v;
+		break;
+	default:
+		if (*val == '\0') {
+			snprintf(err, CONF_ERR_MAX, "%s: empty value",
+			    o->name);
+			return (-1);
+		}
+		if ((s = strdup(val)) == NULL) {
+			snprintf(err, CONF_ERR_MAX, "out of memory");
+			return (-1);
+		}
+		free(*(char **)p);
+		*(char **)p = s;
+		break;
+	}
+	if (from_cli)
+		c->set |= 1ULL << i;
+	return (0);
+}
+
+/* The handler command: "-- PROG ARGS..." or "Command PROG ARGS...". */
+int
+conf_set_cmd(struct conf *c, char *const *argv, int argc, char *err)
+{
+	int	i;
+
+	if (argc < 1) {
+		snprintf(err, CONF_ERR_MAX, "Command: no program given");
+		return (-1);
+	}
+	conf_free_cmd(c);
+	if ((c->cmd = calloc((size_t)argc + 1, sizeof(char *))) == NULL)
+		goto oom;
+	for (i = 0; i < argc; i++)
+		if ((c->cmd[i] = strdup(argv[i])) == NULL)
+			goto oom;
+	return (0);
+oom:
+	snprintf(err, CONF_ERR_MAX, "out of memory");
+	return (-1);
+}
+
+/* Split a directive's arguments on blanks; "double quotes" group. */
+static int
+conf_split(char *s, char **av, int max)
+{
+	int	n = 0;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0')
+			return (n);
+		if (n == max)
+			return (-1);
+		if (*s == '"') {
+			av[n++] = ++s;
+			while (*s != '\0' && *s != '"')
+				s++;
+			if (*s != '"')
+				return (-1);
+		} else {
+			av[n++] = s;
+			while (*s != '\0' && *s != ' ' && *s != '\t')
+				s++;
+		}
+		if (*s == '\0')
+			return (n);
+		*s++ = '\0';
+	}
+}
+
+static int
+conf_line(struct conf *c, char *line, int lineno, char *err)
+{
+	char	*av[64], msg[CONF_ERR_MAX];
+	int	 ac;
+
+	if ((ac = conf_split(line, av, 64)) == -1) {
+		snprintf(err, CONF_ERR_MAX, "line %d: unbalanced quote or "
+		    "too many arguments", lineno);
+		return (-1);
+	}
+	if (ac == 0)
+		return (0);
+	if (strcasecmp(av[0], "Command") == 0) {
+		if (c->set & CONF_CMD_BIT)
+			return (0);
+		if (conf_set_cmd(c, av + 1, ac - 1, msg) == 0)
+			return (0);
+	} else if (ac != 2)
+		snprintf(msg, sizeof(msg), "%s takes one argument", av[0]);
+	else if (conf_set(c, av[0], av[1], 0, msg) == 0)
+		return (0);
+	snprintf(err, CONF_ERR_MAX, "line %d: %.200s", lineno, msg);
+	return (-1);
+}
+
+/* Parse a whole configuration text: "Directive args", # comments. */
+int
+conf_parse(struct conf *c, const char *text, size_t len, char *err)
+{
+	char		 line[4096];
+	size_t		 i = 0, n;
+	const char	*nl;
+	char		*h;
+	int		 lineno = 0;
+
+	while (i < len) {
+		lineno++;
+		nl = memchr(text + i, '\n', len - i);
+		n = nl ? (size_t)(nl - (text + i)) : len - i;
+		if (n >= sizeof(line)) {
+			snprintf(err, CONF_ERR_MAX, "line %d: too long",
+			    lineno);
+			return (-1);
+		}
+		memcpy(line, text + i, n);
+		line[n] = '\0';
+		i += n + 1;
+		if (memchr(line, '\0', n) != NULL) {
+			snprintf(err, CONF_ERR_MAX, "line %d: NUL byte",
+			    lineno);
+			return (-1);
+		}
+		if ((h = strchr(line, '#')) != NULL)
+			*h = '\0';
+		if (n > 0 && line[strlen(line) - 1] == '\r')
+			line[strlen(line) - 1] = '\0';
+		if (conf_line(c, line, lineno, err) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+int
+conf_load(struct conf *c, const char *path, char *err)
+{
+	char		*buf;
+	struct stat	 st;
+	ssize_t		 n;
+	size_t		 got = 0;
+	int		 fd, rv;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		snprintf(err, CONF_ERR_MAX, "%s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return (-1);
+	}
+	if (st.st_size > 1024 * 1024) {
+		snprintf(err, CONF_ERR_MAX, "%s: larger than 1 MiB", path);
+		close(fd);
+		return (-1);
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		snprintf(err, CONF_ERR_MAX, "out of memory");
+		return (-1);
+	}
+	while (got < (size_t)st.st_size &&
+	    (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	rv = conf_parse(c, buf, got, err);
+	if (rv == -1) {
+		char	tmp[CONF_ERR_MAX];
+
+		snprintf(tmp, sizeof(tmp), "%.40s: %.200s", path, err);
+		memcpy(err, tmp, CONF_ERR_MAX);
+	}
+	free(buf);
+	return (rv);
+}
+
+/* Parse argv.  Returns 0, 1 for --help/--version handled, -1 on error. */
+int
+conf_getopt(struct conf *c, int argc, char **argv, char *err)
+{
+	static const struct option lopts[] = {
+		{ "config", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*name;
+	int		 ch;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv,
+	    "+m:x:r:V:i:b:c:w:W:q:Q:I:DlZd:U:p:s:a:f:hv", lopts, NULL)) != -1) {
+		switch (ch) {
+		case 'C':
+			free(c->config);
+			c->config = strdup(optarg);
+			continue;
+		case 'h':
+		case 'v':
+			return (ch == 'h' ? 1 : 2);
+		case '?':
+		case ':':
+			snprintf(err, CONF_ERR_MAX, "bad or incomplete option "
+			    "-%c", optopt ? optopt : '?');
+			return (-1);
+		}
+		name = conf_opt_name(ch);
+		if (conf_set(c, name, (ch == 'D' || ch == 'l' || ch == 'Z') ?
+		    "on" : optarg, 1, err) == -1)
+			return (-1);
+	}
+	if (optind < argc) {
+		if (conf_set_cmd(c, argv + optind, argc - optind, err) == -1)
+			return (-1);
+		c->set |= CONF_CMD_BIT;
+	}
+	return (0);
+}
+
+/* Resolve a program name like execvp(3) would, for an early check. */
+static char *
+conf_which(const char *prog)
+{
+	const char	*path = getenv("PATH"), *p, *e;
+	char		 buf[PATH_MAX];
+
+	if (strchr(prog, '/') != NULL)
+		return (strdup(prog));
+	if (path == NULL)
+		path = "/usr/bin:/bin";
+	for (p = path; *p != '\0'; p = *e ? e + 1 : e) {
+		e = strchr(p, ':');
+		if (e == NULL)
+			e = p + strlen(p);
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)(e - p), p, prog);
+		if (access(buf, X_OK) == 0)
+			return (strdup(buf));
+	}
+	return (strdup(prog));
+}
+
+/* Cross-checks and derived values, once everything is parsed. */
+int
+conf_check(struct conf *c, char *err)
+{
+	if (c->min_workers > c->max_workers)
+		c->min_workers = c->max_workers;
+	if (c->max_lifetime < 0)
+		c->max_lifetime = 0;
+	if (c->sock == NULL && (c->sock = strdup(
+	    "/var/spool/MIMEDefang/mimedefang-multiplexor.sock")) == NULL)
+		return (snprintf(err, CONF_ERR_MAX, "out of memory"), -1);
+	return (0);
+}
+
+/* The pool handler must exist and be executable: refuse to start else. */
+int
+conf_check_prog(struct conf *c, char *err)
+{
+	struct stat	 st;
+	const char	*prog;
+	char		*real;
+
+	if (c->cmd == NULL) {
+		char	*av[2];
+
+		av[0] = c->prog ? c->prog : "/usr/bin/mimedefang.pl";
+		av[1] = c->status_fd ? "-serveru" : "-server";
+		if (conf_set_cmd(c, av, 2, err) == -1)
+			return (-1);
+	}
+	if ((real = conf_which(c->cmd[0])) == NULL)
+		return (snprintf(err, CONF_ERR_MAX, "out of memory"), -1);
+	free(c->cmd[0]);
+	c->cmd[0] = real;
+	prog = c->cmd[0];
+	if (stat(prog, &st) == -1) {
+		snprintf(err, CONF_ERR_MAX, "worker program %s: %s", prog,
+		    strerror(errno));
+		return (-1);
+	}
+	if (!S_ISREG(st.st_mode) || access(prog, X_OK) == -1) {
+		snprintf(err, CONF_ERR_MAX, "worker program %s: not an "
+		    "executable file", prog);
+		return (-1);
+	}
+	return (0);
+}

@@ -1,0 +1,260 @@
+/*
+ * Copyright (c) 2026 The mux authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * The mux: set up, then the loop is the program.  Signals: SIGTERM shuts
+ * down cleanly, SIGHUP and SIGINT (as MIMEDefang) force a reread.
+ */
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "mux.h"
+
+static struct {
+	struct event_base	*base;
+	struct conf		 conf;
+	int			 argc;
+	char			**argv;
+	struct sock_spec	 sspec;
+	struct sock_spec	 uspec;
+	const struct ws_handler	*inproc;
+	int			 pidfile_done;
+} M;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: mux [-DlZ] [-a socket] [-b busy] [-c client] [-d level]\n"
+	    "           [-f program] [-I backlog] [-i idle] [-m min] "
+	    "[-p pidfile]\n"
+	    "           [-Q qtimeout] [-q qsize] [-r requests] [-s socket] "
+	    "[-U user]\n"
+	    "           [-V lifetime] [-W gap] [-w slew] [-x max] "
+	    "[--config file]\n"
+	    "           [-- program [args ...]]\n");
+}
+
+/* Load options and the configuration file into c; -1 with a message. */
+static int
+mux_configure(struct conf *c, char *err)
+{
+	int	rv;
+
+	conf_init(c);
+	if ((rv = conf_getopt(c, M.argc, M.argv, err)) != 0)
+		return (rv);
+	if (c->config != NULL && conf_load(c, c->config, err) == -1)
+		return (-1);
+	if (conf_check(c, err) == -1)
+		return (-1);
+	if (M.inproc == NULL && conf_check_prog(c, err) == -1)
+		return (-1);
+	return (0);
+}
+
+/* Reread: the configuration file again, then a new generation. */
+void
+mux_reread(void)
+{
+	struct conf	 nc;
+	char		 err[CONF_ERR_MAX];
+	char		**cmd;
+
+	if (M.conf.config != NULL) {
+		if (mux_configure(&nc, err) != 0) {
+			log_warnx("reread: %s; keeping the old configuration",
+			    err);
+			conf_free(&nc);
+		} else {
+			if (nc.max_workers != M.conf.max_workers ||
+			    nc.queue_size != M.conf.queue_size ||
+			    strcmp(nc.sock, M.conf.sock) != 0)
+				log_warnx("reread: MaxWorkers, QueueSize and "
+				    "Socket change only on restart");
+			M.conf.min_workers = nc.min_workers;
+			M.conf.max_requests = nc.max_requests;
+			M.conf.max_lifetime = nc.max_lifetime;
+			M.conf.idle_timeout = nc.idle_timeout;
+			M.conf.busy_timeout = nc.busy_timeout;
+			M.conf.client_timeout = nc.client_timeout;
+			M.conf.slew = nc.slew;
+			M.conf.min_slew = nc.min_slew;
+			M.conf.queue_timeout = nc.queue_timeout;
+			M.conf.status_fd = nc.status_fd;
+			M.conf.debug = nc.debug;
+			cmd = M.conf.cmd;
+			M.conf.cmd = nc.cmd;
+			nc.cmd = cmd;
+			conf_free(&nc);
+			pool_reconf(&M.conf);
+		}
+	}
+	pool_reread();
+}
+
+static void
+mux_signal_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	(void)ev;
+	(void)arg;
+	if (sig == SIGTERM) {
+		log_info("received SIGTERM: stopping workers and terminating");
+		sock_unlink(&M.sspec);
+		sock_unlink(&M.uspec);
+		pool_shutdown();
+		return;
+	}
+	log_info("received signal %d: reread", (int)sig);
+	mux_reread();
+}
+
+static void
+mux_pidfile(const char *path)
+{
+	char	buf[32];
+	int	fd, n;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd == -1)
+		fatal("pid file %s", path);
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n)
+		fatal("pid file %s", path);
+	close(fd);
+	M.pidfile_done = 1;
+}
+
+static void
+mux_drop_privs(const char *user)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx("unknown user %s", user);
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
+	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)
+		fatal("cannot drop privileges to %s", user);
+	if (getuid() == 0 || geteuid() == 0)
+		fatalx("still root after dropping privileges");
+}
+
+static int
+mux_sockets(int *lfd, int *ufd)
+{
+	char	err[256];
+
+	if (sock_parse(M.conf.sock, &M.sspec) == -1) {
+		fprintf(stderr, "mux: bad socket spec \"%s\"\n", M.conf.sock);
+		return (-1);
+	}
+	if (M.conf.usock != NULL && sock_parse(M.conf.usock, &M.uspec) == -1) {
+		fprintf(stderr, "mux: bad socket spec \"%s\"\n",
+		    M.conf.usock);
+		return (-1);
+	}
+	if ((*lfd = sock_listen(&M.sspec, 0660, M.conf.backlog, err,
+	    sizeof(err))) == -1) {
+		fprintf(stderr, "mux: request socket: %s\n", err);
+		return (-1);
+	}
+	*ufd = -1;
+	if (M.conf.usock != NULL && (*ufd = sock_listen(&M.uspec, 0666,
+	    M.conf.backlog, err, sizeof(err))) == -1) {
+		fprintf(stderr, "mux: unprivileged socket: %s\n", err);
+		sock_unlink(&M.sspec);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+mux_events(void)
+{
+	static const int	 sigs[] = { SIGTERM, SIGHUP, SIGINT };
+	struct event		*ev;
+	size_t			 i;
+
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		ev = evsignal_new(M.base, sigs[i], mux_signal_cb, NULL);
+		if (ev == NULL || event_add(ev, NULL) == -1)
+			fatalx("signal events");
+	}
+}
+
+int
+mux_main(int argc, char **argv, const struct ws_handler *inproc)
+{
+	char	err[CONF_ERR_MAX];
+	int	rv, lfd, ufd;
+
+	M.argc = argc;
+	M.argv = argv;
+	M.inproc = inproc;
+	if ((rv = mux_configure(&M.conf, err)) != 0) {
+		if (rv == 1)
+			usage(stdout);
+		else if (rv == 2)
+			printf("mux %s\n", MUX_VERSION);
+		else
+			fprintf(stderr, "mux: %s\n", err);
+		if (rv == -1 && strstr(err, "option") != NULL)
+			usage(stderr);
+		return (rv == -1 ? 1 : 0);
+	}
+	if (mux_sockets(&lfd, &ufd) == -1)
+		return (1);
+	log_init(M.conf.foreground, M.conf.syslog, M.conf.debug);
+	if (!M.conf.foreground && daemon(0, 0) == -1)
+		fatal("daemon");
+	if (M.conf.pidfile != NULL)
+		mux_pidfile(M.conf.pidfile);
+	if (M.conf.user != NULL)
+		mux_drop_privs(M.conf.user);
+	else if (geteuid() == 0)
+		log_warnx("running as root: use -U to run as an unprivileged "
+		    "user");
+	if ((M.base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	mux_events();
+	req_init(M.base, &M.conf, lfd, ufd);
+	pool_init(M.base, &M.conf, inproc, lfd);
+	log_info("started; minWorkers=%d, maxWorkers=%d, maxRequests=%d, "
+	    "maxLifetime=%d, maxIdleTime=%d, busyTimeout=%d, "
+	    "clientTimeout=%d", M.conf.min_workers, M.conf.max_workers,
+	    M.conf.max_requests, M.conf.max_lifetime, M.conf.idle_timeout,
+	    M.conf.busy_timeout, M.conf.client_timeout);
+	event_base_dispatch(M.base);
+	if (M.pidfile_done)
+		(void)unlink(M.conf.pidfile);
+	log_info("all workers gone: exiting");
+	return (0);
+}

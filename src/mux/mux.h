@@ -1,0 +1,235 @@
+/*
+ * Copyright (c) 2026 The mux authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+#ifndef MUX_MUX_H
+#define MUX_MUX_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "../worker/ws.h"
+
+#define MUX_VERSION	"0.1.0"
+
+struct event_base;
+
+/* conf.c: options and the configuration file (pure). */
+#define CONF_ERR_MAX	256
+
+struct conf {
+	int	 min_workers;		/* -m */
+	int	 max_workers;		/* -x */
+	int	 max_requests;		/* -r */
+	int	 max_lifetime;		/* -V */
+	int	 idle_timeout;		/* -i */
+	int	 busy_timeout;		/* -b */
+	int	 client_timeout;	/* -c */
+	int	 slew;			/* -w */
+	int	 min_slew;		/* -W */
+	int	 queue_size;		/* -q */
+	int	 queue_timeout;		/* -Q */
+	int	 backlog;		/* -I */
+	int	 foreground;		/* -D */
+	int	 syslog;		/* -l */
+	int	 status_fd;		/* -Z */
+	int	 debug;			/* -d */
+	char	*user;			/* -U */
+	char	*pidfile;		/* -p */
+	char	*sock;			/* -s */
+	char	*usock;			/* -a */
+	char	*prog;			/* -f */
+	char	*config;		/* --config */
+	char   **cmd;			/* -- PROG ARGS..., or Command */
+	uint64_t set;			/* directives given on the command line */
+};
+
+void	 conf_init(struct conf *);
+void	 conf_free(struct conf *);
+int	 conf_set(struct conf *, const char *, const char *, int, char *);
+int	 conf_set_cmd(struct conf *, char *const *, int, char *);
+int	 conf_parse(struct conf *, const char *, size_t, char *);
+int	 conf_load(struct conf *, const char *, char *);
+int	 conf_getopt(struct conf *, int, char **, char *);
+int	 conf_check(struct conf *, char *);
+int	 conf_check_prog(struct conf *, char *);
+const char *conf_opt_name(int);
+
+/* sock.c: socket specs. */
+struct sock_spec {
+	int		 family;	/* AF_UNIX, AF_INET, AF_INET6 */
+	char		 path[108];
+	char		 addr[64];
+	int		 port;
+};
+
+int	 sock_parse(const char *, struct sock_spec *);
+int	 sock_listen(const struct sock_spec *, int, int, char *, size_t);
+void	 sock_unlink(const struct sock_spec *);
+
+/* stats.c: load history for load, load1, hload (pure). */
+#define STATS_SECS	600
+#define STATS_HOURS	24
+
+struct stats_bucket {
+	int64_t		 t;
+	uint64_t	 cnt[WS_NCMDS];
+	uint64_t	 busy[WS_NCMDS];
+	uint64_t	 ms[WS_NCMDS];
+	uint32_t	 act;
+	uint32_t	 reap;
+};
+
+struct stats {
+	struct stats_bucket	sec[STATS_SECS];
+	struct stats_bucket	hour[STATS_HOURS];
+	int64_t			start;
+};
+
+struct stats_sum {
+	uint64_t	 msgs, busy, ms;
+	uint32_t	 act, reap;
+	int		 secs;
+};
+
+void	 stats_init(struct stats *, int64_t);
+void	 stats_add(struct stats *, int64_t, int, uint64_t, uint64_t,
+	    uint64_t);
+void	 stats_activation(struct stats *, int64_t);
+void	 stats_reap(struct stats *, int64_t);
+void	 stats_window(const struct stats *, int, int64_t, int,
+	    struct stats_sum *);
+void	 stats_hourly(const struct stats *, int, int64_t, int,
+	    struct stats_sum *);
+
+/* cmd.c: the request-socket commands the mux answers itself (pure). */
+struct cmd_worker {
+	int		 state;
+	pid_t		 pid;
+	int		 cmd;
+	int		 last_cmd;
+	int		 ago;
+	int		 age;		/* -1 when stopped */
+	int		 first_req_age;	/* -1 before the first request */
+	uint64_t	 nreq;
+	uint64_t	 nscans;
+	char		 tag[WS_TAG_MAX + 1];
+};
+
+struct cmd_view {
+	int			 nslots;
+	const struct cmd_worker	*w;
+	const uint64_t		*histo;
+	const struct stats	*stats;
+	int64_t			 now;
+	int			 nfree;
+	uint64_t		 msgs;
+	uint64_t		 activations;
+	int			 queue_size;
+	int			 nqueued;
+	int			 uptime;
+	const char		*version;
+};
+
+struct cmd_buf {
+	char		*p;
+	size_t		 len;
+	size_t		 cap;
+};
+
+enum cmd_action {
+	CMD_REPLY = 0,		/* answer in the buffer */
+	CMD_REREAD,		/* privileged: the caller rereads, then replies */
+	CMD_WORKER,		/* not ours: a worker serves it */
+};
+
+int	 cmd_is_mux(const char *, size_t);
+int	 cmd_answer(const char *, size_t, int, const struct cmd_view *,
+	    struct cmd_buf *);
+void	 cmd_buf_free(struct cmd_buf *);
+char	 cmd_state_char(int);
+
+/* policy.c: pool decisions (pure). */
+int	 policy_pick_idle(const int *, const int64_t *, int);
+uint32_t policy_jitter(int, uint32_t);
+int	 policy_backoff(int, int);
+int	 policy_reap_idle(const int *, const int64_t *, int, int, int64_t,
+	    int, int *);
+
+/* log.c */
+void	 log_init(int, int, int);
+void	 log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	 fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+int	 log_level(void);
+
+/* events.c: pool events, formatted per mux-notify(7). */
+enum mux_event {
+	EV_F = 'F', EV_Y = 'Y', EV_Z = 'Z', EV_B = 'B', EV_U = 'U',
+	EV_R = 'R', EV_S = 'S', EV_M = 'M'
+};
+
+size_t	 events_format(char *, size_t, int, int, const char *);
+void	 events_emit(int, int, const char *);
+void	 events_set_sink(void (*)(const char *, size_t, void *), void *);
+
+/* pool.c: the worker pool (libevent glue around the above). */
+struct req;
+
+#define POOL_HANDED	0
+#define POOL_PENDING	1
+#define POOL_QUEUED	2
+#define POOL_REFUSED	3
+#define POOL_NOSPAWN	4
+
+void	 pool_init(struct event_base *, struct conf *,
+	    const struct ws_handler *, int);
+int	 pool_dispatch(struct req *, int);
+void	 pool_reread(void);
+void	 pool_shutdown(void);
+void	 pool_view(struct cmd_view *, struct cmd_worker *);
+int	 pool_nslots(void);
+void	 pool_reconf(const struct conf *);
+
+/* req.c: request-socket clients the mux itself reads or answers. */
+void	 req_init(struct event_base *, struct conf *, int, int);
+void	 req_listen(int);
+void	 req_adopt(int, const char *, size_t);
+void	 req_refuse(struct req *, const char *);
+void	 req_handed(struct req *);
+int	 req_fd(struct req *);
+const char *req_line(struct req *, size_t *);
+int	 req_enqueue(struct req *, int);
+void	 req_unqueue(struct req *);
+void	 req_dispatch(struct req *);
+struct req *req_queue_head(void);
+int	 req_queue_len(void);
+void	 req_close_listeners(void);
+void	 req_flush_queue(const char *);
+
+/* mux.c */
+int	 mux_main(int, char **, const struct ws_handler *);
+void	 mux_reread(void);
+
+#endif

@@ -1,0 +1,958 @@
+/*
+ * Copyright (c) 2026 The mux authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * The worker pool: slots, spawning and reaping, timers, generations,
+ * and the events of mux-notify(7).  Worker sessions keep the per-request
+ * books themselves in shared memory; the mux wakes only on the edges it
+ * must act on or report (free 0<->1, idle 0<->1), on channel messages,
+ * and once a second for housekeeping.
+ */
+
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "mux.h"
+
+#define POOL_BACKOFF_CAP	60	/* s, crash-loop pause */
+#define POOL_KILL_GRACE		10	/* s, SIGTERM before SIGKILL */
+
+struct pool_slot {
+	struct ws_slot		*s;
+	int			 idx;
+	pid_t			 pid;
+	int			 chan;
+	struct event		*chan_ev;
+	int64_t			 started;	/* realtime s */
+	int64_t			 term_at;	/* ms the mux sent SIGTERM */
+	int			 mux_killed;
+	struct req		*pending;	/* waits for this STARTING slot */
+	uint64_t		 seen_cnt[WS_NCMDS];
+	uint64_t		 seen_busy[WS_NCMDS];
+	uint64_t		 seen_ms[WS_NCMDS];
+	uint32_t		 tag_seen;
+};
+
+static struct pool {
+	struct event_base	*base;
+	struct conf		*conf;
+	struct ws_conf		 wsc;
+	struct ws_shm		*shm;
+	struct pool_slot	*slot;
+	int			 n;
+	int			 lfd;
+	int			 wake[2];
+	struct event		*wake_ev;
+	struct event		*tick_ev;
+	struct event		*topup_ev;
+	struct event		*chld_ev;
+	struct stats		 stats;
+	uint64_t		 msgs;
+	uint64_t		 activations;
+	int64_t			 last_act;	/* ms */
+	int			 backoff;	/* s */
+	int64_t			 throttle_until; /* ms */
+	uint64_t		 zseen, yseen;
+	int			 last_edge;
+	int			 last_free;
+	int			 stopping;
+	int64_t			 stop_at;	/* ms */
+	int64_t			 start;
+} P;
+
+static int64_t
+pool_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (ts.tv_sec);
+}
+
+static void
+pool_ctl(struct pool_slot *ps, int bit, int type, int fd, const char *line,
+    size_t len)
+{
+	struct ws_msghdr	 h;
+	struct iovec		 iov[2];
+	struct msghdr		 m;
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+
+	memset(&h, 0, sizeof(h));
+	h.version = WS_PROTO_VERSION;
+	h.type = (uint8_t)type;
+	h.len = (uint16_t)len;
+	iov[0].iov_base = &h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = (void *)(uintptr_t)line;
+	iov[1].iov_len = len;
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = iov;
+	m.msg_iovlen = len ? 2 : 1;
+	if (fd != -1) {
+		memset(&cm, 0, sizeof(cm));
+		m.msg_control = cm.buf;
+		m.msg_controllen = sizeof(cm.buf);
+		CMSG_FIRSTHDR(&m)->cmsg_level = SOL_SOCKET;
+		CMSG_FIRSTHDR(&m)->cmsg_type = SCM_RIGHTS;
+		CMSG_FIRSTHDR(&m)->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&m)), &fd, sizeof(int));
+	}
+	atomic_fetch_or(&ps->s->ctl, bit);
+	if (ps->chan != -1 && sendmsg(ps->chan, &m, MSG_NOSIGNAL |
+	    MSG_DONTWAIT) == -1)
+		log_warn("worker %d: control channel", ps->idx);
+}
+
+static void
+pool_retire(struct pool_slot *ps, const char *why)
+{
+	if (ps->pid <= 0)
+		return;
+	log_debug("worker %d (pid %ld): retiring: %s", ps->idx,
+	    (long)ps->pid, why);
+	pool_ctl(ps, WS_CTL_RETIRE, WS_MSG_RETIRE, -1, NULL, 0);
+}
+
+/* Fold a worker's counters into the load history. */
+static void
+pool_sample(struct pool_slot *ps, int64_t now)
+{
+	uint64_t	c, b, m;
+	int		k;
+
+	for (k = 0; k < WS_NCMDS; k++) {
+		c = atomic_load_explicit(&ps->s->cnt[k], memory_order_relaxed);
+		if (c == ps->seen_cnt[k])
+			continue;
+		b = atomic_load_explicit(&ps->s->busysum[k],
+		    memory_order_relaxed);
+		m = atomic_load_explicit(&ps->s->ms[k], memory_order_relaxed);
+		stats_add(&P.stats, now, k, c - ps->seen_cnt[k],
+		    b - ps->seen_busy[k], m - ps->seen_ms[k]);
+		if (k == WS_CMD_SCAN)
+			P.msgs += c - ps->seen_cnt[k];
+		ps->seen_cnt[k] = c;
+		ps->seen_busy[k] = b;
+		ps->seen_ms[k] = m;
+	}
+}
+
+static void
+pool_sample_all(void)
+{
+	int64_t	now = pool_now();
+	int	i;
+
+	for (i = 0; i < P.n; i++)
+		if (P.slot[i].pid > 0)
+			pool_sample(&P.slot[i], now);
+}
+
+static int
+pool_state(int i)
+{
+	return (atomic_load(&P.slot[i].s->state));
+}
+
+/* Report free-count edges and changes exactly (mux-notify(7)). */
+static void
+pool_events(void)
+{
+	uint64_t	z = atomic_load(&P.shm->zseq);
+	uint64_t	y = atomic_load(&P.shm->yseq);
+	int		f, i;
+	char		tag[WS_TAG_MAX + 1];
+	uint32_t	seq;
+
+	/* Edges alternate, Z first: each one sets free to exactly 0 or 1. */
+	for (;;) {
+		if (P.last_edge != EV_Z && P.zseen < z) {
+			P.zseen++;
+			P.last_edge = EV_Z;
+			if (P.last_free != 0)
+				events_emit(EV_F, 0, NULL);
+			P.last_free = 0;
+			events_emit(EV_Z, 0, NULL);
+		} else if (P.last_edge == EV_Z && P.yseen < y) {
+			P.yseen++;
+			P.last_edge = EV_Y;
+			events_emit(EV_F, 1, NULL);
+			P.last_free = 1;
+			events_emit(EV_Y, 0, NULL);
+		} else
+			break;
+	}
+	f = atomic_load(&P.shm->nfree);
+	/* A change whose edge is not counted yet waits for the edge. */
+	if (f != P.last_free && (P.last_edge == EV_Z) == (f == 0)) {
+		events_emit(EV_F, f, NULL);
+		P.last_free = f;
+	}
+	if (!atomic_load(&P.shm->wake_every))
+		return;
+	for (i = 0; i < P.n; i++) {
+		if (P.slot[i].pid <= 0)
+			continue;
+		seq = (uint32_t)slot_get_tag(P.slot[i].s, tag, sizeof(tag));
+		if (seq == P.slot[i].tag_seen)
+			continue;
+		P.slot[i].tag_seen = seq;
+		if (tag[0] != '\0')
+			events_emit(EV_S, i, tag);
+	}
+}
+
+static int
+pool_running(void)
+{
+	int	i, n = 0;
+
+	for (i = 0; i < P.n; i++)
+		if (P.slot[i].pid > 0)
+			n++;
+	return (n);
+}
+
+static int
+pool_alive(void)
+{
+	int	i, n = 0, st;
+
+	for (i = 0; i < P.n; i++) {
+		st = pool_state(i);
+		if (st == WS_STARTING || st == WS_IDLE || st == WS_BUSY)
+			n++;
+	}
+	return (n);
+}
+
+static void	pool_chan_cb(evutil_socket_t, short, void *);
+static void	pool_drain(void);
+
+static void
+pool_reset_slot(struct pool_slot *ps)
+{
+	struct ws_slot	*s = ps->s;
+	int		 k;
+
+	atomic_store(&s->ctl, 0);
+	atomic_store(&s->hpid, 0);
+	s->gen = atomic_load(&P.shm->gen);
+	s->max_req = policy_jitter(P.conf->max_requests, (uint32_t)random());
+	atomic_store(&s->cmd, WS_CMD_NONE);
+	atomic_store(&s->last_cmd, WS_CMD_NONE);
+	atomic_store(&s->busy_since, 0);
+	atomic_store(&s->first_req, 0);
+	atomic_store(&s->nreq, 0);
+	atomic_store(&s->nscans, 0);
+	for (k = 0; k < WS_NCMDS; k++) {
+		atomic_store(&s->cnt[k], 0);
+		atomic_store(&s->busysum[k], 0);
+		atomic_store(&s->ms[k], 0);
+		ps->seen_cnt[k] = ps->seen_busy[k] = ps->seen_ms[k] = 0;
+	}
+	slot_set_tag(s, "", 0);
+	ps->tag_seen = atomic_load(&s->tag_seq);
+	ps->mux_killed = 0;
+	ps->term_at = 0;
+}
+
+/* Can a worker be started now (-W spacing, crash-loop pause)? */
+static int
+pool_may_spawn(void)
+{
+	int64_t	now = slot_now_ms();
+
+	if (P.stopping || now < P.throttle_until)
+		return (0);
+	if (P.conf->min_slew > 0 && P.activations > 0 &&
+	    now - P.last_act < (int64_t)P.conf->min_slew * 1000)
+		return (0);
+	return (1);
+}
+
+static int
+pool_spawn(struct pool_slot *ps, const char *why)
+{
+	int		sp[2];
+	pid_t		pid;
+	sigset_t	all, old;
+
+	if (!pool_may_spawn())
+		return (-1);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("socketpair");
+		return (-1);
+	}
+	pool_reset_slot(ps);
+	if (slot_move(P.shm, ps->s, WS_STOPPED, WS_STARTING) == -1)
+		fatalx("worker %d: spawn from state %d", ps->idx,
+		    pool_state(ps->idx));
+	/* No signal may reach libevent's handlers in the child. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		close(sp[0]);
+		ws_main(P.shm, ps->idx, P.lfd, sp[1], &P.wsc);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(sp[1]);
+	if (pid == -1) {
+		log_warn("fork");
+		close(sp[0]);
+		(void)slot_move(P.shm, ps->s, WS_STARTING, WS_STOPPED);
+		return (-1);
+	}
+	ps->pid = pid;
+	ps->s->pid = pid;
+	ps->chan = sp[0];
+	(void)fcntl(ps->chan, F_SETFL, O_NONBLOCK);
+	ps->chan_ev = event_new(P.base, ps->chan, EV_READ | EV_PERSIST,
+	    pool_chan_cb, ps);
+	if (ps->chan_ev == NULL || event_add(ps->chan_ev, NULL) == -1)
+		fatalx("event_add");
+	ps->started = pool_now();
+	P.activations++;
+	P.last_act = slot_now_ms();
+	stats_activation(&P.stats, ps->started);
+	log_info("starting worker %d (pid %ld): %s", ps->idx, (long)pid, why);
+	return (0);
+}
+
+static struct pool_slot *
+pool_find_stopped(void)
+{
+	int	i;
+
+	for (i = 0; i < P.n; i++)
+		if (pool_state(i) == WS_STOPPED && P.slot[i].pid <= 0)
+			return (&P.slot[i]);
+	return (NULL);
+}
+
+/* A starting worker nobody waits for yet. */
+static struct pool_slot *
+pool_find_starting(void)
+{
+	int	i;
+
+	for (i = 0; i < P.n; i++)
+		if (pool_state(i) == WS_STARTING && P.slot[i].pending == NULL)
+			return (&P.slot[i]);
+	return (NULL);
+}
+
+/* Reserve the most recently used idle worker and pass it the client. */
+static int
+pool_hand_idle(struct req *r)
+{
+	int		 st[4096];
+	int64_t		 ch[4096];
+	int		 i, tries;
+	size_t		 len;
+	const char	*line;
+
+	for (tries = 0; tries < 4; tries++) {
+		for (i = 0; i < P.n; i++) {
+			st[i] = pool_state(i);
+			ch[i] = atomic_load(&P.slot[i].s->changed);
+		}
+		if ((i = policy_pick_idle(st, ch, P.n)) == -1)
+			return (-1);
+		if (slot_move(P.shm, P.slot[i].s, WS_IDLE, WS_BUSY) == -1)
+			continue;
+		atomic_store(&P.slot[i].s->busy_since, slot_now_ms());
+		line = req_line(r, &len);
+		pool_ctl(&P.slot[i], WS_CTL_CHAN, WS_MSG_CLIENT, req_fd(r),
+		    line, len);
+		req_handed(r);
+		return (0);
+	}
+	return (-1);
+}
+
+/*
+ * Find a worker for a client the mux accepted itself.  Queued clients
+ * keep their order: a newcomer never overtakes the queue.
+ */
+int
+pool_dispatch(struct req *r, int queued)
+{
+	struct pool_slot	*ps;
+	int			 nospawn = 0;
+
+	if (P.stopping)
+		return (POOL_REFUSED);
+	if (!queued && req_queue_len() > 0) {
+		pool_drain();
+		if (req_queue_len() > 0)
+			goto queue;
+	}
+	if (pool_hand_idle(r) == 0)
+		return (POOL_HANDED);
+	if ((ps = pool_find_starting()) != NULL) {
+		ps->pending = r;
+		return (POOL_PENDING);
+	}
+	if ((ps = pool_find_stopped()) != NULL) {
+		if (pool_spawn(ps, "a client is waiting") == 0) {
+			ps->pending = r;
+			return (POOL_PENDING);
+		}
+		nospawn = 1;
+	}
+	if (queued)
+		return (POOL_QUEUED);
+queue:
+	if (P.conf->queue_size > 0 && req_queue_len() < P.conf->queue_size)
+		return (POOL_QUEUED);
+	return (nospawn ? POOL_NOSPAWN : POOL_REFUSED);
+}
+
+/* Hand queued clients to whatever became usable, in FIFO order. */
+static void
+pool_drain(void)
+{
+	struct req	*r;
+	int		 rv;
+
+	while ((r = req_queue_head()) != NULL) {
+		rv = pool_dispatch(r, 1);
+		if (rv == POOL_QUEUED || rv == POOL_REFUSED ||
+		    rv == POOL_NOSPAWN)
+			break;
+		if (rv == POOL_PENDING)
+			req_unqueue(r);
+	}
+}
+
+/* Keep one worker starting whenever none is idle, so clients never wait. */
+static void
+pool_spare(void)
+{
+	struct pool_slot	*ps;
+
+	if (P.stopping || atomic_load(&P.shm->nidle) > 0 ||
+	    pool_find_starting() != NULL)
+		return;
+	if ((ps = pool_find_stopped()) != NULL)
+		(void)pool_spawn(ps, "no idle worker left");
+}
+
+/*
+ * Idle edges matter only while a stopped slot could start as a spare;
+ * the mux watches the request socket only while nothing is free (to
+ * queue or refuse) or clients wait in its queue.
+ */
+static void
+pool_sync(void)
+{
+	pool_events();
+	if (P.stopping)
+		return;
+	pool_drain();
+	pool_spare();
+	atomic_store(&P.shm->wake_idle, pool_find_stopped() != NULL);
+	req_listen(atomic_load(&P.shm->nfree) == 0 || req_queue_len() > 0);
+}
+
+static void
+pool_wake_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	char	buf[256];
+
+	(void)ev;
+	(void)arg;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	pool_sync();
+}
+
+static void
+pool_ready(struct pool_slot *ps)
+{
+	struct req	*r = ps->pending;
+	size_t		 len;
+	const char	*line;
+
+	if (r != NULL) {
+		ps->pending = NULL;
+		if (slot_move(P.shm, ps->s, WS_IDLE, WS_BUSY) == 0) {
+			atomic_store(&ps->s->busy_since, slot_now_ms());
+			line = req_line(r, &len);
+			pool_ctl(ps, WS_CTL_CHAN, WS_MSG_CLIENT, req_fd(r),
+			    line, len);
+			req_handed(r);
+		} else
+			req_dispatch(r);
+	}
+	if (ps->s->gen != atomic_load(&P.shm->gen) || P.stopping)
+		pool_retire(ps, "generation is old");
+	pool_sync();
+}
+
+static void
+pool_chan_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct pool_slot	*ps = arg;
+	struct ws_msghdr	 h;
+	char			 line[WS_LINE_MAX + 1];
+	struct iovec		 iov[2];
+	struct msghdr		 m;
+	struct cmsghdr		*c;
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	ssize_t			 n;
+	int			 cfd;
+
+	(void)ev;
+	for (;;) {
+		iov[0].iov_base = &h;
+		iov[0].iov_len = sizeof(h);
+		iov[1].iov_base = line;
+		iov[1].iov_len = WS_LINE_MAX;
+		memset(&m, 0, sizeof(m));
+		m.msg_iov = iov;
+		m.msg_iovlen = 2;
+		m.msg_control = cm.buf;
+		m.msg_controllen = sizeof(cm.buf);
+		n = recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			/* The worker is gone; the reap cleans up. */
+			event_del(ps->chan_ev);
+			return;
+		}
+		cfd = -1;
+		for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+			if (c->cmsg_level == SOL_SOCKET &&
+			    c->cmsg_type == SCM_RIGHTS)
+				memcpy(&cfd, CMSG_DATA(c), sizeof(int));
+		if ((size_t)n < sizeof(h) || h.version != WS_PROTO_VERSION ||
+		    (size_t)n != sizeof(h) + h.len) {
+			log_warnx("worker %d: bad control message", ps->idx);
+			if (cfd != -1)
+				close(cfd);
+			continue;
+		}
+		switch (h.type) {
+		case WS_MSG_READY:
+			pool_ready(ps);
+			break;
+		case WS_MSG_CMD:
+			if (cfd != -1)
+				req_adopt(cfd, line, h.len);
+			cfd = -1;
+			break;
+		case WS_MSG_BUSYKILL:
+			log_warnx("worker %d (pid %ld): busy timeout, killed",
+			    ps->idx, (long)ps->pid);
+			events_emit(EV_B, 0, NULL);
+			break;
+		}
+		if (cfd != -1)
+			close(cfd);
+	}
+}
+
+static void
+pool_log_reap(struct pool_slot *ps, int status, int unexpected)
+{
+	const char	*extra = unexpected ? " (WORKER DIED UNEXPECTEDLY)" : "";
+
+	if (WIFSIGNALED(status))
+		(unexpected ? log_warnx : log_info)("reap: worker %d (pid %ld) "
+		    "killed by signal %d%s", ps->idx, (long)ps->pid,
+		    WTERMSIG(status), extra);
+	else
+		(unexpected ? log_warnx : log_info)("reap: worker %d (pid %ld) "
+		    "exited with status %d%s", ps->idx, (long)ps->pid,
+		    WEXITSTATUS(status), extra);
+}
+
+/* Crash-loop throttle: a worker that served nothing pauses spawning. */
+static void
+pool_throttle(struct pool_slot *ps)
+{
+	int64_t	now = slot_now_ms();
+
+	if (now < P.throttle_until)
+		return;		/* already paused: one U per pause */
+	P.backoff = policy_backoff(P.backoff, POOL_BACKOFF_CAP);
+	P.throttle_until = now + (int64_t)P.backoff * 1000;
+	log_warnx("worker %d died before serving anything: pausing worker "
+	    "starts for %d s", ps->idx, P.backoff);
+	events_emit(EV_U, 0, NULL);
+}
+
+static void
+pool_reaped(struct pool_slot *ps, int status)
+{
+	int		 code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	int		 unexpected, st;
+	uint64_t	 nreq = atomic_load(&ps->s->nreq);
+	struct req	*r;
+
+	pool_sample(ps, pool_now());
+	unexpected = !ps->mux_killed && !P.stopping && code != WS_EXIT_OK &&
+	    code != WS_EXIT_BUSYKILL && code != WS_EXIT_PROTO;
+	pool_log_reap(ps, status, unexpected);
+	if (unexpected && nreq == 0)
+		pool_throttle(ps);
+	else if (unexpected)
+		events_emit(EV_U, 0, NULL);
+	if (nreq > 0)
+		P.backoff = 0;
+	if (ps->chan_ev != NULL)
+		event_free(ps->chan_ev);
+	ps->chan_ev = NULL;
+	if (ps->chan != -1)
+		close(ps->chan);
+	ps->chan = -1;
+	ps->pid = 0;
+	ps->s->pid = 0;
+	while ((st = pool_state(ps->idx)) != WS_STOPPED)
+		(void)slot_move(P.shm, ps->s, st, WS_STOPPED);
+	stats_reap(&P.stats, pool_now());
+	if ((r = ps->pending) != NULL) {
+		ps->pending = NULL;
+		req_dispatch(r);
+	}
+}
+
+static void	pool_topup(void);
+
+static void
+pool_chld_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	pid_t	pid;
+	int	status, i;
+
+	(void)sig;
+	(void)ev;
+	(void)arg;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < P.n; i++)
+			if (P.slot[i].pid == pid) {
+				pool_reaped(&P.slot[i], status);
+				break;
+			}
+	}
+	if (P.stopping && pool_running() == 0) {
+		event_base_loopbreak(P.base);
+		return;
+	}
+	pool_topup();
+	pool_sync();
+}
+
+static void
+pool_topup_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct pool_slot	*ps;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	if (P.stopping || pool_alive() >= P.conf->min_workers)
+		return;
+	if ((ps = pool_find_stopped()) != NULL)
+		(void)pool_spawn(ps, "bringing workers up to the minimum");
+	pool_topup();
+}
+
+/* Start workers up to -m, one every -w seconds (MIMEDefang's slew). */
+static void
+pool_topup(void)
+{
+	struct timeval	tv = { P.conf->slew, 0 };
+	int64_t		wait;
+
+	if (P.stopping || pool_alive() >= P.conf->min_workers ||
+	    evtimer_pending(P.topup_ev, NULL))
+		return;
+	wait = P.throttle_until - slot_now_ms();
+	if (wait > (int64_t)tv.tv_sec * 1000) {
+		tv.tv_sec = wait / 1000 + 1;
+	}
+	evtimer_add(P.topup_ev, &tv);
+}
+
+/* Busy workers past every deadline, and killed ones that linger. */
+static void
+pool_backstop(struct pool_slot *ps, int64_t now, int64_t now_ms)
+{
+	int	 st = pool_state(ps->idx);
+	int64_t	 since, limit;
+
+	if (ps->term_at != 0) {
+		if (now_ms - ps->term_at > POOL_KILL_GRACE * 1000)
+			(void)kill(ps->pid, SIGKILL);
+		return;
+	}
+	since = atomic_load(&ps->s->busy_since);
+	limit = ((int64_t)P.conf->busy_timeout + P.conf->client_timeout +
+	    POOL_KILL_GRACE) * 1000;
+	if (st == WS_BUSY && since > 0 && now_ms - since > limit &&
+	    slot_move(P.shm, ps->s, WS_BUSY, WS_KILLED) == 0) {
+		log_warnx("worker %d (pid %ld): stuck past the busy timeout, "
+		    "killing it", ps->idx, (long)ps->pid);
+		events_emit(EV_B, 0, NULL);
+	} else if (!(st == WS_KILLED && now - atomic_load(&ps->s->changed) >
+	    3 * POOL_KILL_GRACE))
+		return;
+	/* The worker kills its own handler; this is only the backstop. */
+	ps->mux_killed = 1;
+	ps->term_at = now_ms;
+	(void)kill(ps->pid, SIGTERM);
+}
+
+static void
+pool_housekeep(void)
+{
+	int	 st[4096], out[4096];
+	int64_t	 ch[4096], now = pool_now(), first, now_ms = slot_now_ms();
+	int	 i, n;
+
+	for (i = 0; i < P.n; i++) {
+		st[i] = pool_state(i);
+		ch[i] = atomic_load(&P.slot[i].s->changed);
+		if (P.slot[i].pid <= 0)
+			continue;
+		pool_backstop(&P.slot[i], now, now_ms);
+		first = atomic_load(&P.slot[i].s->first_req);
+		if (st[i] == WS_IDLE && P.conf->max_lifetime > 0 &&
+		    first != 0 && now - first >= P.conf->max_lifetime)
+			pool_retire(&P.slot[i], "maximum lifetime reached");
+	}
+	n = policy_reap_idle(st, ch, P.n, P.conf->min_workers, now,
+	    P.conf->idle_timeout, out);
+	for (i = 0; i < n; i++)
+		pool_retire(&P.slot[out[i]], "idle timeout");
+}
+
+static void
+pool_tick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	int	i;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	pool_sample_all();
+	if (P.stopping) {
+		if (slot_now_ms() > P.stop_at)
+			for (i = 0; i < P.n; i++)
+				if (P.slot[i].pid > 0 &&
+				    P.slot[i].term_at == 0) {
+					P.slot[i].term_at = slot_now_ms();
+					(void)kill(P.slot[i].pid, SIGTERM);
+				}
+		for (i = 0; i < P.n; i++)
+			if (P.slot[i].pid > 0 && P.slot[i].term_at != 0 &&
+			    slot_now_ms() - P.slot[i].term_at >
+			    POOL_KILL_GRACE * 1000)
+				(void)kill(P.slot[i].pid, SIGKILL);
+		return;
+	}
+	pool_housekeep();
+	pool_topup();
+	pool_sync();
+}
+
+static void
+pool_shm_init(int n)
+{
+	size_t	 sz;
+	char	*p;
+
+	sz = sizeof(struct ws_shm) + 64 + sizeof(_Atomic uint64_t) *
+	    ((size_t)n + 1) + 64 + sizeof(struct ws_slot) * (size_t)n;
+	p = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	    -1, 0);
+	if (p == MAP_FAILED)
+		fatal("mmap");
+	P.shm = (struct ws_shm *)(void *)p;
+	P.shm->version = WS_PROTO_VERSION;
+	P.shm->nslots = (uint32_t)n;
+	P.shm->histo = (_Atomic uint64_t *)(void *)(p +
+	    ((sizeof(struct ws_shm) + 63) & ~(size_t)63));
+	P.shm->slots = (struct ws_slot *)(void *)((char *)P.shm->histo +
+	    ((sizeof(_Atomic uint64_t) * ((size_t)n + 1) + 63) &
+	    ~(size_t)63));
+	atomic_store(&P.shm->nfree, n);
+	P.shm->wake_fd = P.wake[1];
+}
+
+void
+pool_init(struct event_base *base, struct conf *conf,
+    const struct ws_handler *inproc, int lfd)
+{
+	struct timeval	tv = { 1, 0 };
+	int		i;
+
+	memset(&P, 0, sizeof(P));
+	P.base = base;
+	P.conf = conf;
+	P.n = conf->max_workers;
+	P.lfd = lfd;
+	P.last_free = P.n;
+	P.last_edge = EV_Y;
+	P.start = pool_now();
+	srandom((unsigned int)(getpid() ^ P.start));
+	stats_init(&P.stats, P.start);
+	if (pipe2(P.wake, O_NONBLOCK | O_CLOEXEC) == -1)
+		fatal("pipe2");
+	pool_shm_init(P.n);
+	atomic_store(&P.shm->wake_every, conf->debug > 0);
+	if ((P.slot = calloc((size_t)P.n, sizeof(*P.slot))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < P.n; i++) {
+		P.slot[i].s = &P.shm->slots[i];
+		P.slot[i].idx = i;
+		P.slot[i].chan = -1;
+		atomic_store(&P.slot[i].s->cmd, WS_CMD_NONE);
+		atomic_store(&P.slot[i].s->last_cmd, WS_CMD_NONE);
+	}
+	pool_reconf(conf);
+	P.wsc.inproc = inproc;
+	P.wake_ev = event_new(base, P.wake[0], EV_READ | EV_PERSIST,
+	    pool_wake_cb, NULL);
+	P.tick_ev = event_new(base, -1, EV_PERSIST, pool_tick_cb, NULL);
+	P.topup_ev = evtimer_new(base, pool_topup_cb, NULL);
+	P.chld_ev = evsignal_new(base, SIGCHLD, pool_chld_cb, NULL);
+	if (P.wake_ev == NULL || P.tick_ev == NULL || P.topup_ev == NULL ||
+	    P.chld_ev == NULL || event_add(P.wake_ev, NULL) == -1 ||
+	    event_add(P.tick_ev, &tv) == -1 || event_add(P.chld_ev, NULL) == -1)
+		fatalx("pool events");
+	for (i = 0; i < conf->min_workers && i < 1; i++)
+		(void)pool_spawn(&P.slot[i], "bringing workers up to the "
+		    "minimum");
+	pool_topup();
+	pool_sync();
+}
+
+/* Parameters that a reread may change. */
+void
+pool_reconf(const struct conf *conf)
+{
+	P.wsc.prog = conf->cmd ? conf->cmd[0] : NULL;
+	P.wsc.argv = conf->cmd;
+	P.wsc.status_fd = conf->status_fd;
+	P.wsc.busy_timeout = conf->busy_timeout;
+	P.wsc.client_timeout = conf->client_timeout;
+	P.wsc.max_lifetime = conf->max_lifetime;
+	if (P.shm != NULL)
+		atomic_store(&P.shm->wake_every, conf->debug > 0);
+}
+
+/* New generation: idle workers retire now, busy ones after their request. */
+void
+pool_reread(void)
+{
+	int	i;
+
+	atomic_fetch_add(&P.shm->gen, 1);
+	log_info("reread: generation %u", atomic_load(&P.shm->gen));
+	for (i = 0; i < P.n; i++)
+		if (pool_state(i) == WS_IDLE)
+			pool_retire(&P.slot[i], "reread");
+	events_emit(EV_R, 0, NULL);
+	pool_topup();
+}
+
+void
+pool_shutdown(void)
+{
+	int	i;
+
+	if (P.stopping)
+		return;
+	log_info("shutting down: retiring %d workers", pool_running());
+	P.stopping = 1;
+	P.stop_at = slot_now_ms() + POOL_KILL_GRACE * 1000;
+	req_close_listeners();
+	req_flush_queue("error: No free workers\n");
+	for (i = 0; i < P.n; i++)
+		pool_retire(&P.slot[i], "shutdown");
+	if (pool_running() == 0)
+		event_base_loopbreak(P.base);
+}
+
+void
+pool_view(struct cmd_view *v, struct cmd_worker *w)
+{
+	struct pool_slot	*ps;
+	int64_t			 now = pool_now(), first;
+	int			 i;
+
+	pool_sample_all();
+	for (i = 0; i < P.n; i++) {
+		ps = &P.slot[i];
+		w[i].state = pool_state(i);
+		w[i].pid = ps->pid;
+		w[i].cmd = atomic_load(&ps->s->cmd);
+		w[i].last_cmd = atomic_load(&ps->s->last_cmd);
+		w[i].ago = (int)(now - atomic_load(&ps->s->changed));
+		if (atomic_load(&ps->s->changed) == 0)
+			w[i].ago = (int)(now - P.start);
+		w[i].age = ps->pid > 0 ? (int)(now - ps->started) : -1;
+		first = atomic_load(&ps->s->first_req);
+		w[i].first_req_age = first ? (int)(now - first) : -1;
+		w[i].nreq = atomic_load(&ps->s->nreq);
+		w[i].nscans = atomic_load(&ps->s->nscans);
+		slot_get_tag(ps->s, w[i].tag, sizeof(w[i].tag));
+	}
+	memset(v, 0, sizeof(*v));
+	v->nslots = P.n;
+	v->w = w;
+	v->histo = (const uint64_t *)P.shm->histo;
+	v->stats = &P.stats;
+	v->now = now;
+	v->nfree = atomic_load(&P.shm->nfree);
+	v->msgs = P.msgs;
+	v->activations = P.activations;
+	v->queue_size = P.conf->queue_size;
+	v->nqueued = req_queue_len();
+	v->uptime = (int)(now - P.start);
+	v->version = MUX_VERSION;
+}
+
+int
+pool_nslots(void)
+{
+	return (P.n);
+}

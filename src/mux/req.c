@@ -1,0 +1,490 @@
+/*
+ * Copyright (c) 2026 The mux authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * Request-socket clients the mux handles itself: those it accepts while
+ * no worker is idle (to answer, hand over, queue or refuse them), those
+ * on the unprivileged socket, and command lines workers pass back.  Also
+ * the FIFO queue of waiting sessions (-q/-Q).
+ */
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "mux.h"
+
+#define REQ_UNPRIV_MAX	64	/* concurrent clients on -a */
+#define REQ_ACCEPT_MAX	64	/* accepts per wake-up */
+
+struct req {
+	int			 fd;
+	int			 priv;
+	int			 queued;
+	int			 linger;
+	size_t			 len;		/* bytes read */
+	size_t			 llen;		/* the line, once complete */
+	struct event		*ev;
+	struct event		*qtimer;
+	TAILQ_ENTRY(req)	 entry;
+	char			*out;
+	size_t			 outlen;
+	size_t			 outoff;
+	char			 line[WS_LINE_MAX + 3];
+};
+
+static struct {
+	struct event_base	*base;
+	struct conf		*conf;
+	int			 lfd;
+	int			 ufd;
+	struct event		*lev;
+	struct event		*uev;
+	struct event		*pause;
+	int			 watching;
+	int			 nunpriv;
+	int			 nq;
+	TAILQ_HEAD(, req)	 q;
+} R;
+
+static void	req_read_cb(evutil_socket_t, short, void *);
+static void	req_line_done(struct req *);
+
+static void
+req_free(struct req *r)
+{
+	req_unqueue(r);
+	if (r->ev != NULL)
+		event_free(r->ev);
+	if (r->qtimer != NULL)
+		event_free(r->qtimer);
+	if (r->fd != -1)
+		close(r->fd);
+	if (!r->priv)
+		R.nunpriv--;
+	free(r->out);
+	free(r);
+}
+
+static struct req *
+req_new(int fd, int priv)
+{
+	struct req	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		log_warn("calloc");
+		close(fd);
+		return (NULL);
+	}
+	r->fd = fd;
+	r->priv = priv;
+	if (!priv)
+		R.nunpriv++;
+	return (r);
+}
+
+static void
+req_timeout(struct timeval *tv)
+{
+	tv->tv_sec = R.conf->client_timeout;
+	tv->tv_usec = 0;
+}
+
+static void
+req_read_start(struct req *r)
+{
+	struct timeval	tv;
+
+	req_timeout(&tv);
+	r->ev = event_new(R.base, r->fd, EV_READ | EV_PERSIST, req_read_cb, r);
+	if (r->ev == NULL || event_add(r->ev, &tv) == -1) {
+		log_warnx("req: event_add");
+		req_free(r);
+	}
+}
+
+/* Write the pending reply; close when done (or after lingering). */
+static void
+req_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct req	*r = arg;
+	ssize_t		 n;
+	char		 buf[4096];
+
+	if (what & EV_TIMEOUT) {
+		req_free(r);
+		return;
+	}
+	if (r->outoff == r->outlen) {
+		/* Lingering: discard input until EOF or the timeout. */
+		n = read(fd, buf, sizeof(buf));
+		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+			req_free(r);
+		return;
+	}
+	n = write(fd, r->out + r->outoff, r->outlen - r->outoff);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		req_free(r);
+		return;
+	}
+	r->outoff += (size_t)n;
+	if (r->outoff < r->outlen)
+		return;
+	if (!r->linger) {
+		req_free(r);
+		return;
+	}
+	(void)shutdown(fd, SHUT_WR);
+	event_free(r->ev);
+	r->ev = event_new(R.base, fd, EV_READ | EV_PERSIST, req_write_cb, r);
+	if (r->ev == NULL || event_add(r->ev, &(struct timeval){ 1, 0 }) == -1)
+		req_free(r);
+}
+
+/* Send a reply (taking ownership of text) and close. */
+static void
+req_reply(struct req *r, char *text, size_t len)
+{
+	struct timeval	tv;
+
+	req_unqueue(r);
+	if (r->ev != NULL) {
+		event_free(r->ev);
+		r->ev = NULL;
+	}
+	r->out = text;
+	r->outlen = len;
+	r->outoff = 0;
+	req_timeout(&tv);
+	r->ev = event_new(R.base, r->fd, EV_WRITE | EV_PERSIST, req_write_cb,
+	    r);
+	if (r->ev == NULL || event_add(r->ev, &tv) == -1) {
+		req_free(r);
+		return;
+	}
+	req_write_cb(r->fd, EV_WRITE, r);
+}
+
+void
+req_refuse(struct req *r, const char *msg)
+{
+	char	*s;
+
+	if ((s = strdup(msg)) == NULL) {
+		req_free(r);
+		return;
+	}
+	req_reply(r, s, strlen(s));
+}
+
+static void
+req_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct req	*r = arg;
+	ssize_t		 n;
+	char		*nl;
+
+	if (what & EV_TIMEOUT) {
+		log_info("request client timed out after %d s",
+		    R.conf->client_timeout);
+		req_free(r);
+		return;
+	}
+	n = read(fd, r->line + r->len, sizeof(r->line) - 1 - r->len);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0 && r->len == 0) {
+		req_free(r);
+		return;
+	}
+	if (n > 0) {
+		nl = memchr(r->line + r->len, '\n', (size_t)n);
+		r->len += (size_t)n;
+		if (nl == NULL && r->len < sizeof(r->line) - 1)
+			return;
+		r->llen = nl ? (size_t)(nl - r->line) : r->len;
+	} else
+		r->llen = r->len;	/* EOF ends a last line */
+	if (r->llen > 0 && r->line[r->llen - 1] == '\r')
+		r->llen--;
+	if (r->llen > WS_LINE_MAX) {
+		log_info("request line longer than %d bytes", WS_LINE_MAX);
+		r->linger = 1;
+		req_refuse(r, "error: Command too long\n");
+		return;
+	}
+	r->line[r->llen] = '\0';
+	event_del(r->ev);
+	req_line_done(r);
+}
+
+static void
+req_line_done(struct req *r)
+{
+	struct cmd_view		 v;
+	struct cmd_worker	*w;
+	struct cmd_buf		 b = { NULL, 0, 0 };
+	int			 rv;
+
+	if ((w = calloc((size_t)pool_nslots(), sizeof(*w))) == NULL) {
+		req_free(r);
+		return;
+	}
+	pool_view(&v, w);
+	rv = cmd_answer(r->line, r->llen, r->priv, &v, &b);
+	free(w);
+	if (rv == CMD_WORKER) {
+		req_dispatch(r);
+		return;
+	}
+	if (rv == CMD_REREAD) {
+		mux_reread();
+		req_refuse(r, "Forced reread of filter rules\n");
+		return;
+	}
+	if (b.p == NULL) {
+		req_free(r);	/* an empty reply, e.g. busyworkers */
+		return;
+	}
+	req_reply(r, b.p, b.len);
+}
+
+/* Give a request line to a worker, queue it, or refuse it. */
+void
+req_dispatch(struct req *r)
+{
+	switch (pool_dispatch(r, 0)) {
+	case POOL_HANDED:
+	case POOL_PENDING:
+		break;
+	case POOL_QUEUED:
+		(void)req_enqueue(r, R.conf->queue_timeout);
+		break;
+	case POOL_NOSPAWN:
+		log_warnx("unable to activate a worker");
+		req_refuse(r, "error: Unable to activate worker\n");
+		break;
+	default:
+		log_warnx("no free workers");
+		req_refuse(r, "error: No free workers\n");
+	}
+}
+
+static void
+req_qtimeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	log_warnx("queued request timed out after %d s",
+	    R.conf->queue_timeout);
+	req_refuse(arg, "error: Queued request timed out\n");
+}
+
+int
+req_enqueue(struct req *r, int timeout)
+{
+	struct timeval	tv = { timeout, 0 };
+
+	if (r->qtimer == NULL &&
+	    (r->qtimer = evtimer_new(R.base, req_qtimeout_cb, r)) == NULL) {
+		req_refuse(r, "error: Out of memory\n");
+		return (-1);
+	}
+	TAILQ_INSERT_TAIL(&R.q, r, entry);
+	r->queued = 1;
+	R.nq++;
+	evtimer_add(r->qtimer, &tv);
+	return (0);
+}
+
+void
+req_unqueue(struct req *r)
+{
+	if (!r->queued)
+		return;
+	TAILQ_REMOVE(&R.q, r, entry);
+	r->queued = 0;
+	R.nq--;
+	evtimer_del(r->qtimer);
+}
+
+struct req *
+req_queue_head(void)
+{
+	return (TAILQ_FIRST(&R.q));
+}
+
+int
+req_queue_len(void)
+{
+	return (R.nq);
+}
+
+void
+req_flush_queue(const char *msg)
+{
+	struct req	*r;
+
+	while ((r = TAILQ_FIRST(&R.q)) != NULL)
+		req_refuse(r, msg);
+}
+
+/* The client now belongs to a worker: drop our copy of it. */
+void
+req_handed(struct req *r)
+{
+	req_free(r);
+}
+
+int
+req_fd(struct req *r)
+{
+	return (r->fd);
+}
+
+const char *
+req_line(struct req *r, size_t *len)
+{
+	*len = r->llen;
+	return (r->line);
+}
+
+/* A command line a worker read and passes to us to answer. */
+void
+req_adopt(int fd, const char *line, size_t len)
+{
+	struct req	*r;
+
+	if ((r = req_new(fd, 1)) == NULL)
+		return;
+	memcpy(r->line, line, len);
+	r->line[len] = '\0';
+	r->len = r->llen = len;
+	req_line_done(r);
+}
+
+static void
+req_pause_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (R.uev != NULL)
+		event_add(R.uev, NULL);
+	if (R.watching)
+		event_add(R.lev, NULL);
+}
+
+/* Out of descriptors: stop accepting for a second instead of spinning. */
+static void
+req_accept_error(void)
+{
+	struct timeval	tv = { 1, 0 };
+
+	log_warn("accept");
+	if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS &&
+	    errno != ENOMEM)
+		return;
+	if (R.uev != NULL)
+		event_del(R.uev);
+	if (R.lev != NULL)
+		event_del(R.lev);
+	evtimer_add(R.pause, &tv);
+}
+
+static void
+req_accept_cb(evutil_socket_t lfd, short what, void *arg)
+{
+	struct req	*r;
+	int		 fd, i, priv = arg != NULL;
+
+	(void)what;
+	for (i = 0; i < REQ_ACCEPT_MAX; i++) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				req_accept_error();
+			return;
+		}
+		if (!priv && R.nunpriv >= REQ_UNPRIV_MAX) {
+			(void)write(fd, "error: Too many connections\n", 28);
+			close(fd);
+			continue;
+		}
+		if ((r = req_new(fd, priv)) != NULL)
+			req_read_start(r);
+		if (priv && !R.watching)
+			return;
+	}
+}
+
+/* Watch the request socket only while no worker is idle to accept. */
+void
+req_listen(int on)
+{
+	if (R.lev == NULL || on == R.watching)
+		return;
+	R.watching = on;
+	if (on)
+		event_add(R.lev, NULL);
+	else
+		event_del(R.lev);
+}
+
+void
+req_close_listeners(void)
+{
+	req_listen(0);
+	if (R.lev != NULL)
+		event_free(R.lev);
+	if (R.uev != NULL)
+		event_free(R.uev);
+	R.lev = R.uev = NULL;
+	if (R.ufd != -1)
+		close(R.ufd);
+	R.ufd = -1;
+}
+
+void
+req_init(struct event_base *base, struct conf *conf, int lfd, int ufd)
+{
+	memset(&R, 0, sizeof(R));
+	TAILQ_INIT(&R.q);
+	R.base = base;
+	R.conf = conf;
+	R.lfd = lfd;
+	R.ufd = ufd;
+	R.lev = event_new(base, lfd, EV_READ | EV_PERSIST, req_accept_cb,
+	    &R);
+	R.pause = evtimer_new(base, req_pause_cb, NULL);
+	if (R.lev == NULL || R.pause == NULL)
+		fatalx("req events");
+	if (ufd != -1) {
+		R.uev = event_new(base, ufd, EV_READ | EV_PERSIST,
+		    req_accept_cb, NULL);
+		if (R.uev == NULL || event_add(R.uev, NULL) == -1)
+			fatalx("req events");
+	}
+}

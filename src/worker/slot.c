@@ -1,0 +1,139 @@
+/*
+ * Copyright (c) 2026 The mux authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * Slot bookkeeping shared by the mux and its worker sessions.  Every
+ * state change goes through slot_move(), which keeps the free, idle and
+ * busy counters exact with atomics and wakes the mux only on the edges
+ * it must report (or on every change while someone watches F or S).
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ws.h"
+
+int
+slot_is_free(int st)
+{
+	return (st == WS_STOPPED || st == WS_STARTING || st == WS_IDLE ||
+	    st == WS_RETIRING);
+}
+
+int64_t
+slot_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* Single-writer counter: no locked instruction needed. */
+void
+slot_ctr_add(_Atomic uint64_t *c, uint64_t v)
+{
+	atomic_store_explicit(c,
+	    atomic_load_explicit(c, memory_order_relaxed) + v,
+	    memory_order_relaxed);
+}
+
+static void
+slot_wake(struct ws_shm *shm)
+{
+	char	c = 'w';
+
+	/* A full pipe already holds a wake-up: EAGAIN is fine. */
+	while (write(shm->wake_fd, &c, 1) == -1 && errno == EINTR)
+		;
+}
+
+static int
+slot_count(_Atomic int *ctr, int delta)
+{
+	int	old;
+
+	if (delta == 0)
+		return (0);
+	old = atomic_fetch_add(ctr, delta);
+	return ((delta < 0 && old == 1) || (delta > 0 && old == 0));
+}
+
+/*
+ * Move a slot from one state to another.  Returns -1 if the slot was not
+ * in state "from" (someone else moved it first).
+ */
+int
+slot_move(struct ws_shm *shm, struct ws_slot *s, int from, int to)
+{
+	int	expect = from, wake = 0, df;
+	struct timespec	ts;
+
+	if (!atomic_compare_exchange_strong(&s->state, &expect, to))
+		return (-1);
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	atomic_store_explicit(&s->changed, ts.tv_sec, memory_order_relaxed);
+
+	df = slot_is_free(to) - slot_is_free(from);
+	if (slot_count(&shm->nfree, df)) {
+		atomic_fetch_add(df < 0 ? &shm->zseq : &shm->yseq, 1);
+		wake = 1;
+	}
+	if (slot_count(&shm->nidle, (to == WS_IDLE) - (from == WS_IDLE)) &&
+	    atomic_load_explicit(&shm->wake_idle, memory_order_relaxed))
+		wake = 1;
+	(void)slot_count(&shm->nbusy, (to == WS_BUSY) - (from == WS_BUSY));
+	if (wake || atomic_load_explicit(&shm->wake_every,
+	    memory_order_relaxed))
+		slot_wake(shm);
+	return (0);
+}
+
+void
+slot_set_tag(struct ws_slot *s, const char *tag, size_t len)
+{
+	uint32_t	seq;
+
+	if (len > WS_TAG_MAX)
+		len = WS_TAG_MAX;
+	seq = atomic_load_explicit(&s->tag_seq, memory_order_relaxed);
+	atomic_store_explicit(&s->tag_seq, seq + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	memcpy(s->tag, tag, len);
+	s->tag[len] = '\0';
+	atomic_store_explicit(&s->tag_seq, seq + 2, memory_order_release);
+}
+
+/* Copy the tag out; returns its sequence number (changes on each set). */
+size_t
+slot_get_tag(struct ws_slot *s, char *buf, size_t sz)
+{
+	uint32_t	s1, s2;
+
+	do {
+		s1 = atomic_load_explicit(&s->tag_seq, memory_order_acquire);
+		if (s1 & 1)
+			continue;
+		strncpy(buf, s->tag, sz - 1);
+		buf[sz - 1] = '\0';
+		atomic_thread_fence(memory_order_acquire);
+		s2 = atomic_load_explicit(&s->tag_seq, memory_order_relaxed);
+	} while ((s1 & 1) || s1 != s2);
+	return (s1);
+}

@@ -1,0 +1,823 @@
+/*
+ * Copyright (c) 2026 The mux authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * A worker session: the data plane.  It accepts on the shared request
+ * socket itself (Postfix master style), reads one request line, hands it
+ * to its handler, relays the reply and closes.  The mux only hears from
+ * it through the shared slot table, and through the control channel for
+ * the rare things: readiness, busy kills, lines the mux must answer.
+ */
+
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ws.h"
+#include "wsint.h"
+
+#define WS_GRACE_MS	10000	/* between EOF/SIGTERM and SIGKILL */
+
+struct ws;
+struct ws_req {
+	struct ws	*w;
+	int		 fd;
+	int		 replied;
+	int64_t		 deadline;
+};
+
+struct ws {
+	struct ws_shm		*shm;
+	struct ws_slot		*slot;
+	int			 idx;
+	int			 lfd;
+	int			 chan;
+	int			 ep;
+	int			 retire;
+	int			 owed;		/* reserved clients to come */
+	int			 released;	/* idle again, still replying */
+	const struct ws_conf	*conf;
+	struct ws_hd		 hd;
+	size_t			 rlen;		/* bytes in rbuf */
+	size_t			 slen;		/* bytes in sbuf */
+	int			 sskip;		/* discarding a long line */
+	char			 line[WS_LINE_MAX + 3];
+	char			 sbuf[1024];
+	char			 rbuf[WS_REPLY_MAX];
+};
+
+static const char *ws_msg_noresp = "ERR No response from worker\n";
+
+static void ws_exit(struct ws *, int) __attribute__((noreturn));
+static int ws_recv(struct ws *, struct ws_msghdr *, char *, int *, int);
+static int ws_should_retire(struct ws *);
+
+static void
+ws_signals(void)
+{
+	static const int	 sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP,
+	    SIGUSR1, SIGUSR2, SIGALRM };
+	struct sigaction	 sa;
+	sigset_t		 set;
+	size_t			 i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		(void)sigaction(sigs[i], &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&set);
+	(void)sigprocmask(SIG_SETMASK, &set, NULL);
+}
+
+static int
+ws_fdcmp(const void *a, const void *b)
+{
+	return (*(const int *)a - *(const int *)b);
+}
+
+/* Close every descriptor inherited from the mux but the ones we use. */
+static void
+ws_closefrom_except(int *keep, size_t n)
+{
+	unsigned int	lo = 3;
+	size_t		i;
+
+	qsort(keep, n, sizeof(*keep), ws_fdcmp);
+	for (i = 0; i < n; i++) {
+		if ((unsigned int)keep[i] > lo)
+			(void)close_range(lo, (unsigned int)keep[i] - 1, 0);
+		if ((unsigned int)keep[i] >= lo)
+			lo = (unsigned int)keep[i] + 1;
+	}
+	(void)close_range(lo, ~0U, 0);
+}
+
+static int
+ws_send(struct ws *w, int type, int arg, const char *line, size_t len,
+    int fd)
+{
+	struct ws_msghdr	 h;
+	struct iovec		 iov[2];
+	struct msghdr		 m;
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	ssize_t			 n;
+
+	memset(&h, 0, sizeof(h));
+	h.version = WS_PROTO_VERSION;
+	h.type = (uint8_t)type;
+	h.len = (uint16_t)len;
+	h.arg = arg;
+	iov[0].iov_base = &h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = (void *)(uintptr_t)line;
+	iov[1].iov_len = len;
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = iov;
+	m.msg_iovlen = len ? 2 : 1;
+	if (fd != -1) {
+		memset(&cm, 0, sizeof(cm));
+		m.msg_control = cm.buf;
+		m.msg_controllen = sizeof(cm.buf);
+		CMSG_FIRSTHDR(&m)->cmsg_level = SOL_SOCKET;
+		CMSG_FIRSTHDR(&m)->cmsg_type = SCM_RIGHTS;
+		CMSG_FIRSTHDR(&m)->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&m)), &fd, sizeof(int));
+	}
+	while ((n = sendmsg(w->chan, &m, MSG_NOSIGNAL)) == -1 &&
+	    errno == EINTR)
+		;
+	return (n == -1 ? -1 : 0);
+}
+
+/* Write all of buf to a non-blocking socket before the deadline. */
+static int
+ws_write_all(int fd, const char *buf, size_t len, int64_t deadline)
+{
+	struct pollfd	pfd = { fd, POLLOUT, 0 };
+	ssize_t		n;
+	int64_t		left;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno != EAGAIN)
+			return (-1);
+		left = deadline - slot_now_ms();
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Close a client we are refusing: shut our side, then discard what it
+ * still sends for a moment so the kernel does not reset the connection
+ * before it has read our reply.
+ */
+static void
+ws_close_lingering(int fd)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	char		buf[4096];
+	size_t		total = 0;
+	ssize_t		n;
+
+	(void)shutdown(fd, SHUT_WR);
+	while (total < 1024 * 1024 && poll(&pfd, 1, 200) > 0) {
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+	}
+	close(fd);
+}
+
+#define WS_RL_OK	0
+#define WS_RL_EOF	-1
+#define WS_RL_TIMEOUT	-2
+#define WS_RL_TOOLONG	-3
+
+/* Read one request line into w->line; returns its length or WS_RL_*. */
+static ssize_t
+ws_readline(struct ws *w, int fd)
+{
+	struct pollfd	 pfd = { fd, POLLIN, 0 };
+	int64_t		 deadline, left;
+	size_t		 len = 0;
+	ssize_t		 n;
+	char		*nl;
+
+	deadline = slot_now_ms() + (int64_t)w->conf->client_timeout * 1000;
+	for (;;) {
+		n = read(fd, w->line + len, sizeof(w->line) - 1 - len);
+		if (n > 0) {
+			nl = memchr(w->line + len, '\n', (size_t)n);
+			len += (size_t)n;
+			if (nl != NULL) {
+				len = (size_t)(nl - w->line);
+				break;
+			}
+			if (len >= sizeof(w->line) - 1)
+				return (WS_RL_TOOLONG);
+			continue;
+		}
+		if (n == 0) {
+			if (len == 0)
+				return (WS_RL_EOF);
+			break;		/* a last line without LF */
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return (WS_RL_EOF);
+		left = deadline - slot_now_ms();
+		if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
+			return (WS_RL_TIMEOUT);
+	}
+	if (len > 0 && w->line[len - 1] == '\r')
+		len--;
+	if (len > WS_LINE_MAX)
+		return (WS_RL_TOOLONG);
+	w->line[len] = '\0';
+	return ((ssize_t)len);
+}
+
+static int
+ws_cmd_kind(const char *l, size_t len)
+{
+	static const struct {
+		const char	*p;
+		size_t		 n;
+		int		 kind;
+	} k[] = {
+		{ "scan ", 5, WS_CMD_SCAN },
+		{ "relayok ", 8, WS_CMD_RELAYOK },
+		{ "senderok ", 9, WS_CMD_SENDEROK },
+		{ "recipok ", 8, WS_CMD_RECIPOK },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+		if (len >= k[i].n && memcmp(l, k[i].p, k[i].n) == 0)
+			return (k[i].kind);
+	return (WS_CMD_OTHER);
+}
+
+/* The command-derived tag: its first two words, decoded and made safe. */
+static void
+ws_tag_from_line(struct ws *w, const char *l, size_t len)
+{
+	char	 tag[WS_TAG_MAX + 1];
+	size_t	 n = 0, words = 0;
+
+	while (n < len && n < WS_TAG_MAX) {
+		if (l[n] == ' ' && ++words == 2)
+			break;
+		tag[n] = l[n];
+		n++;
+	}
+	n = status_pct_decode(tag, n);
+	n = status_sanitize(tag, n);
+	slot_set_tag(w->slot, tag, n);
+}
+
+/* Read what the handler wrote on fd 3; the last complete line wins. */
+static void
+ws_read_status(struct ws *w)
+{
+	char	 out[WS_TAG_MAX + 1], *nl, *p;
+	size_t	 olen;
+	ssize_t	 n;
+	int	 kind;
+
+	for (;;) {
+		n = read(w->hd.st, w->sbuf + w->slen,
+		    sizeof(w->sbuf) - w->slen);
+		if (n <= 0)
+			return;
+		w->slen += (size_t)n;
+		p = w->sbuf;
+		while ((nl = memchr(p, '\n', w->slen - (size_t)(p - w->sbuf)))
+		    != NULL) {
+			if (!w->sskip) {
+				kind = status_parse(p, (size_t)(nl - p), out,
+				    sizeof(out), &olen);
+				if (kind == STATUS_TAG)
+					slot_set_tag(w->slot, out, olen);
+			}
+			w->sskip = 0;
+			p = nl + 1;
+		}
+		w->slen -= (size_t)(p - w->sbuf);
+		memmove(w->sbuf, p, w->slen);
+		/* A line longer than the buffer: drop it, not its tail. */
+		if (w->slen == sizeof(w->sbuf)) {
+			w->slen = 0;
+			w->sskip = 1;
+		}
+	}
+}
+
+#define WS_HR_OK	0
+#define WS_HR_EOF	-1
+#define WS_HR_TIMEOUT	-2
+#define WS_HR_TOOLONG	-3
+
+/* Wait for the handler's whole reply; returns its length or WS_HR_*. */
+static ssize_t
+ws_handler_reply(struct ws *w, int64_t deadline)
+{
+	struct pollfd	pfd[2];
+	size_t		off = 0;
+	ssize_t		n, r;
+	int		np, left;
+
+	w->rlen = 0;
+	pfd[0].fd = w->hd.out;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = w->hd.st;
+	pfd[1].events = POLLIN;
+	np = w->hd.st != -1 ? 2 : 1;
+	for (;;) {
+		left = (int)(deadline - slot_now_ms());
+		if (left <= 0)
+			return (WS_HR_TIMEOUT);
+		n = poll(pfd, (nfds_t)np, left);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return (n == 0 ? WS_HR_TIMEOUT : WS_HR_EOF);
+		if (np == 2 && pfd[1].revents)
+			ws_read_status(w);
+		if (pfd[0].revents == 0)
+			continue;
+		n = read(w->hd.out, w->rbuf + w->rlen,
+		    sizeof(w->rbuf) - w->rlen);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return (WS_HR_EOF);
+		w->rlen += (size_t)n;
+		r = reply_scan(w->rbuf, w->rlen, sizeof(w->rbuf), &off);
+		if (r > 0)
+			return (r);
+		if (r == REPLY_TOOLONG)
+			return (WS_HR_TOOLONG);
+	}
+}
+
+static void
+ws_busy_kill(struct ws *w, int fd, int64_t deadline)
+{
+	const char	*msg;
+
+	if (atomic_load(&w->shm->nbusy) > 3)
+		msg = "ERR Filter timed out - system may be overloaded "
+		    "(consider increasing busy timeout)\n";
+	else
+		msg = "ERR Filter timed out - check filter rules or system "
+		    "load\n";
+	(void)ws_write_all(fd, msg, strlen(msg), deadline);
+	close(fd);
+	(void)slot_move(w->shm, w->slot, WS_BUSY, WS_KILLED);
+	(void)ws_send(w, WS_MSG_BUSYKILL, 0, NULL, 0, -1);
+	ws_hd_stop(&w->hd, 0, WS_GRACE_MS);
+	_exit(WS_EXIT_BUSYKILL);
+}
+
+/*
+ * The handler has answered: the slot is free again before the reply is
+ * written, as in MIMEDefang where the worker is free once its answer is
+ * read.  A client arriving now finds an idle worker instead of a
+ * refusal.  Not when the worker is about to retire.
+ */
+static void
+ws_release(struct ws *w)
+{
+	if (w->released || w->owed > 0 || ws_should_retire(w))
+		return;
+	if (slot_move(w->shm, w->slot, WS_BUSY, WS_IDLE) == 0)
+		w->released = 1;
+}
+
+/* Serve one request with the external handler; 0 if the worker may go on. */
+static int
+ws_request_pool(struct ws *w, int fd, size_t len, int64_t cdeadline)
+{
+	struct iovec	 iov[2];
+	ssize_t		 r;
+	int		 code = 0;
+	const char	*err = NULL;
+
+	w->line[len] = '\n';
+	iov[0].iov_base = w->line;
+	iov[0].iov_len = len + 1;
+	if (writev(w->hd.in, iov, 1) != (ssize_t)len + 1) {
+		err = ws_msg_noresp;
+		code = WS_EXIT_HANDLER;
+	} else {
+		r = ws_handler_reply(w, slot_now_ms() +
+		    (int64_t)w->conf->busy_timeout * 1000);
+		if (r == WS_HR_TIMEOUT)
+			ws_busy_kill(w, fd, cdeadline);
+		if (r == WS_HR_EOF) {
+			syslog(LOG_ERR, "worker %d: handler died prematurely",
+			    w->idx);
+			err = ws_msg_noresp;
+			code = WS_EXIT_HANDLER;
+		} else if (r == WS_HR_TOOLONG) {
+			syslog(LOG_ERR, "worker %d: handler reply longer "
+			    "than %d bytes", w->idx, WS_REPLY_MAX);
+			err = "ERR Worker reply too long\n";
+			code = WS_EXIT_PROTO;
+		} else {
+			if ((size_t)r == w->rlen)
+				ws_release(w);
+			(void)ws_write_all(fd, w->rbuf, (size_t)r, cdeadline);
+			if ((size_t)r != w->rlen) {
+				syslog(LOG_ERR, "worker %d: handler wrote %zu "
+				    "bytes past its reply; replacing it",
+				    w->idx, w->rlen - (size_t)r);
+				code = WS_EXIT_PROTO;
+			}
+		}
+	}
+	if (err != NULL)
+		(void)ws_write_all(fd, err, strlen(err), cdeadline);
+	return (code);
+}
+
+static int
+ws_request_inproc(struct ws *w, int fd, size_t len, int64_t cdeadline)
+{
+	struct ws_req	req = { w, fd, 0, cdeadline };
+
+	w->conf->inproc->on_line(&req, w->line, len, w->conf->inproc->arg);
+	if (!req.replied)
+		(void)ws_write_all(fd, ws_msg_noresp, strlen(ws_msg_noresp),
+		    cdeadline);
+	return (0);
+}
+
+void
+ws_reply(struct ws_req *req, const char *buf, size_t len)
+{
+	req->replied = 1;
+	ws_release(req->w);
+	(void)ws_write_all(req->fd, buf, len, req->deadline);
+}
+
+static void
+ws_account(struct ws *w, int kind, uint64_t nbusy, int64_t t0)
+{
+	struct ws_slot	*s = w->slot;
+
+	slot_ctr_add(&s->nreq, 1);
+	if (kind < WS_NCMDS) {
+		slot_ctr_add(&s->cnt[kind], 1);
+		slot_ctr_add(&s->busysum[kind], nbusy);
+		slot_ctr_add(&s->ms[kind], (uint64_t)(slot_now_ms() - t0));
+		if (kind == WS_CMD_SCAN)
+			slot_ctr_add(&s->nscans, 1);
+		atomic_store_explicit(&s->last_cmd, kind,
+		    memory_order_relaxed);
+	}
+	atomic_store_explicit(&s->cmd, WS_CMD_NONE, memory_order_relaxed);
+}
+
+static int
+ws_request(struct ws *w, int fd, size_t len, int64_t cdeadline)
+{
+	struct ws_slot	*s = w->slot;
+	int		 kind, nbusy, code;
+	int64_t		 t0 = slot_now_ms();
+	struct timespec	 ts;
+
+	kind = ws_cmd_kind(w->line, len);
+	atomic_store_explicit(&s->cmd, kind, memory_order_relaxed);
+	atomic_store_explicit(&s->busy_since, t0, memory_order_relaxed);
+	ws_tag_from_line(w, w->line, len);
+	nbusy = atomic_load_explicit(&w->shm->nbusy, memory_order_relaxed);
+	if (nbusy >= 1 && (uint32_t)nbusy <= w->shm->nslots)
+		atomic_fetch_add_explicit(&w->shm->histo[nbusy - 1], 1,
+		    memory_order_relaxed);
+	if (atomic_load_explicit(&s->first_req, memory_order_relaxed) == 0) {
+		clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+		atomic_store_explicit(&s->first_req, ts.tv_sec,
+		    memory_order_relaxed);
+	}
+	if (w->conf->inproc != NULL)
+		code = ws_request_inproc(w, fd, len, cdeadline);
+	else
+		code = ws_request_pool(w, fd, len, cdeadline);
+	ws_account(w, kind, (uint64_t)nbusy, t0);
+	return (code);
+}
+
+static int
+ws_should_retire(struct ws *w)
+{
+	struct ws_slot	*s = w->slot;
+	struct timespec	 ts;
+	int64_t		 first;
+
+	if (w->retire || (atomic_load(&s->ctl) & WS_CTL_RETIRE))
+		return (1);
+	if (s->max_req > 0 && atomic_load_explicit(&s->nreq,
+	    memory_order_relaxed) >= s->max_req)
+		return (1);
+	if (s->gen != atomic_load_explicit(&w->shm->gen,
+	    memory_order_relaxed))
+		return (1);
+	first = atomic_load_explicit(&s->first_req, memory_order_relaxed);
+	if (w->conf->max_lifetime > 0 && first != 0) {
+		clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+		if (ts.tv_sec - first >= w->conf->max_lifetime)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Serve one client; the slot is already BUSY.  fd was accepted by us, or
+ * handed over by the mux with its line.
+ */
+static void
+ws_serve(struct ws *w, int fd, const char *line, size_t len)
+{
+	int64_t		cdeadline;
+	ssize_t		n;
+	int		code = 0;
+
+	atomic_store_explicit(&w->slot->busy_since, slot_now_ms(),
+	    memory_order_relaxed);
+	if (line != NULL) {
+		memcpy(w->line, line, len);
+		w->line[len] = '\0';
+		n = (ssize_t)len;
+	} else
+		n = ws_readline(w, fd);
+	cdeadline = slot_now_ms() + (int64_t)w->conf->client_timeout * 1000;
+	if (n == WS_RL_TOOLONG) {
+		(void)ws_write_all(fd, "error: Command too long\n", 24,
+		    cdeadline);
+		ws_close_lingering(fd);
+		fd = -1;
+	} else if (n == WS_RL_TIMEOUT)
+		syslog(LOG_INFO, "worker %d: client timed out", w->idx);
+	else if (n >= 0 && cmd_is_mux(w->line, (size_t)n))
+		(void)ws_send(w, WS_MSG_CMD, 0, w->line, (size_t)n, fd);
+	else if (n >= 0)
+		code = ws_request(w, fd, (size_t)n, cdeadline);
+	if (fd != -1)
+		close(fd);
+	slot_set_tag(w->slot, "", 0);
+	if (code != 0) {
+		if (slot_move(w->shm, w->slot, WS_BUSY, WS_KILLED) == -1)
+			(void)slot_move(w->shm, w->slot, WS_IDLE, WS_KILLED);
+		ws_exit(w, code);
+	}
+}
+
+static int
+ws_recv(struct ws *w, struct ws_msghdr *h, char *line, int *fd, int flags)
+{
+	struct iovec	 iov[2];
+	struct msghdr	 m;
+	struct cmsghdr	*c;
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	ssize_t		 n;
+
+	*fd = -1;
+	iov[0].iov_base = h;
+	iov[0].iov_len = sizeof(*h);
+	iov[1].iov_base = line;
+	iov[1].iov_len = WS_LINE_MAX;
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = iov;
+	m.msg_iovlen = 2;
+	m.msg_control = cm.buf;
+	m.msg_controllen = sizeof(cm.buf);
+	while ((n = recvmsg(w->chan, &m, flags | MSG_CMSG_CLOEXEC))
+	    == -1 && errno == EINTR)
+		;
+	if (n == -1)
+		return (errno == EAGAIN ? 0 : -1);
+	if (n == 0)
+		return (-1);
+	for (c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	if ((size_t)n < sizeof(*h) || h->version != WS_PROTO_VERSION ||
+	    h->len > WS_LINE_MAX || (size_t)n != sizeof(*h) + h->len) {
+		if (*fd != -1)
+			close(*fd);
+		return (-1);
+	}
+	return (1);
+}
+
+/*
+ * Serve the clients the mux reserved us for, then go idle or retire.
+ * A reservation is the mux's IDLE->BUSY move; its client follows on the
+ * channel, so nothing handed over is lost when we retire.
+ */
+static void
+ws_finish(struct ws *w)
+{
+	struct ws_msghdr	h;
+	char			line[WS_LINE_MAX + 1];
+	int			fd, r;
+
+	/*
+	 * Released early: the slot is idle, or the mux has reserved it and
+	 * the client is on its way; the main loop serves it either way.
+	 */
+	if (w->released) {
+		w->released = 0;
+		return;
+	}
+	while (w->owed > 0) {
+		if ((r = ws_recv(w, &h, line, &fd, 0)) == -1)
+			ws_exit(w, WS_EXIT_MUX);
+		if (h.type == WS_MSG_CLIENT && fd != -1) {
+			w->owed--;
+			ws_serve(w, fd, h.len ? line : NULL, h.len);
+		} else if (h.type == WS_MSG_RETIRE)
+			w->retire = 1;
+		else if (fd != -1)
+			close(fd);
+	}
+	if (ws_should_retire(w)) {
+		(void)slot_move(w->shm, w->slot, WS_BUSY, WS_RETIRING);
+		ws_exit(w, WS_EXIT_OK);
+	}
+	(void)slot_move(w->shm, w->slot, WS_BUSY, WS_IDLE);
+}
+
+/* Handle what the mux sent an idle worker: clients and retirement. */
+static void
+ws_ctl(struct ws *w)
+{
+	struct ws_msghdr	h;
+	char			line[WS_LINE_MAX + 1];
+	int			fd, r;
+
+	if (atomic_exchange(&w->slot->ctl, 0) & WS_CTL_RETIRE)
+		w->retire = 1;
+	while ((r = ws_recv(w, &h, line, &fd, MSG_DONTWAIT)) == 1) {
+		if (h.type == WS_MSG_CLIENT && fd != -1) {
+			ws_serve(w, fd, h.len ? line : NULL, h.len);
+			ws_finish(w);
+		} else if (h.type == WS_MSG_RETIRE)
+			w->retire = 1;
+		else if (fd != -1)
+			close(fd);
+	}
+	if (r == -1)
+		ws_exit(w, WS_EXIT_MUX);
+}
+
+static void
+ws_exit(struct ws *w, int code)
+{
+	int	st = atomic_load(&w->slot->state);
+
+	if (code == WS_EXIT_OK && st == WS_IDLE)
+		(void)slot_move(w->shm, w->slot, WS_IDLE, WS_RETIRING);
+	if (w->conf->inproc == NULL)
+		ws_hd_stop(&w->hd, code == WS_EXIT_OK, WS_GRACE_MS);
+	_exit(code);
+}
+
+static void
+ws_wait(struct ws *w)
+{
+	struct epoll_event	ev[4];
+	char			c;
+	int			n, i;
+
+	n = epoll_wait(w->ep, ev, 4, -1);
+	for (i = 0; i < n; i++) {
+		if (ev[i].data.fd == w->chan)
+			ws_ctl(w);
+		else if (ev[i].data.fd == w->hd.out) {
+			/* Output or EOF from an idle handler: out of step. */
+			if (read(w->hd.out, &c, 1) == 0) {
+				syslog(LOG_ERR, "worker %d: handler exited",
+				    w->idx);
+				ws_exit(w, WS_EXIT_HANDLER);
+			}
+			syslog(LOG_ERR, "worker %d: handler wrote while idle",
+			    w->idx);
+			ws_exit(w, WS_EXIT_PROTO);
+		}
+	}
+}
+
+static void
+ws_epoll_add(struct ws *w, int fd, uint32_t events)
+{
+	struct epoll_event	ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.fd = fd;
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) == -1)
+		_exit(WS_EXIT_MUX);
+}
+
+static void
+ws_setup(struct ws *w)
+{
+	int	keep[3] = { w->lfd, w->chan, w->shm->wake_fd };
+
+	ws_signals();
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	ws_closefrom_except(keep, 3);
+	w->hd.pid = -1;
+	w->hd.in = w->hd.out = w->hd.st = -1;
+	if (w->conf->inproc != NULL) {
+		if (w->conf->inproc->on_session != NULL &&
+		    w->conf->inproc->on_session(w->conf->inproc->arg) == -1)
+			_exit(WS_EXIT_EXEC);
+	} else if (ws_hd_start(&w->hd, w->conf) == -1) {
+		syslog(LOG_ERR, "worker %d: cannot run %s: %m", w->idx,
+		    w->conf->prog);
+		_exit(WS_EXIT_EXEC);
+	}
+	if ((w->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		_exit(WS_EXIT_MUX);
+	if (w->lfd != -1)
+		ws_epoll_add(w, w->lfd, EPOLLIN | EPOLLEXCLUSIVE);
+	ws_epoll_add(w, w->chan, EPOLLIN);
+	if (w->hd.out != -1)
+		ws_epoll_add(w, w->hd.out, EPOLLIN);
+}
+
+void
+ws_main(struct ws_shm *shm, int idx, int lfd, int chan,
+    const struct ws_conf *conf)
+{
+	static struct ws	 w;	/* big buffers: keep them off the stack */
+	int			 fd;
+
+	w.shm = shm;
+	w.slot = &shm->slots[idx];
+	w.idx = idx;
+	w.lfd = lfd;
+	w.chan = chan;
+	w.conf = conf;
+	ws_setup(&w);
+	if (getppid() == 1)
+		_exit(WS_EXIT_MUX);
+	if (slot_move(shm, w.slot, WS_STARTING, WS_IDLE) == -1)
+		_exit(WS_EXIT_MUX);
+	(void)ws_send(&w, WS_MSG_READY, 0, NULL, 0, -1);
+	for (;;) {
+		if (atomic_load_explicit(&w.slot->ctl, memory_order_acquire))
+			ws_ctl(&w);
+		if (w.retire) {
+			if (slot_move(shm, w.slot, WS_IDLE, WS_RETIRING) == 0)
+				ws_exit(&w, WS_EXIT_OK);
+			w.owed++;	/* the mux reserved us first */
+			ws_finish(&w);
+			continue;
+		}
+		fd = lfd == -1 ? -1 : accept4(lfd, NULL, NULL,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd != -1) {
+			if (slot_move(shm, w.slot, WS_IDLE, WS_BUSY) == -1)
+				w.owed++;
+			ws_serve(&w, fd, NULL, 0);
+			ws_finish(&w);
+			continue;
+		}
+		if (lfd == -1 || errno == EAGAIN)
+			ws_wait(&w);
+		else if (errno == EMFILE || errno == ENFILE ||
+		    errno == ENOBUFS || errno == ENOMEM) {
+			/* Out of descriptors: back off, do not spin. */
+			syslog(LOG_WARNING, "worker %d: accept: %m", w.idx);
+			poll(NULL, 0, 100);
+		}
+	}
+}

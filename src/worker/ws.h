@@ -1,0 +1,183 @@
+/*
+ * Copyright (c) 2026 The mux authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The contract between the mux and its worker sessions: the shared slot
+ * table, the control channel framing, and the in-process handler API.
+ * Bump WS_PROTO_VERSION whenever any of it changes.
+ */
+
+#ifndef MUX_WS_H
+#define MUX_WS_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define WS_PROTO_VERSION	1
+#define WS_LINE_MAX		4096	/* request line, without the LF */
+#define WS_REPLY_MAX		65536	/* whole reply of a pool handler */
+#define WS_TAG_MAX		200	/* status tag, after sanitising */
+#define WS_STATUS_FD		3	/* handler's status descriptor */
+
+/* Slot states.  free = stopped + starting + idle + retiring. */
+enum ws_state {
+	WS_STOPPED = 0,
+	WS_STARTING,
+	WS_IDLE,
+	WS_BUSY,
+	WS_RETIRING,		/* leaving gracefully; counts as free */
+	WS_KILLED,		/* busy-killed or dying; not free */
+	WS_NSTATES
+};
+
+/* Request kinds MIMEDefang keeps load history for. */
+enum ws_cmd {
+	WS_CMD_SCAN = 0,
+	WS_CMD_RELAYOK,
+	WS_CMD_SENDEROK,
+	WS_CMD_RECIPOK,
+	WS_NCMDS,
+	WS_CMD_OTHER = WS_NCMDS,
+	WS_CMD_NONE = -1
+};
+
+/* Control bits the mux sets in ws_slot.ctl before writing the channel. */
+#define WS_CTL_CHAN		0x01	/* a message waits on the channel */
+#define WS_CTL_RETIRE		0x02	/* retire when idle */
+
+/*
+ * One slot in shared memory.  Each field has one writer: the mux writes
+ * pid, gen and max_req before the fork and resets the slot after the
+ * reap; the worker session writes everything else.  State changes go
+ * through slot_move() so the shared counters stay exact.
+ */
+struct ws_slot {
+	_Atomic int		 state;
+	_Atomic int		 ctl;
+	pid_t			 pid;
+	_Atomic pid_t		 hpid;		/* handler process, if any */
+	uint32_t		 gen;
+	uint32_t		 max_req;	/* -r with jitter */
+	_Atomic int		 cmd;		/* current request kind */
+	_Atomic int		 last_cmd;
+	_Atomic int64_t		 changed;	/* last state change, s */
+	_Atomic int64_t		 busy_since;	/* ms, monotonic */
+	_Atomic int64_t		 first_req;	/* s, realtime; 0 = none */
+	_Atomic uint64_t	 nreq;
+	_Atomic uint64_t	 nscans;
+	_Atomic uint64_t	 cnt[WS_NCMDS];	/* finished requests */
+	_Atomic uint64_t	 busysum[WS_NCMDS];
+	_Atomic uint64_t	 ms[WS_NCMDS];
+	_Atomic uint32_t	 tag_seq;	/* seqlock: odd while writing */
+	char			 tag[WS_TAG_MAX + 1];
+} __attribute__((aligned(64)));
+
+struct ws_shm {
+	uint32_t		 version;
+	uint32_t		 nslots;
+	_Atomic uint32_t	 gen;		/* pool generation */
+	_Atomic int		 nfree;
+	_Atomic int		 nidle;
+	_Atomic int		 nbusy;
+	_Atomic uint64_t	 zseq;		/* free went 1 -> 0 */
+	_Atomic uint64_t	 yseq;		/* free went 0 -> 1 */
+	_Atomic int		 wake_idle;	/* wake on idle 0<->1 edges too */
+	_Atomic int		 wake_every;	/* wake the mux on any change */
+	int			 wake_fd;	/* write end of the wake pipe */
+	_Atomic uint64_t	*histo;		/* nslots + 1 counters */
+	struct ws_slot		*slots;
+};
+
+/* Control channel: SOCK_SEQPACKET, one message per packet. */
+enum ws_msg_type {
+	WS_MSG_READY = 1,	/* w->m: handler started */
+	WS_MSG_CLIENT,		/* m->w: fd + request line (may be empty) */
+	WS_MSG_CMD,		/* w->m: fd + line the mux must answer */
+	WS_MSG_BUSYKILL,	/* w->m: busy timeout, handler being killed */
+	WS_MSG_RETIRE,		/* m->w: retire now if idle */
+	WS_MSG_UNREADY,		/* w->m: the handler could not start */
+};
+
+struct ws_msghdr {
+	uint8_t			 version;
+	uint8_t			 type;
+	uint16_t		 len;		/* bytes of line that follow */
+	int32_t			 arg;
+};
+
+#define WS_MSG_MAX	(sizeof(struct ws_msghdr) + WS_LINE_MAX + 1)
+
+/* Exit codes of a worker session, read by the mux at the reap. */
+#define WS_EXIT_OK		0	/* retired */
+#define WS_EXIT_HANDLER		10	/* the handler died unexpectedly */
+#define WS_EXIT_EXEC		11	/* the handler could not be started */
+#define WS_EXIT_BUSYKILL	12	/* busy timeout */
+#define WS_EXIT_PROTO		13	/* the handler broke the protocol */
+#define WS_EXIT_MUX		14	/* the mux went away */
+
+/*
+ * In-process handlers: link against libmux and pass one to mux_main().
+ * on_line is called once per request line; it answers with ws_reply().
+ */
+struct ws_req;
+struct ws_handler {
+	const char	*name;
+	int		(*on_session)(void *arg);	/* once per worker */
+	void		(*on_line)(struct ws_req *, const char *, size_t,
+			    void *arg);
+	void		*arg;
+};
+
+void	 ws_reply(struct ws_req *, const char *, size_t);
+
+/* slot.c: shared-memory bookkeeping used by both sides. */
+int	 slot_is_free(int);
+int	 slot_move(struct ws_shm *, struct ws_slot *, int, int);
+int64_t	 slot_now_ms(void);
+void	 slot_ctr_add(_Atomic uint64_t *, uint64_t);
+void	 slot_set_tag(struct ws_slot *, const char *, size_t);
+size_t	 slot_get_tag(struct ws_slot *, char *, size_t);
+
+/* reply.c: pure reply framing of pool handlers. */
+#define REPLY_MORE	0
+#define REPLY_DONE	1
+#define REPLY_TOOLONG	-1
+ssize_t	 reply_scan(const char *, size_t, size_t, size_t *);
+
+/* status.c: pure status-fd line parsing. */
+#define STATUS_TAG	1
+#define STATUS_USER	2
+int	 status_parse(const char *, size_t, char *, size_t, size_t *);
+size_t	 status_sanitize(char *, size_t);
+size_t	 status_pct_decode(char *, size_t);
+
+struct ws_conf {
+	const char	*prog;		/* pool handler, NULL = in-process */
+	char *const	*argv;		/* its argv */
+	int		 status_fd;	/* -Z */
+	int		 busy_timeout;	/* s */
+	int		 client_timeout; /* s */
+	int		 max_lifetime;	/* s, 0 = off */
+	const struct ws_handler *inproc;
+};
+
+/* ws.c: the worker session, entered in the child after fork(2). */
+void	 ws_main(struct ws_shm *, int, int, int, const struct ws_conf *)
+	    __attribute__((noreturn));
+
+#endif

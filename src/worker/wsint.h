@@ -1,0 +1,16 @@
+/* Private to src/worker: the handler process of a worker session. */
+#ifndef MUX_WSINT_H
+#define MUX_WSINT_H
+
+struct ws_hd {
+	pid_t	pid;
+	int	in, out, st;
+};
+
+int	ws_hd_start(struct ws_hd *, const struct ws_conf *);
+void	ws_hd_stop(struct ws_hd *, int, int);
+
+/* Implemented in src/mux/cmd.c: is this line the mux's to answer? */
+int	cmd_is_mux(const char *, size_t);
+
+#endif

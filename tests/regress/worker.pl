@@ -1,0 +1,59 @@
+#!/usr/bin/perl
+# A MIMEDefang-style pool worker for the regress tests: "PROG -server"
+# reads one request line at a time on stdin and answers one reply.
+use strict;
+use warnings;
+use IO::Handle;
+use Time::HiRes qw(sleep);
+
+die "usage: worker.pl -server|-serveru\n"
+    unless @ARGV && $ARGV[-1] =~ /^-serveru?$/;
+my $status;
+$status = IO::Handle->new_from_fd(3, 'w') if $ARGV[-1] eq '-serveru';
+$status->autoflush(1) if $status;
+STDOUT->autoflush(1);
+$SIG{TERM} = sub { exit 0 };
+if (my $f = $ENV{MUX_TEST_START_FLAG}) {
+	if (open(my $fh, '>>', $f)) {
+		print $fh "$$\n";
+		close($fh);
+	}
+}
+my $n = 0;
+while (my $line = <STDIN>) {
+	chomp $line;
+	$n++;
+	my ($cmd, @a) = split / /, $line;
+	$cmd //= '';
+	if ($cmd eq 'scan' or $cmd eq 'relayok' or $cmd eq 'senderok' or
+	    $cmd eq 'recipok') {
+		print "ok\n";
+	} elsif ($cmd eq 'pid') {
+		print "ok $$ $n\n";
+	} elsif ($cmd eq 'sleep') {
+		sleep($a[0]);
+		print "ok slept $a[0]\n";
+	} elsif ($cmd eq 'die') {
+		exit 3;
+	} elsif ($cmd eq 'silent') {
+		sleep(3600);
+	} elsif ($cmd eq 'ignoreterm') {
+		$SIG{TERM} = 'IGNORE';
+		sleep(3600);
+	} elsif ($cmd eq 'extra') {
+		print "ok\nunasked\n";
+	} elsif ($cmd eq 'multi') {
+		print "250-first\n250-second\n250 last\n";
+	} elsif ($cmd eq 'big') {
+		print 'x' x $a[0], "\n";
+	} elsif ($cmd eq 'tag') {
+		print $status join(' ', @a), "\n" if $status;
+		sleep($a[-1]) if $a[-1] =~ /^[\d.]+$/;
+		print "ok tagged\n";
+	} elsif ($cmd eq 'echo') {
+		print join(' ', @a), "\n";
+	} else {
+		print "error: Unknown command\n";
+	}
+}
+exit 0;
