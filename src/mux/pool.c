@@ -456,23 +456,41 @@ pool_drain(void)
 	}
 }
 
-/* Keep one worker starting whenever none is idle, so clients never wait. */
+/*
+ * Under load (something busy) and nothing idle, start a spare so the next
+ * client finds an idle worker.  Never without load: with -m 0 and idle
+ * reaping that would churn.
+ */
 static void
 pool_spare(void)
 {
 	struct pool_slot	*ps;
 
 	if (P.stopping || atomic_load(&P.shm->nidle) > 0 ||
-	    pool_find_starting() != NULL)
+	    atomic_load(&P.shm->nbusy) == 0 || pool_find_starting() != NULL)
 		return;
 	if ((ps = pool_find_stopped()) != NULL)
 		(void)pool_spawn(ps, "no idle worker left");
 }
 
+/* Is every slot running a worker that is idle or busy? */
+static int
+pool_all_running(void)
+{
+	int	i, st;
+
+	for (i = 0; i < P.n; i++)
+		if ((st = pool_state(i)) != WS_IDLE && st != WS_BUSY)
+			return (0);
+	return (1);
+}
+
 /*
- * Idle edges matter only while a stopped slot could start as a spare;
- * the mux watches the request socket only while nothing is free (to
- * queue or refuse) or clients wait in its queue.
+ * The mux watches the request socket while nothing is free (to queue or
+ * refuse), while clients wait in its queue, and while no worker is idle
+ * or starting (nobody else would take the client).  Otherwise workers
+ * accept alone.  Idle edges wake the mux only while some slot is not
+ * simply running: in steady state only the free edges do.
  */
 static void
 pool_sync(void)
@@ -482,8 +500,9 @@ pool_sync(void)
 		return;
 	pool_drain();
 	pool_spare();
-	atomic_store(&P.shm->wake_idle, pool_find_stopped() != NULL);
-	req_listen(atomic_load(&P.shm->nfree) == 0 || req_queue_len() > 0);
+	atomic_store(&P.shm->wake_idle, !pool_all_running());
+	req_listen(atomic_load(&P.shm->nfree) == 0 || req_queue_len() > 0 ||
+	    (atomic_load(&P.shm->nidle) == 0 && pool_find_starting() == NULL));
 }
 
 static void

@@ -33,11 +33,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "ws.h"
+#include "mux.h"
 #include "wsint.h"
 
 #define WS_GRACE_MS	10000	/* between EOF/SIGTERM and SIGKILL */
@@ -436,12 +435,12 @@ ws_request_pool(struct ws *w, int fd, size_t len, int64_t cdeadline)
 		if (r == WS_HR_TIMEOUT)
 			ws_busy_kill(w, fd, cdeadline);
 		if (r == WS_HR_EOF) {
-			syslog(LOG_ERR, "worker %d: handler died prematurely",
+			log_warnx("worker %d: handler died prematurely",
 			    w->idx);
 			err = ws_msg_noresp;
 			code = WS_EXIT_HANDLER;
 		} else if (r == WS_HR_TOOLONG) {
-			syslog(LOG_ERR, "worker %d: handler reply longer "
+			log_warnx("worker %d: handler reply longer "
 			    "than %d bytes", w->idx, WS_REPLY_MAX);
 			err = "ERR Worker reply too long\n";
 			code = WS_EXIT_PROTO;
@@ -450,7 +449,7 @@ ws_request_pool(struct ws *w, int fd, size_t len, int64_t cdeadline)
 				ws_release(w);
 			(void)ws_write_all(fd, w->rbuf, (size_t)r, cdeadline);
 			if ((size_t)r != w->rlen) {
-				syslog(LOG_ERR, "worker %d: handler wrote %zu "
+				log_warnx("worker %d: handler wrote %zu "
 				    "bytes past its reply; replacing it",
 				    w->idx, w->rlen - (size_t)r);
 				code = WS_EXIT_PROTO;
@@ -487,7 +486,6 @@ ws_account(struct ws *w, int kind, uint64_t nbusy, int64_t t0)
 {
 	struct ws_slot	*s = w->slot;
 
-	slot_ctr_add(&s->nreq, 1);
 	if (kind < WS_NCMDS) {
 		slot_ctr_add(&s->cnt[kind], 1);
 		slot_ctr_add(&s->busysum[kind], nbusy);
@@ -509,6 +507,8 @@ ws_request(struct ws *w, int fd, size_t len, int64_t cdeadline)
 	struct timespec	 ts;
 
 	kind = ws_cmd_kind(w->line, len);
+	/* Counted now, so the retirement check at release sees it. */
+	slot_ctr_add(&s->nreq, 1);
 	atomic_store_explicit(&s->cmd, kind, memory_order_relaxed);
 	atomic_store_explicit(&s->busy_since, t0, memory_order_relaxed);
 	ws_tag_from_line(w, w->line, len);
@@ -579,7 +579,7 @@ ws_serve(struct ws *w, int fd, const char *line, size_t len)
 		ws_close_lingering(fd);
 		fd = -1;
 	} else if (n == WS_RL_TIMEOUT)
-		syslog(LOG_INFO, "worker %d: client timed out", w->idx);
+		log_info("worker %d: client timed out", w->idx);
 	else if (n >= 0 && cmd_is_mux(w->line, (size_t)n))
 		(void)ws_send(w, WS_MSG_CMD, 0, w->line, (size_t)n, fd);
 	else if (n >= 0)
@@ -722,11 +722,11 @@ ws_wait(struct ws *w)
 		else if (ev[i].data.fd == w->hd.out) {
 			/* Output or EOF from an idle handler: out of step. */
 			if (read(w->hd.out, &c, 1) == 0) {
-				syslog(LOG_ERR, "worker %d: handler exited",
+				log_warnx("worker %d: handler exited",
 				    w->idx);
 				ws_exit(w, WS_EXIT_HANDLER);
 			}
-			syslog(LOG_ERR, "worker %d: handler wrote while idle",
+			log_warnx("worker %d: handler wrote while idle",
 			    w->idx);
 			ws_exit(w, WS_EXIT_PROTO);
 		}
@@ -760,7 +760,7 @@ ws_setup(struct ws *w)
 		    w->conf->inproc->on_session(w->conf->inproc->arg) == -1)
 			_exit(WS_EXIT_EXEC);
 	} else if (ws_hd_start(&w->hd, w->conf) == -1) {
-		syslog(LOG_ERR, "worker %d: cannot run %s: %m", w->idx,
+		log_warn("worker %d: cannot run %s", w->idx,
 		    w->conf->prog);
 		_exit(WS_EXIT_EXEC);
 	}
@@ -816,7 +816,7 @@ ws_main(struct ws_shm *shm, int idx, int lfd, int chan,
 		else if (errno == EMFILE || errno == ENFILE ||
 		    errno == ENOBUFS || errno == ENOMEM) {
 			/* Out of descriptors: back off, do not spin. */
-			syslog(LOG_WARNING, "worker %d: accept: %m", w.idx);
+			log_warn("worker %d: accept", w.idx);
 			poll(NULL, 0, 100);
 		}
 	}

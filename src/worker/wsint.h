@@ -10,7 +10,4 @@ struct ws_hd {
 int	ws_hd_start(struct ws_hd *, const struct ws_conf *);
 void	ws_hd_stop(struct ws_hd *, int, int);
 
-/* Implemented in src/mux/cmd.c: is this line the mux's to answer? */
-int	cmd_is_mux(const char *, size_t);
-
 #endif

@@ -1,0 +1,140 @@
+# Helpers for the regress tests: start the real mux on private sockets,
+# talk to it like md-mx-ctrl does, wait for conditions with deadlines.
+package MuxTest;
+use strict;
+use warnings;
+use Exporter 'import';
+use File::Temp qw(tempdir);
+use IO::Socket::UNIX;
+use POSIX qw(:sys_wait_h);
+use Time::HiRes qw(sleep time);
+use Test::More;
+
+our @EXPORT = qw(mux_start mux_stop req ureq wait_for mux_status
+    log_count log_text worker_pids alive $SRC $WORKER);
+
+our $SRC = $ENV{MUX_SRC} // '.';
+our $WORKER = "$SRC/tests/regress/worker.pl";
+my $MUX = $ENV{MUX} // "$SRC/build/mux";
+my @started;
+
+# mux_start(args => [...], wait_idle => N): returns a handle.
+sub mux_start {
+	my (%o) = @_;
+	my $dir = tempdir('mux-test-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+	my $m = { dir => $dir, sock => "$dir/s.sock", usock => "$dir/u.sock",
+	    log => "$dir/log" };
+	my @args = ('-D', '-d', '1', '-s', $m->{sock}, '-a', $m->{usock},
+	    @{ $o{args} // [] });
+	push @args, '-f', $WORKER unless grep { $_ eq '-f' || $_ eq '--' }
+	    @args;
+	my $pid = fork() // die "fork: $!";
+	if ($pid == 0) {
+		open(STDERR, '>', $m->{log}) or die;
+		open(STDOUT, '>&', \*STDERR) or die;
+		exec($MUX, @args) or die "exec $MUX: $!";
+	}
+	$m->{pid} = $pid;
+	push @started, $m;
+	wait_for(sub { -S $m->{sock} }, 10, 'request socket appears')
+	    or diag(log_text($m));
+	if (my $n = $o{wait_idle}) {
+		wait_for(sub { (mux_status($m)->{states} =~ tr/I//) >= $n },
+		    15, "$n idle workers") or diag(log_text($m));
+	}
+	return $m;
+}
+
+# Stop with SIGTERM; returns the exit status (or undef on timeout).
+sub mux_stop {
+	my ($m, $timeout) = @_;
+	return $m->{status} if defined $m->{status};
+	kill 'TERM', $m->{pid};
+	my $end = time + ($timeout // 30);
+	while (time < $end) {
+		my $r = waitpid($m->{pid}, WNOHANG);
+		if ($r == $m->{pid}) {
+			$m->{status} = $?;
+			return $?;
+		}
+		sleep 0.05;
+	}
+	return undef;
+}
+
+sub _talk {
+	my ($path, $line, $timeout) = @_;
+	my $s = IO::Socket::UNIX->new(Peer => $path, Type => SOCK_STREAM)
+	    or return "CONNECT FAILED: $!";
+	print $s $line;
+	my $out = '';
+	my $end = time + ($timeout // 10);
+	$s->blocking(0);
+	while (time < $end) {
+		my $n = sysread($s, my $buf, 65536);
+		if (defined $n) {
+			last if $n == 0;
+			$out .= $buf;
+			next;
+		}
+		sleep 0.01;
+	}
+	return $out;
+}
+
+# One request line (LF added), the whole reply until the mux closes.
+sub req { my ($m, $line, $t) = @_; _talk($m->{sock}, "$line\n", $t) }
+sub ureq { my ($m, $line, $t) = @_; _talk($m->{usock}, "$line\n", $t) }
+
+sub wait_for {
+	my ($cond, $timeout, $what) = @_;
+	my $end = time + $timeout;
+	while (time < $end) {
+		return 1 if $cond->();
+		sleep 0.05;
+	}
+	diag("timed out after ${timeout}s waiting for: $what") if $what;
+	return 0;
+}
+
+sub mux_status {
+	my ($m) = @_;
+	my $r = ureq($m, 'status');
+	my ($st, $msgs, $act, $qs, $q, $up) = split ' ', $r;
+	return { states => $st // '', msgs => $msgs, activations => $act,
+	    qsize => $qs, queued => $q, uptime => $up, raw => $r };
+}
+
+sub log_text {
+	my ($m) = @_;
+	open(my $fh, '<', $m->{log}) or return '';
+	local $/;
+	return <$fh>;
+}
+
+sub log_count {
+	my ($m, $re) = @_;
+	return scalar(() = log_text($m) =~ /$re/gm);
+}
+
+# Worker-session pids by slot, from the "workers" command.
+sub worker_pids {
+	my ($m) = @_;
+	my %p;
+	for (split /\n/, ureq($m, 'workers')) {
+		$p{$1} = $2 if /^(\d+) [IBK] (\d+)/;
+	}
+	return \%p;
+}
+
+sub alive { my ($pid) = @_; return kill(0, $pid) }
+
+END {
+	for my $m (@started) {
+		next if defined $m->{status};
+		kill 'KILL', $m->{pid};
+		waitpid($m->{pid}, 0);
+	}
+}
+
+1;

@@ -1,0 +1,122 @@
+#!/usr/bin/perl
+# Pool semantics with a real Perl worker: -r recycling, -i idle reaping
+# down to -m, busy timeout, SIGKILLed workers respawned.
+use strict;
+use warnings;
+use FindBin;
+use lib $FindBin::Bin;
+use MuxTest;
+use Test::More;
+use Time::HiRes qw(time sleep);
+use POSIX ();
+
+sub handler_pid { my ($m) = @_; my $r = req($m, 'pid'); $r =~ /^ok (\d+) (\d+)/; return ($1, $2) }
+
+# -r 3: a worker serves exactly three requests (jitter of 10% of 3 is 0).
+{
+	my $m = mux_start(args => ['-x', '1', '-m', '1', '-r', '3', '-w', '1'],
+	    wait_idle => 1);
+	my @seen = map { [handler_pid($m)] } 1 .. 3;
+	is_deeply([map { $_->[1] } @seen], [1, 2, 3],
+	    'one handler serves requests 1, 2, 3');
+	is(scalar(keys %{{ map { $_->[0] => 1 } @seen }}), 1,
+	    'all three in the same process');
+	my ($p4, $n4);
+	ok(wait_for(sub { ($p4, $n4) = handler_pid($m); defined $p4 }, 10),
+	    'the fourth request is served');
+	isnt($p4, $seen[0][0], 'by a new handler after -r 3');
+	is($n4, 1, 'whose first request it is');
+	ok(!alive($seen[0][0]), 'the recycled handler has exited');
+	like(log_text($m), qr/worker 0 \(pid \d+\) exited with status 0$/m,
+	    'the recycled worker exited normally');
+	is(log_count($m, qr/event U/), 0, 'recycling is not U');
+	is(mux_stop($m), 0, 'clean stop');
+}
+
+# -i 1 -m 1: three busy workers, then idle reaping back to one.
+{
+	my $m = mux_start(args => ['-x', '3', '-m', '1', '-i', '1', '-w', '1'],
+	    wait_idle => 1);
+	my @kids;
+	for (1 .. 3) {
+		my $pid = fork();
+		if ($pid == 0) { req($m, 'sleep 1'); POSIX::_exit(0) }
+		push @kids, $pid;
+		sleep 0.2;
+	}
+	ok(wait_for(sub { mux_status($m)->{states} eq 'BBB' }, 5),
+	    'three workers busy at once');
+	waitpid($_, 0) for @kids;
+	my $t0 = time;
+	ok(wait_for(sub { (mux_status($m)->{states} =~ tr/I//) == 1 &&
+	    (mux_status($m)->{states} =~ tr/S//) == 2 }, 10),
+	    'idle reaping brings the pool back to -m 1');
+	my $dt = time - $t0;
+	ok($dt < 5, sprintf('within %.1fs of going idle', $dt));
+	my $st = mux_status($m);
+	is($st->{activations}, 3, 'three activations in all');
+	is(log_count($m, qr/retiring: idle timeout/), 2,
+	    'two workers retired for the idle timeout');
+	is(log_count($m, qr/event U/), 0, 'no U');
+	is(mux_stop($m), 0, 'clean stop');
+}
+
+# Busy timeout: error reply, B, handler and worker killed, slot reused.
+{
+	my $m = mux_start(args => ['-x', '1', '-m', '1', '-b', '1', '-w', '1'],
+	    wait_idle => 1);
+	my ($hp) = handler_pid($m);
+	my $t0 = time;
+	is(req($m, 'sleep 30'),
+	    "ERR Filter timed out - check filter rules or system load\n",
+	    'a request past -b gets the timeout error');
+	my $dt = time - $t0;
+	ok($dt >= 0.9 && $dt < 3, sprintf('after %.1fs', $dt));
+	ok(wait_for(sub { log_count($m, qr/^mux: event B$/m) == 1 }, 3),
+	    'B is emitted once');
+	ok(wait_for(sub { !alive($hp) }, 5), 'the handler is gone');
+	my ($hp2);
+	ok(wait_for(sub { ($hp2) = handler_pid($m); defined $hp2 }, 10),
+	    'the slot serves again');
+	isnt($hp2, $hp, 'with a new handler');
+	is(log_count($m, qr/event U/), 0, 'a busy kill is not U');
+
+	# A handler that ignores SIGTERM is SIGKILLed 10 s later.
+	($hp) = handler_pid($m);
+	is(req($m, 'ignoreterm'), "ERR Filter timed out - check filter " .
+	    "rules or system load\n", 'ignoreterm times out too');
+	ok(alive($hp), 'the handler ignores SIGTERM at first');
+	ok(wait_for(sub { !alive($hp) }, 15), 'and is SIGKILLed later');
+	is(mux_stop($m), 0, 'clean stop');
+}
+
+# SIGKILL of a worker session, idle or busy, and of a handler.
+{
+	my $m = mux_start(args => ['-x', '2', '-m', '2', '-w', '1'],
+	    wait_idle => 2);
+	my $pids = worker_pids($m);
+	kill 'KILL', $pids->{0};
+	ok(wait_for(sub { log_count($m, qr/^mux: event U$/m) == 1 }, 5),
+	    'an idle worker killed with SIGKILL: U');
+	ok(wait_for(sub { my $p = worker_pids($m); defined $p->{0} &&
+	    $p->{0} != $pids->{0} && mux_status($m)->{states} eq 'II' }, 10),
+	    'and respawned (-m 2)');
+	my ($hp) = handler_pid($m);
+	my $pid = fork();
+	if ($pid == 0) {
+		sleep 0.5;
+		kill 'KILL', $hp;
+		POSIX::_exit(0);
+	}
+	# The same handler may not get the sleep; retry until it is ours.
+	my $r = req($m, 'sleep 3');
+	waitpid($pid, 0);
+	ok($r eq "ERR No response from worker\n" || $r eq "ok slept 3\n",
+	    "reply while a handler is SIGKILLed: $r");
+	ok(wait_for(sub { !alive($hp) && log_count($m, qr/event U/) == 2 }, 5),
+	    'the killed handler counts as U');
+	ok(wait_for(sub { mux_status($m)->{states} eq 'II' }, 10),
+	    'two idle workers again');
+	is(mux_stop($m), 0, 'clean stop');
+}
+done_testing();

@@ -1,0 +1,112 @@
+#!/usr/bin/perl
+# -q/-Q: waiting clients are queued in FIFO order, served as soon as a
+# slot is usable for any reason, and refused when the wait runs out.
+use strict;
+use warnings;
+use FindBin;
+use lib $FindBin::Bin;
+use MuxTest;
+use Test::More;
+use Time::HiRes qw(time sleep);
+use POSIX ();
+
+# Run req() in a child; the reply and the time it took come back in a file.
+sub bg_req {
+	my ($m, $line) = @_;
+	my $f = "$m->{dir}/bg." . int(rand(1e9));
+	my $pid = fork();
+	if ($pid == 0) {
+		my $t0 = time;
+		my $r = req($m, $line, 30);
+		open(my $fh, '>', $f) or POSIX::_exit(1);
+		printf $fh "%.3f %.3f %s", $t0, time, $r;
+		close($fh);
+		POSIX::_exit(0);
+	}
+	return [$pid, $f];
+}
+sub bg_wait {
+	my ($b) = @_;
+	waitpid($b->[0], 0);
+	open(my $fh, '<', $b->[1]) or return [0, 0, ''];
+	local $/;
+	my ($t0, $t1, $r) = split / /, <$fh>, 3;
+	return [$t0, $t1, $r // ''];
+}
+
+# No queue: a request that finds no free worker is refused at once.
+{
+	my $m = mux_start(args => ['-x', '1', '-m', '1'], wait_idle => 1);
+	my $b = bg_req($m, 'sleep 1.5');
+	sleep 0.3;
+	my $t0 = time;
+	is(req($m, 'scan Q /tmp'), "error: No free workers\n",
+	    'no queue: error: No free workers');
+	ok(time - $t0 < 0.5, 'at once');
+	is(ureq($m, 'free'), "0\n", 'free is 0 while the worker is busy');
+	is(bg_wait($b)->[2], "ok slept 1.5\n", 'the busy request completes');
+	is(mux_stop($m), 0, 'clean stop');
+}
+
+# Queue of 2: FIFO order, full queue refused, timeout.
+{
+	my $m = mux_start(args => ['-x', '1', '-m', '1', '-q', '2', '-Q', '4'],
+	    wait_idle => 1);
+	my $busy = bg_req($m, 'sleep 1');
+	sleep 0.3;
+	my $q1 = bg_req($m, 'pid');
+	sleep 0.2;
+	my $q2 = bg_req($m, 'pid');
+	sleep 0.2;
+	like(mux_status($m)->{raw}, qr/^B \d+ \d+ 2 2 \d+$/,
+	    'status shows queue size 2 with 2 queued');
+	is(req($m, 'echo third'), "error: No free workers\n",
+	    'a full queue refuses');
+	my ($rb, $r1, $r2) = map { bg_wait($_) } $busy, $q1, $q2;
+	is($rb->[2], "ok slept 1\n", 'the busy request completes');
+	my ($n1) = $r1->[2] =~ /^ok \d+ (\d+)$/;
+	my ($n2) = $r2->[2] =~ /^ok \d+ (\d+)$/;
+	ok(defined $n1 && defined $n2, 'both queued requests are served');
+	is($n2, $n1 + 1, "in FIFO order (handler's requests $n1, $n2)");
+	ok($r1->[1] - $rb->[1] < 0.5, sprintf('%.2fs after the slot freed',
+	    $r1->[1] - $rb->[1]));
+
+	my $long = bg_req($m, 'sleep 6');
+	sleep 0.3;
+	my $t0 = time;
+	is(req($m, 'echo late', 10), "error: Queued request timed out\n",
+	    'a request queued past -Q times out');
+	my $dt = time - $t0;
+	ok($dt > 3.5 && $dt < 5.5, sprintf('after %.1fs (-Q 4)', $dt));
+	is(bg_wait($long)->[2], "ok slept 6\n", 'the long request completes');
+	is(mux_stop($m), 0, 'clean stop');
+}
+
+# The queue drains when a slot becomes usable by a reap, not only when a
+# request completes: a busy timeout frees the slot.
+{
+	my $m = mux_start(args => ['-x', '1', '-m', '1', '-q', '4', '-Q', '20',
+	    '-b', '1', '-w', '1'], wait_idle => 1);
+	my $stuck = bg_req($m, 'silent');
+	sleep 0.3;
+	my $t0 = time;
+	my $q = bg_req($m, 'echo after-reap');
+	my $rs = bg_wait($stuck);
+	my $rq = bg_wait($q);
+	like($rs->[2], qr/^ERR Filter timed out/, 'the stuck request times out');
+	is($rq->[2], "after-reap\n", 'the queued one is served by the '
+	    . 'replacement worker');
+	ok($rq->[1] - $t0 < 5, sprintf('%.1fs after queueing, not -Q 20',
+	    $rq->[1] - $t0));
+	is(mux_stop($m), 0, 'clean stop');
+}
+
+# -m 0: nothing running; the first client starts a worker and is served.
+{
+	my $m = mux_start(args => ['-x', '2', '-m', '0']);
+	ok(wait_for(sub { mux_status($m)->{states} eq 'SS' }, 5),
+	    '-m 0: no worker at start');
+	is(req($m, 'scan Q /tmp'), "ok\n", 'the first request starts one');
+	is(mux_stop($m), 0, 'clean stop');
+}
+done_testing();

@@ -1,0 +1,59 @@
+#!/usr/bin/perl
+# reread (command, SIGHUP, SIGINT): idle workers retire at once, busy ones
+# only after their request, which completes normally; R is emitted.
+use strict;
+use warnings;
+use FindBin;
+use lib $FindBin::Bin;
+use MuxTest;
+use Test::More;
+use Time::HiRes qw(time sleep);
+use POSIX ();
+
+my $m = mux_start(args => ['-x', '2', '-m', '2', '-w', '1'], wait_idle => 2);
+my $p0 = worker_pids($m);
+my $f = "$m->{dir}/busy";
+my $kid = fork();
+if ($kid == 0) {
+	my $r = req($m, 'sleep 2', 10);
+	open(my $fh, '>', $f);
+	print $fh $r;
+	close($fh);
+	POSIX::_exit(0);
+}
+ok(wait_for(sub { mux_status($m)->{states} =~ /B/ }, 3), 'one worker busy');
+my $busy = (grep { ureq($m, "workerinfo $_") =~ /State Busy/ } 0, 1)[0];
+my $idle = 1 - $busy;
+is(req($m, 'reread'), "Forced reread of filter rules\n",
+    'reread: MIMEDefang reply');
+is(ureq($m, 'reread'),
+    "error: Attempt to use privileged command on unprivileged socket\n",
+    'reread is refused on the unprivileged socket');
+ok(wait_for(sub { !alive($p0->{$idle}) }, 2),
+    'the idle worker retired at once');
+ok(alive($p0->{$busy}), 'the busy worker was not killed');
+waitpid($kid, 0);
+open(my $fh, '<', $f);
+is(<$fh>, "ok slept 2\n", 'the busy request completed normally');
+ok(wait_for(sub { !alive($p0->{$busy}) }, 3),
+    'the busy worker retired after its request');
+ok(wait_for(sub { mux_status($m)->{states} eq 'II' }, 10),
+    'two fresh workers');
+my $p1 = worker_pids($m);
+ok($p1->{0} != $p0->{0} && $p1->{1} != $p0->{1}, 'both are new processes');
+is(log_count($m, qr/^mux: event R$/m), 1, 'R emitted once');
+is(log_count($m, qr/event U/), 0, 'no U');
+is(log_count($m, qr/event B/), 0, 'no B');
+
+# SIGHUP and SIGINT reread too.
+for my $sig ('HUP', 'INT') {
+	my $before = worker_pids($m);
+	kill $sig, $m->{pid};
+	ok(wait_for(sub { !alive($before->{0}) && !alive($before->{1}) }, 5),
+	    "SIG$sig retires the idle workers");
+	ok(wait_for(sub { mux_status($m)->{states} eq 'II' }, 10),
+	    'and they are replaced');
+}
+is(log_count($m, qr/^mux: event R$/m), 3, 'R once per reread');
+is(mux_stop($m), 0, 'clean stop');
+done_testing();
