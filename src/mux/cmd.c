@@ -202,8 +202,6 @@ cmd_workers(struct cmd_buf *b, const struct cmd_view *v, int only_busy)
 	const struct cmd_worker	*w;
 	int			 i;
 
-	if (only_busy && b->cap == 0)
-		cmd_printf(b, "%s", "");
 	for (i = 0; i < v->nslots; i++) {
 		w = &v->w[i];
 		if (only_busy && w->state != WS_BUSY)

@@ -179,7 +179,7 @@ conf_set(struct conf *c, const char *name, const char *val, int from_cli,
 	size_t			 i;
 	void			*p;
 	char			*s;
-	int			 v;
+	int			 v, keep;
 
 	for (i = 0; i < CONF_NOPTS; i++)
 		if (strcasecmp(conf_opts[i].name, name) == 0) {
@@ -191,14 +191,15 @@ conf_set(struct conf *c, const char *name, const char *val, int from_cli,
 		    name);
 		return (-1);
 	}
-	if (!from_cli && (c->set & (1ULL << i)))
-		return (0);
+	/* Checked even when the command line overrides it. */
+	keep = !from_cli && (c->set & (1ULL << i));
 	p = (char *)c + o->off;
 	switch (o->type) {
 	case CT_INT:
 		if (conf_int(o, val, &v, err) == -1)
 			return (-1);
-		*(int *)p = v;
+		if (!keep)
+			*(int *)p = v;
 		break;
 	case CT_BOOL:
 		if (conf_bool(val, &v) == -1) {
@@ -206,7 +207,8 @@ conf_set(struct conf *c, const char *name, const char *val, int from_cli,
 			    "not \"%.64s\"", o->name, val);
 			return (-1);
 		}
-		*(int *)p = v;
+		if (!keep)
+			*(int *)p = v;
 		break;
 	default:
 		if (*val == '\0') {
@@ -214,6 +216,8 @@ conf_set(struct conf *c, const char *name, const char *val, int from_cli,
 			    o->name);
 			return (-1);
 		}
+		if (keep)
+			break;
 		if ((s = strdup(val)) == NULL) {
 			snprintf(err, CONF_ERR_MAX, "out of memory");
 			return (-1);

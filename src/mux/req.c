@@ -40,7 +40,8 @@ struct req {
 	int			 fd;
 	int			 priv;
 	int			 queued;
-	int			 linger;
+	int			 linger;	/* refusal: linger after writing */
+	int			 lingering;
 	size_t			 len;		/* bytes read */
 	size_t			 llen;		/* the line, once complete */
 	struct event		*ev;
@@ -134,8 +135,8 @@ req_write_cb(evutil_socket_t fd, short what, void *arg)
 		req_free(r);
 		return;
 	}
-	if (r->outoff == r->outlen) {
-		/* Lingering: discard input until EOF or the timeout. */
+	if (r->lingering) {
+		/* Discard input until EOF or the timeout. */
 		n = read(fd, buf, sizeof(buf));
 		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
 			req_free(r);
@@ -156,6 +157,7 @@ req_write_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	(void)shutdown(fd, SHUT_WR);
+	r->lingering = 1;
 	event_free(r->ev);
 	r->ev = event_new(R.base, fd, EV_READ | EV_PERSIST, req_write_cb, r);
 	if (r->ev == NULL || event_add(r->ev, &(struct timeval){ 1, 0 }) == -1)
@@ -179,7 +181,7 @@ req_reply(struct req *r, char *text, size_t len)
 	req_timeout(&tv);
 	r->ev = event_new(R.base, r->fd, EV_WRITE | EV_PERSIST, req_write_cb,
 	    r);
-	if (r->ev == NULL || event_add(r->ev, &tv) == -1) {
+	if (r->ev == NULL || event_add(r->ev, &tv) == -1 || len == 0) {
 		req_free(r);
 		return;
 	}
@@ -263,11 +265,7 @@ req_line_done(struct req *r)
 		req_refuse(r, "Forced reread of filter rules\n");
 		return;
 	}
-	if (b.p == NULL) {
-		req_free(r);	/* an empty reply, e.g. busyworkers */
-		return;
-	}
-	req_reply(r, b.p, b.len);
+	req_reply(r, b.p, b.len);	/* may be empty: busyworkers */
 }
 
 /* Give a request line to a worker, queue it, or refuse it. */

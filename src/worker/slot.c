@@ -105,6 +105,14 @@ slot_move(struct ws_shm *shm, struct ws_slot *s, int from, int to)
 	return (0);
 }
 
+/* A tag changed: wake the mux if someone watches S events. */
+void
+slot_notify(struct ws_shm *shm)
+{
+	if (atomic_load_explicit(&shm->wake_every, memory_order_relaxed))
+		slot_wake(shm);
+}
+
 void
 slot_set_tag(struct ws_slot *s, const char *tag, size_t len)
 {

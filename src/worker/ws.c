@@ -293,6 +293,7 @@ ws_tag_from_line(struct ws *w, const char *l, size_t len)
 	n = status_pct_decode(tag, n);
 	n = status_sanitize(tag, n);
 	slot_set_tag(w->slot, tag, n);
+	slot_notify(w->shm);
 }
 
 /* Read what the handler wrote on fd 3; the last complete line wins. */
@@ -316,8 +317,10 @@ ws_read_status(struct ws *w)
 			if (!w->sskip) {
 				kind = status_parse(p, (size_t)(nl - p), out,
 				    sizeof(out), &olen);
-				if (kind == STATUS_TAG)
+				if (kind == STATUS_TAG) {
 					slot_set_tag(w->slot, out, olen);
+					slot_notify(w->shm);
+				}
 			}
 			w->sskip = 0;
 			p = nl + 1;

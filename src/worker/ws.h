@@ -151,6 +151,7 @@ int	 slot_move(struct ws_shm *, struct ws_slot *, int, int);
 int64_t	 slot_now_ms(void);
 void	 slot_ctr_add(_Atomic uint64_t *, uint64_t);
 void	 slot_set_tag(struct ws_slot *, const char *, size_t);
+void	 slot_notify(struct ws_shm *);
 size_t	 slot_get_tag(struct ws_slot *, char *, size_t);
 
 /* reply.c: pure reply framing of pool handlers. */
