@@ -338,8 +338,8 @@ conf_parse(struct conf *c, const char *text, size_t len, char *err)
 		}
 		if ((h = strchr(line, '#')) != NULL)
 			*h = '\0';
-		if (n > 0 && line[strlen(line) - 1] == '\r')
-			line[strlen(line) - 1] = '\0';
+		if ((n = strlen(line)) > 0 && line[n - 1] == '\r')
+			line[n - 1] = '\0';
 		if (conf_line(c, line, lineno, err) == -1)
 			return (-1);
 	}

@@ -128,9 +128,9 @@ stats_hourly(const struct stats *st, int kind, int64_t now, int hours,
 	int				 i;
 
 	memset(sum, 0, sizeof(*sum));
-	for (i = 0; i < hours && i < STATS_HOURS; i++) {
+	for (i = 0; i < hours && i < STATS_HOURS && h - i >= 0; i++) {
 		b = &st->hour[(h - i) % STATS_HOURS];
-		if (h - i < 0 || b->t != h - i)
+		if (b->t != h - i)
 			continue;
 		sum->msgs += b->cnt[kind];
 		sum->busy += b->busy[kind];
