@@ -215,6 +215,7 @@ void	 pool_reconf(const struct conf *);
 /* req.c: request-socket clients the mux itself reads or answers. */
 void	 req_init(struct event_base *, struct conf *, int, int);
 void	 req_listen(int);
+int	 req_listening(void);
 void	 req_adopt(int, const char *, size_t);
 void	 req_refuse(struct req *, const char *);
 void	 req_handed(struct req *);

@@ -41,6 +41,7 @@
 
 #define POOL_BACKOFF_CAP	60	/* s, crash-loop pause */
 #define POOL_KILL_GRACE		10	/* s, SIGTERM before SIGKILL */
+#define POOL_ACCEPT_GRACE_US	1000	/* nothing idle this long: mux accepts */
 
 struct pool_slot {
 	struct ws_slot		*s;
@@ -71,6 +72,7 @@ static struct pool {
 	struct event		*tick_ev;
 	struct event		*topup_ev;
 	struct event		*chld_ev;
+	struct event		*grace_ev;
 	struct stats		 stats;
 	uint64_t		 msgs;
 	uint64_t		 activations;
@@ -485,13 +487,48 @@ pool_all_running(void)
 	return (1);
 }
 
+/* No worker would take a new client: nothing idle, nothing starting. */
+static int
+pool_nobody_accepts(void)
+{
+	return (atomic_load(&P.shm->nidle) == 0 && pool_find_starting() == NULL);
+}
+
 /*
- * The mux watches the request socket while nothing is free (to queue or
- * refuse), while clients wait in its queue, and while no worker is idle
- * or starting (nobody else would take the client).  Otherwise workers
- * accept alone.  Idle edges wake the mux only while some slot is not
- * simply running: in steady state only the free edges do.
+ * The mux watches the request socket while clients wait in its queue,
+ * and while no worker would accept (nothing idle or starting) for longer
+ * than POOL_ACCEPT_GRACE_US: then it queues, refuses, or starts a
+ * worker.  The grace keeps clients on the fast path through the moments
+ * all workers are busy for a few microseconds; the Z/Y events themselves
+ * are reported at once.  Idle edges wake the mux only while some slot is
+ * not simply running: in steady state only the free edges do.
  */
+static void
+pool_watch(void)
+{
+	struct timeval	tv = { 0, POOL_ACCEPT_GRACE_US };
+
+	if (req_queue_len() > 0) {
+		req_listen(1);
+		return;
+	}
+	if (!pool_nobody_accepts()) {
+		evtimer_del(P.grace_ev);
+		req_listen(0);
+	} else if (!req_listening() && !evtimer_pending(P.grace_ev, NULL))
+		evtimer_add(P.grace_ev, &tv);
+}
+
+static void
+pool_grace_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	if (!P.stopping && pool_nobody_accepts())
+		req_listen(1);
+}
+
 static void
 pool_sync(void)
 {
@@ -501,8 +538,7 @@ pool_sync(void)
 	pool_drain();
 	pool_spare();
 	atomic_store(&P.shm->wake_idle, !pool_all_running());
-	req_listen(atomic_load(&P.shm->nfree) == 0 || req_queue_len() > 0 ||
-	    (atomic_load(&P.shm->nidle) == 0 && pool_find_starting() == NULL));
+	pool_watch();
 }
 
 static void
@@ -873,8 +909,9 @@ pool_init(struct event_base *base, struct conf *conf,
 	P.tick_ev = event_new(base, -1, EV_PERSIST, pool_tick_cb, NULL);
 	P.topup_ev = evtimer_new(base, pool_topup_cb, NULL);
 	P.chld_ev = evsignal_new(base, SIGCHLD, pool_chld_cb, NULL);
+	P.grace_ev = evtimer_new(base, pool_grace_cb, NULL);
 	if (P.wake_ev == NULL || P.tick_ev == NULL || P.topup_ev == NULL ||
-	    P.chld_ev == NULL || event_add(P.wake_ev, NULL) == -1 ||
+	    P.chld_ev == NULL || P.grace_ev == NULL || event_add(P.wake_ev, NULL) == -1 ||
 	    event_add(P.tick_ev, &tv) == -1 || event_add(P.chld_ev, NULL) == -1)
 		fatalx("pool events");
 	for (i = 0; i < conf->min_workers && i < 1; i++)

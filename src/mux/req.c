@@ -451,6 +451,12 @@ req_listen(int on)
 		event_del(R.lev);
 }
 
+int
+req_listening(void)
+{
+	return (R.watching);
+}
+
 void
 req_close_listeners(void)
 {
