@@ -32,6 +32,8 @@ static const char		*expect = "ok";
 static uint32_t			*lat;
 static uint64_t			nok, nerr, nconnerr;
 static int			ep;
+static int			draining;	/* past the deadline */
+static int			inflight;
 
 static int64_t
 now_us(void)
@@ -86,6 +88,10 @@ conn_done(struct conn *c, int ok)
 	} else
 		nerr++;
 	close(c->fd);
+	if (draining) {
+		inflight--;
+		return;
+	}
 	conn_start(c);
 }
 
@@ -174,11 +180,21 @@ main(int argc, char *argv[])
 			conn_event(evs[i].data.ptr, evs[i].events);
 	}
 	el = (double)(now_us() - t0) / 1e6;
+	/* Let the requests in flight finish, so every one is counted. */
+	draining = 1;
+	inflight = conc;
+	end = now_us() + 10 * 1000000;
+	while (inflight > 0 && now_us() < end) {
+		n = epoll_wait(ep, evs, 256, 100);
+		for (i = 0; i < n; i++)
+			conn_event(evs[i].data.ptr, evs[i].events);
+	}
 	printf("conc=%d secs=%.1f ok=%llu err=%llu connretry=%llu "
-	    "req/s=%.0f p50=%.0fus p99=%.0fus\n", conc, el,
+	    "req/s=%.0f p50=%.0fus p99=%.0fus%s\n", conc, el,
 	    (unsigned long long)nok, (unsigned long long)nerr,
 	    (unsigned long long)nconnerr, (double)nok / el,
-	    percentile(nok, 0.50), percentile(nok, 0.99));
+	    percentile(nok, 0.50), percentile(nok, 0.99),
+	    inflight > 0 ? " UNANSWERED" : "");
 	return (0);
 usage:
 	fprintf(stderr, "usage: mux-bench-load [-c conc] [-t secs] "

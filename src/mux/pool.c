@@ -267,6 +267,7 @@ pool_reset_slot(struct pool_slot *ps)
 	int		 k;
 
 	atomic_store(&s->ctl, 0);
+	atomic_store(&s->handed, 0);
 	atomic_store(&s->hpid, 0);
 	s->gen = atomic_load(&P.shm->gen);
 	s->max_req = policy_jitter(P.conf->max_requests, (uint32_t)random());
@@ -394,6 +395,7 @@ pool_hand_idle(struct req *r)
 		if (slot_move(P.shm, P.slot[i].s, WS_IDLE, WS_BUSY) == -1)
 			continue;
 		atomic_store(&P.slot[i].s->busy_since, slot_now_ms());
+		atomic_fetch_add(&P.slot[i].s->handed, 1);
 		line = req_line(r, &len);
 		pool_ctl(&P.slot[i], WS_CTL_CHAN, WS_MSG_CLIENT, req_fd(r),
 		    line, len);
@@ -564,6 +566,7 @@ pool_ready(struct pool_slot *ps)
 		ps->pending = NULL;
 		if (slot_move(P.shm, ps->s, WS_IDLE, WS_BUSY) == 0) {
 			atomic_store(&ps->s->busy_since, slot_now_ms());
+			atomic_fetch_add(&ps->s->handed, 1);
 			line = req_line(r, &len);
 			pool_ctl(ps, WS_CTL_CHAN, WS_MSG_CLIENT, req_fd(r),
 			    line, len);

@@ -57,7 +57,7 @@ struct ws {
 	int			 chan;
 	int			 ep;
 	int			 retire;
-	int			 owed;		/* reserved clients to come */
+	uint32_t		 received;	/* reserved clients taken */
 	int			 released;	/* idle again, still replying */
 	const struct ws_conf	*conf;
 	struct ws_hd		 hd;
@@ -74,6 +74,7 @@ static const char *ws_msg_noresp = "ERR No response from worker\n";
 static void ws_exit(struct ws *, int) __attribute__((noreturn));
 static int ws_recv(struct ws *, struct ws_msghdr *, char *, int *, int);
 static int ws_should_retire(struct ws *);
+static int ws_pending(struct ws *);
 
 static void
 ws_signals(void)
@@ -411,7 +412,7 @@ ws_busy_kill(struct ws *w, int fd, int64_t deadline)
 static void
 ws_release(struct ws *w)
 {
-	if (w->released || w->owed > 0 || ws_should_retire(w))
+	if (w->released || ws_pending(w) || ws_should_retire(w))
 		return;
 	if (slot_move(w->shm, w->slot, WS_BUSY, WS_IDLE) == 0)
 		w->released = 1;
@@ -639,35 +640,59 @@ ws_recv(struct ws *w, struct ws_msghdr *h, char *line, int *fd, int flags)
 }
 
 /*
- * Serve the clients the mux reserved us for, then go idle or retire.
- * A reservation is the mux's IDLE->BUSY move; its client follows on the
- * channel, so nothing handed over is lost when we retire.
+ * Reservations: the mux moves an idle slot to BUSY, counts it in
+ * handed, then sends the client.  The slot is ours to serve it with;
+ * handed != received says a client is owed, whatever happened between.
  */
-static void
-ws_finish(struct ws *w)
+static int
+ws_pending(struct ws *w)
+{
+	return (atomic_load(&w->slot->handed) != w->received);
+}
+
+#define WS_TOOK_NONE	0
+#define WS_TOOK_CLIENT	1
+#define WS_TOOK_OTHER	2
+
+/* Take one message from the mux; a client is served at once. */
+static int
+ws_take(struct ws *w, int flags)
 {
 	struct ws_msghdr	h;
 	char			line[WS_LINE_MAX + 1];
 	int			fd, r;
 
-	/*
-	 * Released early: the slot is idle, or the mux has reserved it and
-	 * the client is on its way; the main loop serves it either way.
-	 */
+	if ((r = ws_recv(w, &h, line, &fd, flags)) <= 0) {
+		if (r == -1)
+			ws_exit(w, WS_EXIT_MUX);
+		return (WS_TOOK_NONE);
+	}
+	if (h.type == WS_MSG_CLIENT && fd != -1) {
+		w->received++;
+		w->released = 0;	/* the reservation made the slot ours */
+		ws_serve(w, fd, h.len ? line : NULL, h.len);
+		return (WS_TOOK_CLIENT);
+	}
+	if (h.type == WS_MSG_RETIRE)
+		w->retire = 1;
+	else if (fd != -1)
+		close(fd);
+	return (WS_TOOK_OTHER);
+}
+
+/*
+ * After serving: take the clients reserved for us meanwhile, then go
+ * idle or retire.  A slot released early is idle (or reserved again:
+ * the main loop sees that).
+ */
+static void
+ws_finish(struct ws *w)
+{
+	while (ws_pending(w))
+		(void)ws_take(w, 0);
 	if (w->released) {
 		w->released = 0;
 		return;
-	}
-	while (w->owed > 0) {
-		if ((r = ws_recv(w, &h, line, &fd, 0)) == -1)
-			ws_exit(w, WS_EXIT_MUX);
-		if (h.type == WS_MSG_CLIENT && fd != -1) {
-			w->owed--;
-			ws_serve(w, fd, h.len ? line : NULL, h.len);
-		} else if (h.type == WS_MSG_RETIRE)
-			w->retire = 1;
-		else if (fd != -1)
-			close(fd);
 	}
 	if (ws_should_retire(w)) {
 		(void)slot_move(w->shm, w->slot, WS_BUSY, WS_RETIRING);
@@ -676,27 +701,23 @@ ws_finish(struct ws *w)
 	(void)slot_move(w->shm, w->slot, WS_BUSY, WS_IDLE);
 }
 
-/* Handle what the mux sent an idle worker: clients and retirement. */
+/* An idle worker: retirement requests and reserved clients. */
 static void
 ws_ctl(struct ws *w)
 {
-	struct ws_msghdr	h;
-	char			line[WS_LINE_MAX + 1];
-	int			fd, r;
-
 	if (atomic_exchange(&w->slot->ctl, 0) & WS_CTL_RETIRE)
 		w->retire = 1;
-	while ((r = ws_recv(w, &h, line, &fd, MSG_DONTWAIT)) == 1) {
-		if (h.type == WS_MSG_CLIENT && fd != -1) {
-			ws_serve(w, fd, h.len ? line : NULL, h.len);
+	for (;;) {
+		switch (ws_take(w, MSG_DONTWAIT)) {
+		case WS_TOOK_CLIENT:
 			ws_finish(w);
-		} else if (h.type == WS_MSG_RETIRE)
-			w->retire = 1;
-		else if (fd != -1)
-			close(fd);
+			break;
+		case WS_TOOK_OTHER:
+			break;
+		default:
+			return;
+		}
 	}
-	if (r == -1)
-		ws_exit(w, WS_EXIT_MUX);
 }
 
 static void
@@ -796,13 +817,13 @@ ws_main(struct ws_shm *shm, int idx, int lfd, int chan,
 		_exit(WS_EXIT_MUX);
 	(void)ws_send(&w, WS_MSG_READY, 0, NULL, 0, -1);
 	for (;;) {
-		if (atomic_load_explicit(&w.slot->ctl, memory_order_acquire))
+		if (atomic_load_explicit(&w.slot->ctl, memory_order_acquire) ||
+		    ws_pending(&w))
 			ws_ctl(&w);
 		if (w.retire) {
 			if (slot_move(shm, w.slot, WS_IDLE, WS_RETIRING) == 0)
 				ws_exit(&w, WS_EXIT_OK);
-			w.owed++;	/* the mux reserved us first */
-			ws_finish(&w);
+			ws_finish(&w);	/* reserved first: serve, then retire */
 			continue;
 		}
 		/*
@@ -821,8 +842,8 @@ ws_main(struct ws_shm *shm, int idx, int lfd, int chan,
 			continue;
 		}
 		if (fd != -1) {
-			if (slot_move(shm, w.slot, WS_IDLE, WS_BUSY) == -1)
-				w.owed++;
+			/* If this fails the mux reserved us: BUSY either way. */
+			(void)slot_move(shm, w.slot, WS_IDLE, WS_BUSY);
 			ws_serve(&w, fd, NULL, 0);
 			ws_finish(&w);
 			continue;

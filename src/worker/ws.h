@@ -69,6 +69,7 @@ enum ws_cmd {
 struct ws_slot {
 	_Atomic int		 state;
 	_Atomic int		 ctl;
+	_Atomic uint32_t	 handed;	/* clients the mux reserved us for */
 	pid_t			 pid;
 	_Atomic pid_t		 hpid;		/* handler process, if any */
 	uint32_t		 gen;
