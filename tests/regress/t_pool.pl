@@ -119,4 +119,36 @@ sub handler_pid { my ($m) = @_; my $r = req($m, 'pid'); $r =~ /^ok (\d+) (\d+)/;
 	    'two idle workers again');
 	is(mux_stop($m), 0, 'clean stop');
 }
+# -V 2: a worker retires 2 s after its first request, busy or idle.
+{
+	my $m = mux_start(args => ['-x', '1', '-m', '1', '-V', '2', '-w', '1'],
+	    wait_idle => 1);
+	my ($hp) = handler_pid($m);
+	ok(wait_for(sub { !alive($hp) }, 5),
+	    'the handler is gone 2 s after its first request (-V 2)');
+	like(log_text($m), qr/retiring: maximum lifetime reached/,
+	    'retired for its lifetime');
+	my ($hp2);
+	ok(wait_for(sub { ($hp2) = handler_pid($m); defined $hp2 }, 10),
+	    'a new worker serves');
+	isnt($hp2, $hp, 'in a new process');
+	is(log_count($m, qr/event U/), 0, 'no U');
+	is(mux_stop($m), 0, 'clean stop');
+}
+
+# -W 5: worker starts at least 5 s apart; a start needed sooner is
+# refused with MIMEDefang's error.
+{
+	my $m = mux_start(args => ['-x', '2', '-m', '1', '-W', '5', '-w', '1'],
+	    wait_idle => 1);
+	my $kid = fork();
+	if ($kid == 0) { req($m, 'sleep 1.5'); POSIX::_exit(0) }
+	ok(wait_for(sub { mux_status($m)->{states} =~ /^B/ }, 3),
+	    'the one worker is busy');
+	is(req($m, 'scan Q /tmp'), "error: Unable to activate worker\n",
+	    'a second start within -W is refused');
+	waitpid($kid, 0);
+	is(log_count($m, qr/starting worker/), 1, 'only one start');
+	is(mux_stop($m), 0, 'clean stop');
+}
 done_testing();

@@ -1,0 +1,40 @@
+#!/bin/sh
+# Where the CPU goes per request at concurrency 4 on -x 4: CPU time of
+# the mux, the worker sessions and the handlers from /proc, divided by
+# the requests served; then perf's top symbols in the worker sessions.
+# usage: bench/attrib.sh [builddir]
+set -eu
+B=$(cd "${1:-build}" && pwd)
+D=$(mktemp -d /tmp/mux-attrib.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$D"' EXIT
+
+ticks() { t=0; for p in "$@"; do
+	t=$((t + $(awk '{print $14+$15}' /proc/$p/stat 2>/dev/null || echo 0)))
+	done; echo $t; }
+
+attrib() {	# name, then the mux command without its options
+	name=$1; shift
+	"$@" -D -x 4 -m 4 -w 1 -r 100000000 -s "$D/a.sock" 2>/dev/null & mp=$!
+	sleep 4.5
+	w=$(pgrep -P $mp | tr '\n' ' ')
+	h=$(for p in $w; do pgrep -P $p || true; done | tr '\n' ' ')
+	w0=$(ticks $w); h0=$(ticks $h); m0=$(ticks $mp)
+	perf record -q -e cpu-clock -g -o "$D/p.data" \
+	    -p "$(echo $mp $w $h | tr ' ' ',')" -- sleep 4 >/dev/null 2>&1 &
+	pp=$!
+	"$B/mux-bench-load" -c 4 -t 4 "$D/a.sock" > "$D/l.out"
+	wait $pp || true
+	n=$(sed 's/.*ok=\([0-9]*\).*/\1/' "$D/l.out")
+	w1=$(ticks $w); h1=$(ticks $h); m1=$(ticks $mp)
+	echo "$name: $(cat "$D/l.out")"
+	awk -v n="$n" -v w=$((w1 - w0)) -v h=$((h1 - h0)) -v m=$((m1 - m0)) \
+	    'BEGIN { printf "  CPU per request: mux %.2f us, worker sessions %.1f us, handlers %.1f us\n", m * 1e4 / n, w * 1e4 / n, h * 1e4 / n }'
+	perf report -i "$D/p.data" --no-children --comm mux --sort dso \
+	    --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -3
+	perf report -i "$D/p.data" --no-children --comm mux --sort sym \
+	    --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -12
+	kill $mp; wait $mp 2>/dev/null || true
+}
+
+attrib external "$B/mux" -f "$B/mux-bench-worker"
+attrib inproc "$B/mux-bench-inproc"
