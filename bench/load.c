@@ -195,6 +195,12 @@ main(int argc, char *argv[])
 	    (unsigned long long)nconnerr, (double)nok / el,
 	    percentile(nok, 0.50), percentile(nok, 0.99),
 	    inflight > 0 ? " UNANSWERED" : "");
+	for (i = 0; i < conc; i++)
+		if (conns[i].fd != -1 && inflight > 0)
+			close(conns[i].fd);
+	free(conns);
+	free(lat);
+	close(ep);
 	return (0);
 usage:
 	fprintf(stderr, "usage: mux-bench-load [-c conc] [-t secs] "

@@ -96,40 +96,13 @@ pool_now(void)
 	return (ts.tv_sec);
 }
 
+/* Set a control bit, then send the message that wakes the worker. */
 static void
 pool_ctl(struct pool_slot *ps, int bit, int type, int fd, const char *line,
     size_t len)
 {
-	struct ws_msghdr	 h;
-	struct iovec		 iov[2];
-	struct msghdr		 m;
-	union {
-		struct cmsghdr	 hdr;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-
-	memset(&h, 0, sizeof(h));
-	h.version = WS_PROTO_VERSION;
-	h.type = (uint8_t)type;
-	h.len = (uint16_t)len;
-	iov[0].iov_base = &h;
-	iov[0].iov_len = sizeof(h);
-	iov[1].iov_base = (void *)(uintptr_t)line;
-	iov[1].iov_len = len;
-	memset(&m, 0, sizeof(m));
-	m.msg_iov = iov;
-	m.msg_iovlen = len ? 2 : 1;
-	if (fd != -1) {
-		memset(&cm, 0, sizeof(cm));
-		m.msg_control = cm.buf;
-		m.msg_controllen = sizeof(cm.buf);
-		CMSG_FIRSTHDR(&m)->cmsg_level = SOL_SOCKET;
-		CMSG_FIRSTHDR(&m)->cmsg_type = SCM_RIGHTS;
-		CMSG_FIRSTHDR(&m)->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&m)), &fd, sizeof(int));
-	}
 	atomic_fetch_or(&ps->s->ctl, bit);
-	if (ps->chan != -1 && sendmsg(ps->chan, &m, MSG_NOSIGNAL |
+	if (ps->chan != -1 && chan_send(ps->chan, type, line, len, fd,
 	    MSG_DONTWAIT) == -1)
 		log_warn("worker %d: control channel", ps->idx);
 }
@@ -268,7 +241,6 @@ pool_reset_slot(struct pool_slot *ps)
 
 	atomic_store(&s->ctl, 0);
 	atomic_store(&s->handed, 0);
-	atomic_store(&s->hpid, 0);
 	s->gen = atomic_load(&P.shm->gen);
 	s->max_req = policy_jitter(P.conf->max_requests, (uint32_t)random());
 	atomic_store(&s->cmd, WS_CMD_NONE);
@@ -337,7 +309,6 @@ pool_spawn(struct pool_slot *ps, const char *why)
 		return (-1);
 	}
 	ps->pid = pid;
-	ps->s->pid = pid;
 	ps->chan = sp[0];
 	(void)fcntl(ps->chan, F_SETFL, O_NONBLOCK);
 	ps->chan_ev = event_new(P.base, ps->chan, EV_READ | EV_PERSIST,
@@ -585,46 +556,14 @@ pool_chan_cb(evutil_socket_t fd, short ev, void *arg)
 	struct pool_slot	*ps = arg;
 	struct ws_msghdr	 h;
 	char			 line[WS_LINE_MAX + 1];
-	struct iovec		 iov[2];
-	struct msghdr		 m;
-	struct cmsghdr		*c;
-	union {
-		struct cmsghdr	 hdr;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	ssize_t			 n;
-	int			 cfd;
+	int			 cfd, r;
 
 	(void)ev;
-	for (;;) {
-		iov[0].iov_base = &h;
-		iov[0].iov_len = sizeof(h);
-		iov[1].iov_base = line;
-		iov[1].iov_len = WS_LINE_MAX;
-		memset(&m, 0, sizeof(m));
-		m.msg_iov = iov;
-		m.msg_iovlen = 2;
-		m.msg_control = cm.buf;
-		m.msg_controllen = sizeof(cm.buf);
-		n = recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (n == -1 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n <= 0) {
-			/* The worker is gone; the reap cleans up. */
+	while ((r = chan_recv(fd, &h, line, &cfd, MSG_DONTWAIT)) != 0) {
+		if (r == -1) {
+			/* Gone, or talking nonsense: the reap cleans up. */
 			event_del(ps->chan_ev);
 			return;
-		}
-		cfd = -1;
-		for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
-			if (c->cmsg_level == SOL_SOCKET &&
-			    c->cmsg_type == SCM_RIGHTS)
-				memcpy(&cfd, CMSG_DATA(c), sizeof(int));
-		if ((size_t)n < sizeof(h) || h.version != WS_PROTO_VERSION ||
-		    (size_t)n != sizeof(h) + h.len) {
-			log_warnx("worker %d: bad control message", ps->idx);
-			if (cfd != -1)
-				close(cfd);
-			continue;
 		}
 		switch (h.type) {
 		case WS_MSG_READY:
@@ -701,7 +640,6 @@ pool_reaped(struct pool_slot *ps, int status)
 		close(ps->chan);
 	ps->chan = -1;
 	ps->pid = 0;
-	ps->s->pid = 0;
 	while ((st = pool_state(ps->idx)) != WS_STOPPED)
 		(void)slot_move(P.shm, ps->s, st, WS_STOPPED);
 	stats_reap(&P.stats, pool_now());

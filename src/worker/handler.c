@@ -31,7 +31,6 @@
 #include <unistd.h>
 
 #include "ws.h"
-#include "wsint.h"
 
 static void
 ws_hd_child(const struct ws_conf *conf, int in, int out, int st, int errfd)

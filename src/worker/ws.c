@@ -37,9 +37,9 @@
 #include <unistd.h>
 
 #include "mux.h"
-#include "wsint.h"
 
 #define WS_GRACE_MS	10000	/* between EOF/SIGTERM and SIGKILL */
+#define WS_LINE_GRACE_MS 100	/* a client this slow counts as busy */
 
 struct ws;
 struct ws_req {
@@ -59,6 +59,7 @@ struct ws {
 	int			 retire;
 	uint32_t		 received;	/* reserved clients taken */
 	int			 released;	/* idle again, still replying */
+	int			 unmarked;	/* accepted, not yet counted busy */
 	const struct ws_conf	*conf;
 	struct ws_hd		 hd;
 	size_t			 rlen;		/* bytes in rbuf */
@@ -72,7 +73,6 @@ struct ws {
 static const char *ws_msg_noresp = "ERR No response from worker\n";
 
 static void ws_exit(struct ws *, int) __attribute__((noreturn));
-static int ws_recv(struct ws *, struct ws_msghdr *, char *, int *, int);
 static int ws_should_retire(struct ws *);
 static int ws_pending(struct ws *);
 
@@ -119,43 +119,9 @@ ws_closefrom_except(int *keep, size_t n)
 }
 
 static int
-ws_send(struct ws *w, int type, int arg, const char *line, size_t len,
-    int fd)
+ws_send(struct ws *w, int type, const char *line, size_t len, int fd)
 {
-	struct ws_msghdr	 h;
-	struct iovec		 iov[2];
-	struct msghdr		 m;
-	union {
-		struct cmsghdr	 hdr;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	ssize_t			 n;
-
-	memset(&h, 0, sizeof(h));
-	h.version = WS_PROTO_VERSION;
-	h.type = (uint8_t)type;
-	h.len = (uint16_t)len;
-	h.arg = arg;
-	iov[0].iov_base = &h;
-	iov[0].iov_len = sizeof(h);
-	iov[1].iov_base = (void *)(uintptr_t)line;
-	iov[1].iov_len = len;
-	memset(&m, 0, sizeof(m));
-	m.msg_iov = iov;
-	m.msg_iovlen = len ? 2 : 1;
-	if (fd != -1) {
-		memset(&cm, 0, sizeof(cm));
-		m.msg_control = cm.buf;
-		m.msg_controllen = sizeof(cm.buf);
-		CMSG_FIRSTHDR(&m)->cmsg_level = SOL_SOCKET;
-		CMSG_FIRSTHDR(&m)->cmsg_type = SCM_RIGHTS;
-		CMSG_FIRSTHDR(&m)->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&m)), &fd, sizeof(int));
-	}
-	while ((n = sendmsg(w->chan, &m, MSG_NOSIGNAL)) == -1 &&
-	    errno == EINTR)
-		;
-	return (n == -1 ? -1 : 0);
+	return (chan_send(w->chan, type, line, len, fd, 0));
 }
 
 /* Write all of buf to a non-blocking socket before the deadline. */
@@ -207,6 +173,25 @@ ws_close_lingering(int fd)
 	close(fd);
 }
 
+/*
+ * An accepted client counts as busy once it goes to the handler, or
+ * once its line is WS_LINE_GRACE_MS late: a command line sent with the
+ * connection goes to the mux without the slot ever leaving idle, so
+ * "free" stays exact for mimedefang, which asks it on every SMTP
+ * connection, and polling it makes no F events.
+ */
+static void
+ws_mark_busy(struct ws *w)
+{
+	if (!w->unmarked)
+		return;
+	w->unmarked = 0;
+	/* Fails if the mux reserved us meanwhile: BUSY either way. */
+	(void)slot_move(w->shm, w->slot, WS_IDLE, WS_BUSY);
+	atomic_store_explicit(&w->slot->busy_since, slot_now_ms(),
+	    memory_order_relaxed);
+}
+
 #define WS_RL_OK	0
 #define WS_RL_EOF	-1
 #define WS_RL_TIMEOUT	-2
@@ -246,7 +231,15 @@ ws_readline(struct ws *w, int fd)
 		if (errno != EAGAIN)
 			return (WS_RL_EOF);
 		left = deadline - slot_now_ms();
-		if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
+		if (left <= 0)
+			return (WS_RL_TIMEOUT);
+		/* A line that comes soon after the connection costs nothing. */
+		if (w->unmarked && left > WS_LINE_GRACE_MS) {
+			if (poll(&pfd, 1, WS_LINE_GRACE_MS) == 0)
+				ws_mark_busy(w);
+			continue;
+		}
+		if (poll(&pfd, 1, (int)left) == 0)
 			return (WS_RL_TIMEOUT);
 	}
 	if (len > 0 && w->line[len - 1] == '\r')
@@ -398,7 +391,7 @@ ws_busy_kill(struct ws *w, int fd, int64_t deadline)
 	(void)ws_write_all(fd, msg, strlen(msg), deadline);
 	close(fd);
 	(void)slot_move(w->shm, w->slot, WS_BUSY, WS_KILLED);
-	(void)ws_send(w, WS_MSG_BUSYKILL, 0, NULL, 0, -1);
+	(void)ws_send(w, WS_MSG_BUSYKILL, NULL, 0, -1);
 	ws_hd_stop(&w->hd, 0, WS_GRACE_MS);
 	_exit(WS_EXIT_BUSYKILL);
 }
@@ -558,8 +551,8 @@ ws_should_retire(struct ws *w)
 }
 
 /*
- * Serve one client; the slot is already BUSY.  fd was accepted by us, or
- * handed over by the mux with its line.
+ * Serve one client: accepted by us (w->unmarked: the slot is still
+ * idle), or handed over by the mux with its line (the slot is BUSY).
  */
 static void
 ws_serve(struct ws *w, int fd, const char *line, size_t len)
@@ -568,15 +561,22 @@ ws_serve(struct ws *w, int fd, const char *line, size_t len)
 	ssize_t		n;
 	int		code = 0;
 
-	atomic_store_explicit(&w->slot->busy_since, slot_now_ms(),
-	    memory_order_relaxed);
 	if (line != NULL) {
+		atomic_store_explicit(&w->slot->busy_since, slot_now_ms(),
+		    memory_order_relaxed);
 		memcpy(w->line, line, len);
 		w->line[len] = '\0';
 		n = (ssize_t)len;
 	} else
 		n = ws_readline(w, fd);
 	cdeadline = slot_now_ms() + (int64_t)w->conf->client_timeout * 1000;
+	if (n >= 0 && cmd_is_mux(w->line, (size_t)n)) {
+		ws_release(w);	/* busy only if the line was slow */
+		(void)ws_send(w, WS_MSG_CMD, w->line, (size_t)n, fd);
+		close(fd);
+		return;
+	}
+	ws_mark_busy(w);
 	if (n == WS_RL_TOOLONG) {
 		(void)ws_write_all(fd, "error: Command too long\n", 24,
 		    cdeadline);
@@ -584,8 +584,6 @@ ws_serve(struct ws *w, int fd, const char *line, size_t len)
 		fd = -1;
 	} else if (n == WS_RL_TIMEOUT)
 		log_info("worker %d: client timed out", w->idx);
-	else if (n >= 0 && cmd_is_mux(w->line, (size_t)n))
-		(void)ws_send(w, WS_MSG_CMD, 0, w->line, (size_t)n, fd);
 	else if (n >= 0)
 		code = ws_request(w, fd, (size_t)n, cdeadline);
 	if (fd != -1)
@@ -596,47 +594,6 @@ ws_serve(struct ws *w, int fd, const char *line, size_t len)
 			(void)slot_move(w->shm, w->slot, WS_IDLE, WS_KILLED);
 		ws_exit(w, code);
 	}
-}
-
-static int
-ws_recv(struct ws *w, struct ws_msghdr *h, char *line, int *fd, int flags)
-{
-	struct iovec	 iov[2];
-	struct msghdr	 m;
-	struct cmsghdr	*c;
-	union {
-		struct cmsghdr	 hdr;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	ssize_t		 n;
-
-	*fd = -1;
-	iov[0].iov_base = h;
-	iov[0].iov_len = sizeof(*h);
-	iov[1].iov_base = line;
-	iov[1].iov_len = WS_LINE_MAX;
-	memset(&m, 0, sizeof(m));
-	m.msg_iov = iov;
-	m.msg_iovlen = 2;
-	m.msg_control = cm.buf;
-	m.msg_controllen = sizeof(cm.buf);
-	while ((n = recvmsg(w->chan, &m, flags | MSG_CMSG_CLOEXEC))
-	    == -1 && errno == EINTR)
-		;
-	if (n == -1)
-		return (errno == EAGAIN ? 0 : -1);
-	if (n == 0)
-		return (-1);
-	for (c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(fd, CMSG_DATA(c), sizeof(int));
-	if ((size_t)n < sizeof(*h) || h->version != WS_PROTO_VERSION ||
-	    h->len > WS_LINE_MAX || (size_t)n != sizeof(*h) + h->len) {
-		if (*fd != -1)
-			close(*fd);
-		return (-1);
-	}
-	return (1);
 }
 
 /*
@@ -662,14 +619,15 @@ ws_take(struct ws *w, int flags)
 	char			line[WS_LINE_MAX + 1];
 	int			fd, r;
 
-	if ((r = ws_recv(w, &h, line, &fd, flags)) <= 0) {
+	if ((r = chan_recv(w->chan, &h, line, &fd, flags)) <= 0) {
 		if (r == -1)
 			ws_exit(w, WS_EXIT_MUX);
 		return (WS_TOOK_NONE);
 	}
 	if (h.type == WS_MSG_CLIENT && fd != -1) {
 		w->received++;
-		w->released = 0;	/* the reservation made the slot ours */
+		/* The reservation made the slot ours, BUSY. */
+		w->released = w->unmarked = 0;
 		ws_serve(w, fd, h.len ? line : NULL, h.len);
 		return (WS_TOOK_CLIENT);
 	}
@@ -690,8 +648,8 @@ ws_finish(struct ws *w)
 {
 	while (ws_pending(w))
 		(void)ws_take(w, 0);
-	if (w->released) {
-		w->released = 0;
+	if (w->released || w->unmarked) {
+		w->released = w->unmarked = 0;
 		return;
 	}
 	if (ws_should_retire(w)) {
@@ -815,7 +773,7 @@ ws_main(struct ws_shm *shm, int idx, int lfd, int chan,
 		_exit(WS_EXIT_MUX);
 	if (slot_move(shm, w.slot, WS_STARTING, WS_IDLE) == -1)
 		_exit(WS_EXIT_MUX);
-	(void)ws_send(&w, WS_MSG_READY, 0, NULL, 0, -1);
+	(void)ws_send(&w, WS_MSG_READY, NULL, 0, -1);
 	for (;;) {
 		if (atomic_load_explicit(&w.slot->ctl, memory_order_acquire) ||
 		    ws_pending(&w))
@@ -842,8 +800,7 @@ ws_main(struct ws_shm *shm, int idx, int lfd, int chan,
 			continue;
 		}
 		if (fd != -1) {
-			/* If this fails the mux reserved us: BUSY either way. */
-			(void)slot_move(shm, w.slot, WS_IDLE, WS_BUSY);
+			w.unmarked = 1;
 			ws_serve(&w, fd, NULL, 0);
 			ws_finish(&w);
 			continue;

@@ -61,17 +61,16 @@ enum ws_cmd {
 #define WS_CTL_RETIRE		0x02	/* retire when idle */
 
 /*
- * One slot in shared memory.  Each field has one writer: the mux writes
- * pid, gen and max_req before the fork and resets the slot after the
- * reap; the worker session writes everything else.  State changes go
- * through slot_move() so the shared counters stay exact.
+ * One slot in shared memory.  The mux resets the slot before the fork
+ * and writes gen, max_req and handed; the worker session writes the
+ * rest.  Both move state, always by compare-and-swap in slot_move() so
+ * the shared counters stay exact; the mux also stamps busy_since when it
+ * reserves an idle slot.
  */
 struct ws_slot {
 	_Atomic int		 state;
 	_Atomic int		 ctl;
 	_Atomic uint32_t	 handed;	/* clients the mux reserved us for */
-	pid_t			 pid;
-	_Atomic pid_t		 hpid;		/* handler process, if any */
 	uint32_t		 gen;
 	uint32_t		 max_req;	/* -r with jitter */
 	_Atomic int		 cmd;		/* current request kind */
@@ -111,14 +110,13 @@ enum ws_msg_type {
 	WS_MSG_CMD,		/* w->m: fd + line the mux must answer */
 	WS_MSG_BUSYKILL,	/* w->m: busy timeout, handler being killed */
 	WS_MSG_RETIRE,		/* m->w: retire now if idle */
-	WS_MSG_UNREADY,		/* w->m: the handler could not start */
 };
 
 struct ws_msghdr {
 	uint8_t			 version;
 	uint8_t			 type;
 	uint16_t		 len;		/* bytes of line that follow */
-	int32_t			 arg;
+	int32_t			 arg;		/* reserved, 0 */
 };
 
 #define WS_MSG_MAX	(sizeof(struct ws_msghdr) + WS_LINE_MAX + 1)
@@ -177,6 +175,19 @@ struct ws_conf {
 	int		 max_lifetime;	/* s, 0 = off */
 	const struct ws_handler *inproc;
 };
+
+/* chan.c: the control channel's framing, used by both sides. */
+int	 chan_send(int, int, const char *, size_t, int, int);
+int	 chan_recv(int, struct ws_msghdr *, char *, int *, int);
+
+/* handler.c: the pool-mode handler process of a worker session. */
+struct ws_hd {
+	pid_t	 pid;
+	int	 in, out, st;
+};
+
+int	 ws_hd_start(struct ws_hd *, const struct ws_conf *);
+void	 ws_hd_stop(struct ws_hd *, int, int);
 
 /* ws.c: the worker session, entered in the child after fork(2). */
 void	 ws_main(struct ws_shm *, int, int, int, const struct ws_conf *)

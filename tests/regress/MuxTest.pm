@@ -11,7 +11,7 @@ use Time::HiRes qw(sleep time);
 use Test::More;
 
 our @EXPORT = qw(mux_start mux_stop req ureq wait_for mux_status
-    log_count log_text worker_pids alive $SRC $WORKER);
+    log_count log_text worker_pids alive bg_req bg_wait $SRC $WORKER);
 
 our $SRC = $ENV{MUX_SRC} // '.';
 our $WORKER = "$SRC/tests/regress/worker.pl";
@@ -128,6 +128,31 @@ sub worker_pids {
 }
 
 sub alive { my ($pid) = @_; return kill(0, $pid) }
+
+# req() in a child; bg_wait() returns [start, end, reply].
+sub bg_req {
+	my ($m, $line) = @_;
+	my $f = "$m->{dir}/bg." . int(rand(1e9));
+	my $pid = fork() // die "fork: $!";
+	if ($pid == 0) {
+		my $t0 = time;
+		my $r = req($m, $line, 30);
+		open(my $fh, '>', $f) or POSIX::_exit(1);
+		printf $fh "%.3f %.3f %s", $t0, time, $r;
+		close($fh);
+		POSIX::_exit(0);
+	}
+	return [$pid, $f];
+}
+
+sub bg_wait {
+	my ($b) = @_;
+	waitpid($b->[0], 0);
+	open(my $fh, '<', $b->[1]) or return [0, 0, ''];
+	local $/;
+	my ($t0, $t1, $r) = split / /, <$fh>, 3;
+	return [$t0, $t1, $r // ''];
+}
 
 END {
 	for my $m (@started) {

@@ -122,4 +122,13 @@ for my $c (qw(free status workers busyworkers load hload histo msgs)) {
 	    $c eq 'hload';
 }
 is(mux_stop($m), 0, 'clean stop');
+
+# mimedefang asks "free" on every SMTP connection and tempfails when it
+# is too low: asking must not itself occupy the only worker.
+$m = mux_start(args => ['-x', '1', '-m', '1'], wait_idle => 1);
+my @free = map { req($m, 'free') } 1 .. 50;
+is(scalar(grep { $_ eq "1\n" } @free), 50,
+    'with -x 1, free on the request socket answers 1, 50 times of 50');
+is(mux_status($m)->{states}, 'I', 'and the worker stays idle');
+is(mux_stop($m), 0, 'clean stop');
 done_testing();

@@ -63,6 +63,12 @@ for my $i (1 .. $#f) { $nodup = 0 if $f[$i] == $f[$i - 1] }
 ok($nodup, 'F only reports changes (' . scalar(@f) . ' F lines)');
 is($f[-1], 2, 'F ends at 2');
 
+# Polling free or status on the request socket moves nothing.
+my $n3 = nevents($m);
+req($m, 'free') for 1 .. 20;
+req($m, 'status') for 1 .. 5;
+is(join(' ', events($m, $n3)), '', 'free and status polls emit no event');
+
 # Tags: framing injection through the -Z status descriptor.
 is(req($m, 'tag fake%0AR 0.3'), "ok tagged\n", 'a worker sends a tag with %0A');
 ok(wait_for(sub { grep { /^S \d fake R 0\.3$/ } events($m) }, 2),

@@ -10,30 +10,6 @@ use Test::More;
 use Time::HiRes qw(time sleep);
 use POSIX ();
 
-# Run req() in a child; the reply and the time it took come back in a file.
-sub bg_req {
-	my ($m, $line) = @_;
-	my $f = "$m->{dir}/bg." . int(rand(1e9));
-	my $pid = fork();
-	if ($pid == 0) {
-		my $t0 = time;
-		my $r = req($m, $line, 30);
-		open(my $fh, '>', $f) or POSIX::_exit(1);
-		printf $fh "%.3f %.3f %s", $t0, time, $r;
-		close($fh);
-		POSIX::_exit(0);
-	}
-	return [$pid, $f];
-}
-sub bg_wait {
-	my ($b) = @_;
-	waitpid($b->[0], 0);
-	open(my $fh, '<', $b->[1]) or return [0, 0, ''];
-	local $/;
-	my ($t0, $t1, $r) = split / /, <$fh>, 3;
-	return [$t0, $t1, $r // ''];
-}
-
 # No queue: a request that finds no free worker is refused at once.
 {
 	my $m = mux_start(args => ['-x', '1', '-m', '1'], wait_idle => 1);

@@ -12,15 +12,7 @@ use POSIX ();
 
 my $m = mux_start(args => ['-x', '2', '-m', '2', '-w', '1'], wait_idle => 2);
 my $p0 = worker_pids($m);
-my $f = "$m->{dir}/busy";
-my $kid = fork();
-if ($kid == 0) {
-	my $r = req($m, 'sleep 2', 10);
-	open(my $fh, '>', $f);
-	print $fh $r;
-	close($fh);
-	POSIX::_exit(0);
-}
+my $bg = bg_req($m, 'sleep 2');
 ok(wait_for(sub { mux_status($m)->{states} =~ /B/ }, 3), 'one worker busy');
 my $busy = (grep { ureq($m, "workerinfo $_") =~ /State Busy/ } 0, 1)[0];
 my $idle = 1 - $busy;
@@ -32,9 +24,7 @@ is(ureq($m, 'reread'),
 ok(wait_for(sub { !alive($p0->{$idle}) }, 2),
     'the idle worker retired at once');
 ok(alive($p0->{$busy}), 'the busy worker was not killed');
-waitpid($kid, 0);
-open(my $fh, '<', $f);
-is(<$fh>, "ok slept 2\n", 'the busy request completed normally');
+is(bg_wait($bg)->[2], "ok slept 2\n", 'the busy request completed normally');
 ok(wait_for(sub { !alive($p0->{$busy}) }, 3),
     'the busy worker retired after its request');
 ok(wait_for(sub { mux_status($m)->{states} eq 'II' }, 10),

@@ -19,24 +19,14 @@ my $m = mux_start(args => ['-x', '3', '-m', '3', '-w', '1', '-p', $pidfile],
 ok(-s $pidfile, 'pid file written');
 my $workers = worker_pids($m);
 is(scalar(keys %$workers), 3, 'three worker sessions');
-my $f = "$m->{dir}/busy";
-my $kid = fork();
-if ($kid == 0) {
-	my $r = req($m, 'sleep 1', 10);
-	open(my $fh, '>', $f);
-	print $fh $r;
-	close($fh);
-	POSIX::_exit(0);
-}
+my $bg = bg_req($m, 'sleep 1');
 ok(wait_for(sub { mux_status($m)->{states} =~ /B/ }, 3), 'one busy');
 my $t0 = time;
 is(mux_stop($m, 30), 0, 'SIGTERM: exit status 0');
 my $dt = time - $t0;
 ok($dt < 5, sprintf('within %.1fs', $dt));
-waitpid($kid, 0);
-open(my $fh, '<', $f);
-is(<$fh>, "ok slept 1\n", 'the busy request was completed');
-open($fh, '<', $flag);
+is(bg_wait($bg)->[2], "ok slept 1\n", 'the busy request was completed');
+open(my $fh, '<', $flag);
 my @handlers = map { chomp; $_ } <$fh>;
 ok(@handlers >= 3, scalar(@handlers) . ' handlers were started');
 ok(wait_for(sub { !grep { alive($_) } values(%$workers), @handlers }, 5),
