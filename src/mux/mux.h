@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "../worker/ws.h"
+#include "../notify/notify.h"
 
 #define MUX_VERSION	"0.1.0"
 
@@ -183,16 +184,6 @@ void	 fatal(const char *, ...)
 void	 fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 int	 log_level(void);
-
-/* events.c: pool events, formatted per mux-notify(7). */
-enum mux_event {
-	EV_F = 'F', EV_Y = 'Y', EV_Z = 'Z', EV_B = 'B', EV_U = 'U',
-	EV_R = 'R', EV_S = 'S', EV_M = 'M'
-};
-
-size_t	 events_format(char *, size_t, int, int, const char *);
-void	 events_emit(int, int, const char *);
-void	 events_set_sink(void (*)(const char *, size_t, void *), void *);
 
 /* pool.c: the worker pool (libevent glue around the above). */
 struct req;

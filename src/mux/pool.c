@@ -66,6 +66,9 @@ static struct pool {
 	struct ws_shm		*shm;
 	struct pool_slot	*slot;
 	int			 n;
+	int			*st;		/* scratch: states, */
+	int64_t			*ch;		/* last changes, */
+	int			*out;		/* slots to retire */
 	int			 lfd;
 	int			 wake[2];
 	struct event		*wake_ev;
@@ -346,22 +349,29 @@ pool_find_starting(void)
 	return (NULL);
 }
 
+/* States and last changes of every slot, for the policy functions. */
+static void
+pool_snapshot(void)
+{
+	int	i;
+
+	for (i = 0; i < P.n; i++) {
+		P.st[i] = pool_state(i);
+		P.ch[i] = atomic_load(&P.slot[i].s->changed);
+	}
+}
+
 /* Reserve the most recently used idle worker and pass it the client. */
 static int
 pool_hand_idle(struct req *r)
 {
-	int		 st[4096];
-	int64_t		 ch[4096];
 	int		 i, tries;
 	size_t		 len;
 	const char	*line;
 
 	for (tries = 0; tries < 4; tries++) {
-		for (i = 0; i < P.n; i++) {
-			st[i] = pool_state(i);
-			ch[i] = atomic_load(&P.slot[i].s->changed);
-		}
-		if ((i = policy_pick_idle(st, ch, P.n)) == -1)
+		pool_snapshot();
+		if ((i = policy_pick_idle(P.st, P.ch, P.n)) == -1)
 			return (-1);
 		if (slot_move(P.shm, P.slot[i].s, WS_IDLE, WS_BUSY) == -1)
 			continue;
@@ -739,25 +749,23 @@ pool_backstop(struct pool_slot *ps, int64_t now, int64_t now_ms)
 static void
 pool_housekeep(void)
 {
-	int	 st[4096], out[4096];
-	int64_t	 ch[4096], now = pool_now(), first, now_ms = slot_now_ms();
+	int64_t	 now = pool_now(), first, now_ms = slot_now_ms();
 	int	 i, n;
 
+	pool_snapshot();
 	for (i = 0; i < P.n; i++) {
-		st[i] = pool_state(i);
-		ch[i] = atomic_load(&P.slot[i].s->changed);
 		if (P.slot[i].pid <= 0)
 			continue;
 		pool_backstop(&P.slot[i], now, now_ms);
 		first = atomic_load(&P.slot[i].s->first_req);
-		if (st[i] == WS_IDLE && P.conf->max_lifetime > 0 &&
+		if (P.st[i] == WS_IDLE && P.conf->max_lifetime > 0 &&
 		    first != 0 && now - first >= P.conf->max_lifetime)
 			pool_retire(&P.slot[i], "maximum lifetime reached");
 	}
-	n = policy_reap_idle(st, ch, P.n, P.conf->min_workers, now,
-	    P.conf->idle_timeout, out);
+	n = policy_reap_idle(P.st, P.ch, P.n, P.conf->min_workers, now,
+	    P.conf->idle_timeout, P.out);
 	for (i = 0; i < n; i++)
-		pool_retire(&P.slot[out[i]], "idle timeout");
+		pool_retire(&P.slot[P.out[i]], "idle timeout");
 }
 
 static void
@@ -834,7 +842,10 @@ pool_init(struct event_base *base, struct conf *conf,
 		fatal("pipe2");
 	pool_shm_init(P.n);
 	atomic_store(&P.shm->wake_every, conf->debug > 0);
-	if ((P.slot = calloc((size_t)P.n, sizeof(*P.slot))) == NULL)
+	if ((P.slot = calloc((size_t)P.n, sizeof(*P.slot))) == NULL ||
+	    (P.st = calloc((size_t)P.n, sizeof(*P.st))) == NULL ||
+	    (P.ch = calloc((size_t)P.n, sizeof(*P.ch))) == NULL ||
+	    (P.out = calloc((size_t)P.n, sizeof(*P.out))) == NULL)
 		fatal("calloc");
 	for (i = 0; i < P.n; i++) {
 		P.slot[i].s = &P.shm->slots[i];

@@ -23,7 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mux.h"
+#include "mux.h"	/* log_debug */
 
 static void	(*events_sink)(const char *, size_t, void *);
 static void	*events_sink_arg;
