@@ -143,6 +143,7 @@ main(int argc, char *argv[])
 	struct epoll_event	 evs[256];
 	struct conn		*conns;
 	int			 conc = 1, secs = 5, ch, i, n;
+	char			*lbuf = NULL;
 	int64_t			 end, t0;
 	double			 el;
 
@@ -155,7 +156,12 @@ main(int argc, char *argv[])
 			secs = atoi(optarg);
 			break;
 		case 'l':
-			line = optarg;
+			/* A request is a line: add the LF if it is missing. */
+			if (asprintf(&lbuf, "%s%s", optarg,
+			    optarg[0] && optarg[strlen(optarg) - 1] == '\n' ?
+			    "" : "\n") == -1)
+				return (1);
+			line = lbuf;
 			break;
 		case 'e':
 			expect = optarg;
@@ -200,6 +206,7 @@ main(int argc, char *argv[])
 			close(conns[i].fd);
 	free(conns);
 	free(lat);
+	free(lbuf);
 	close(ep);
 	return (0);
 usage:

@@ -19,8 +19,13 @@ $SRC/tests/regress/worker.pl -serveru (MIMEDefang's -server contract).
 
   request socket       $SOCK   (md-mx-ctrl -s $SOCK ...)
   status socket        $USOCK (read-only commands)
+  notify socket        inet:127.0.0.1:4567 (mux-notify(7))
 
-Try, in another terminal:
+Watch the pool, in another terminal:
+  socat - TCP:127.0.0.1:4567          # then type ?*  (or ?FYZ)
+  perl $SRC/tools/mux-notify-firewall.pl --print 127.0.0.1:4567
+
+Try, in a third one:
   echo 'scan Q1 /tmp' | socat - UNIX-CONNECT:$SOCK      # served by a worker
   echo status         | socat - UNIX-CONNECT:$USOCK     # one letter per slot
   echo workers        | socat - UNIX-CONNECT:$USOCK
@@ -29,12 +34,13 @@ Try, in another terminal:
   echo reread         | socat - UNIX-CONNECT:$SOCK      # fresh workers, event R
   $BUILD/mux-bench-load -c 4 -t 3 $SOCK                  # load: watch Z/Y below
 
-Watch: the pool's events (F n, Y, Z, B, U, R, S n tag) are logged below
-("mux: event ...").  The notify socket (-O, inet:4567) and service ports
-(--listen) are not built yet: see the open issues.  Ctrl-C stops mux.
+The same events are logged below ("mux: event ...").  Control actions
+on the notify socket, muxctl and service ports (--listen) are not built
+yet: see the open issues.  Ctrl-C stops mux.
 
 EOM
 setsid "$MUX" -D -d 1 -x 4 -m 2 -w 1 -q 16 -Z -s "$SOCK" -a "$USOCK" \
+    -O inet:4567 \
     -f "$SRC/tests/regress/worker.pl" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null' INT TERM

@@ -70,10 +70,12 @@ static const struct conf_opt conf_opts[] = {
 	{ "Socket",		's', CT_STR, O(sock), 0, 0 },
 	{ "UnprivSocket",	'a', CT_STR, O(usock), 0, 0 },
 	{ "Program",		'f', CT_STR, O(prog), 0, 0 },
+	{ "MaxListeners",	0, CT_INT, O(max_listeners), 1, 100000 },
 };
 #undef O
 #define CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))
 #define CONF_CMD_BIT	(1ULL << CONF_NOPTS)
+#define CONF_NOTIFY_BIT	(1ULL << (CONF_NOPTS + 1))
 
 void
 conf_init(struct conf *c)
@@ -88,6 +90,7 @@ conf_init(struct conf *c)
 	c->slew = 3;
 	c->queue_timeout = 30;
 	c->backlog = 1024;
+	c->max_listeners = 1024;
 }
 
 static void
@@ -107,7 +110,13 @@ void
 conf_free(struct conf *c)
 {
 	size_t	i;
+	int	k;
 
+	for (k = 0; k < c->nnotify; k++)
+		free(c->notify[k]);
+	free(c->notify);
+	c->notify = NULL;
+	c->nnotify = 0;
 	for (i = 0; i < CONF_NOPTS; i++)
 		if (conf_opts[i].type == CT_STR) {
 			free(*(char **)((char *)c + conf_opts[i].off));
@@ -253,6 +262,28 @@ oom:
 	return (-1);
 }
 
+/* -O and NotifySocket add up; -O on the command line replaces the file's. */
+static int
+conf_add_notify(struct conf *c, const char *spec, char *err)
+{
+	char	**v;
+
+	if (c->nnotify >= 64) {
+		snprintf(err, CONF_ERR_MAX, "NotifySocket: at most 64");
+		return (-1);
+	}
+	if ((v = reallocarray(c->notify, (size_t)c->nnotify + 1,
+	    sizeof(*v))) == NULL || (v[c->nnotify] = strdup(spec)) == NULL) {
+		if (v != NULL)
+			c->notify = v;
+		snprintf(err, CONF_ERR_MAX, "out of memory");
+		return (-1);
+	}
+	c->notify = v;
+	c->nnotify++;
+	return (0);
+}
+
 /* Split a directive's arguments on blanks; "double quotes" group. */
 static int
 conf_split(char *s, char **av, int max)
@@ -296,7 +327,12 @@ conf_line(struct conf *c, char *line, int lineno, char *err)
 	}
 	if (ac == 0)
 		return (0);
-	if (strcasecmp(av[0], "Command") == 0) {
+	if (strcasecmp(av[0], "NotifySocket") == 0 && ac == 2) {
+		if (c->set & CONF_NOTIFY_BIT)
+			return (0);
+		if (conf_add_notify(c, av[1], msg) == 0)
+			return (0);
+	} else if (strcasecmp(av[0], "Command") == 0) {
 		if (c->set & CONF_CMD_BIT)
 			return (0);
 		if (conf_set_cmd(c, av + 1, ac - 1, msg) == 0)
@@ -403,11 +439,16 @@ conf_getopt(struct conf *c, int argc, char **argv, char *err)
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv,
-	    "+m:x:r:V:i:b:c:w:W:q:Q:I:DlZd:U:p:s:a:f:hv", lopts, NULL)) != -1) {
+	    "+m:x:r:V:i:b:c:w:W:q:Q:I:DlZd:U:p:s:a:f:O:hv", lopts, NULL)) != -1) {
 		switch (ch) {
 		case 'C':
 			free(c->config);
 			c->config = strdup(optarg);
+			continue;
+		case 'O':
+			if (conf_add_notify(c, optarg, err) == -1)
+				return (-1);
+			c->set |= CONF_NOTIFY_BIT;
 			continue;
 		case 'h':
 		case 'v':

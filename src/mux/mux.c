@@ -20,6 +20,7 @@
  * down cleanly, SIGHUP and SIGINT (as MIMEDefang) force a reread.
  */
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -43,21 +44,23 @@ static struct {
 	char			**argv;
 	struct sock_spec	 sspec;
 	struct sock_spec	 uspec;
+	struct sock_spec	*nspec;
+	int			*nfd;
 	const struct ws_handler	*inproc;
 	int			 pidfile_done;
 } M;
+
+static void	mux_unlink_all(void);
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: mux [-DlZ] [-a socket] [-b busy] [-c client] [-d level]\n"
-	    "           [-f program] [-I backlog] [-i idle] [-m min] "
-	    "[-p pidfile]\n"
-	    "           [-Q qtimeout] [-q qsize] [-r requests] [-s socket] "
-	    "[-U user]\n"
-	    "           [-V lifetime] [-W gap] [-w slew] [-x max] "
-	    "[--config file]\n"
+	    "           [-f program] [-I backlog] [-i idle] [-m min]\n"
+	    "           [-O socket] [-p pidfile] [-Q qtimeout] [-q qsize]\n"
+	    "           [-r requests] [-s socket] [-U user] [-V lifetime]\n"
+	    "           [-W gap] [-w slew] [-x max] [--config file]\n"
 	    "           [-- program [args ...]]\n");
 }
 
@@ -126,13 +129,25 @@ mux_signal_cb(evutil_socket_t sig, short ev, void *arg)
 	(void)arg;
 	if (sig == SIGTERM) {
 		log_info("received SIGTERM: stopping workers and terminating");
-		sock_unlink(&M.sspec);
-		sock_unlink(&M.uspec);
+		mux_unlink_all();
+		notify_close_all();
 		pool_shutdown();
 		return;
 	}
 	log_info("received signal %d: reread", (int)sig);
 	mux_reread();
+}
+
+/* Listeners and queued clients are descriptors: allow what we may. */
+static void
+mux_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 static void
@@ -166,6 +181,50 @@ mux_drop_privs(const char *user)
 		fatalx("still root after dropping privileges");
 }
 
+static void
+mux_unlink_all(void)
+{
+	int	i;
+
+	sock_unlink(&M.sspec);
+	sock_unlink(&M.uspec);
+	for (i = 0; i < M.conf.nnotify; i++)
+		sock_unlink(&M.nspec[i]);
+}
+
+/*
+ * Listener sockets, made before the mux forks or drops privileges.  A
+ * socket that cannot be made stops the start (MIMEDefang went on
+ * without it).
+ */
+static int
+mux_notify_sockets(void)
+{
+	char	err[256];
+	int	i;
+
+	M.nspec = calloc((size_t)M.conf.nnotify + 1, sizeof(*M.nspec));
+	M.nfd = calloc((size_t)M.conf.nnotify + 1, sizeof(*M.nfd));
+	if (M.nspec == NULL || M.nfd == NULL)
+		return (-1);
+	for (i = 0; i < M.conf.nnotify; i++) {
+		if (sock_parse(M.conf.notify[i], &M.nspec[i]) == -1) {
+			fprintf(stderr, "mux: bad socket spec \"%s\"\n",
+			    M.conf.notify[i]);
+			mux_unlink_all();
+			return (-1);
+		}
+		if ((M.nfd[i] = sock_listen(&M.nspec[i], 0660, 128, err,
+		    sizeof(err))) == -1) {
+			fprintf(stderr, "mux: listener socket: %s\n", err);
+			memset(&M.nspec[i], 0, sizeof(M.nspec[i]));
+			mux_unlink_all();
+			return (-1);
+		}
+	}
+	return (0);
+}
+
 static int
 mux_sockets(int *lfd, int *ufd)
 {
@@ -192,7 +251,7 @@ mux_sockets(int *lfd, int *ufd)
 		sock_unlink(&M.sspec);
 		return (-1);
 	}
-	return (0);
+	return (mux_notify_sockets());
 }
 
 static void
@@ -214,7 +273,7 @@ int
 mux_main(int argc, char **argv, const struct ws_handler *inproc)
 {
 	char	err[CONF_ERR_MAX];
-	int	rv, lfd, ufd;
+	int	rv, lfd, ufd, i;
 
 	M.argc = argc;
 	M.argv = argv;
@@ -232,6 +291,7 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	}
 	if (mux_sockets(&lfd, &ufd) == -1)
 		return (1);
+	mux_nofile();
 	log_init(M.conf.foreground, M.conf.syslog, M.conf.debug);
 	if (!M.conf.foreground && daemon(0, 0) == -1)
 		fatal("daemon");
@@ -247,6 +307,8 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	mux_events();
 	req_init(M.base, &M.conf, lfd, ufd);
 	pool_init(M.base, &M.conf, inproc, lfd);
+	for (i = 0; i < M.conf.nnotify; i++)
+		notify_add(M.base, M.nfd[i], M.conf.max_listeners);
 	log_info("started; minWorkers=%d, maxWorkers=%d, maxRequests=%d, "
 	    "maxLifetime=%d, maxIdleTime=%d, busyTimeout=%d, "
 	    "clientTimeout=%d", M.conf.min_workers, M.conf.max_workers,

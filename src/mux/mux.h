@@ -58,6 +58,9 @@ struct conf {
 	char	*prog;			/* -f */
 	char	*config;		/* --config */
 	char   **cmd;			/* -- PROG ARGS..., or Command */
+	char   **notify;		/* -O, NotifySocket (repeatable) */
+	int	 nnotify;
+	int	 max_listeners;		/* MaxListeners */
 	uint64_t set;			/* directives given on the command line */
 };
 
@@ -202,6 +205,8 @@ void	 pool_shutdown(void);
 void	 pool_view(struct cmd_view *, struct cmd_worker *);
 int	 pool_nslots(void);
 void	 pool_reconf(const struct conf *);
+void	 pool_watch_every(int);
+int	 pool_reported_free(void);
 
 /* req.c: request-socket clients the mux itself reads or answers. */
 void	 req_init(struct event_base *, struct conf *, int, int);

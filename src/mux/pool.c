@@ -86,6 +86,7 @@ static struct pool {
 	int			 last_edge;
 	int			 last_free;
 	int			 stopping;
+	int			 watched;	/* a listener wants F or S */
 	int64_t			 stop_at;	/* ms */
 	int64_t			 start;
 } P;
@@ -841,7 +842,6 @@ pool_init(struct event_base *base, struct conf *conf,
 	if (pipe2(P.wake, O_NONBLOCK | O_CLOEXEC) == -1)
 		fatal("pipe2");
 	pool_shm_init(P.n);
-	atomic_store(&P.shm->wake_every, conf->debug > 0);
 	if ((P.slot = calloc((size_t)P.n, sizeof(*P.slot))) == NULL ||
 	    (P.st = calloc((size_t)P.n, sizeof(*P.st))) == NULL ||
 	    (P.ch = calloc((size_t)P.n, sizeof(*P.ch))) == NULL ||
@@ -884,7 +884,24 @@ pool_reconf(const struct conf *conf)
 	P.wsc.client_timeout = conf->client_timeout;
 	P.wsc.max_lifetime = conf->max_lifetime;
 	if (P.shm != NULL)
-		atomic_store(&P.shm->wake_every, conf->debug > 0);
+		atomic_store(&P.shm->wake_every, conf->debug > 0 || P.watched);
+}
+
+/* Listeners want every F or S change: wake on every slot change. */
+void
+pool_watch_every(int on)
+{
+	P.watched = on;
+	atomic_store(&P.shm->wake_every, P.conf->debug > 0 || on);
+	if (on)
+		pool_sync();	/* report what changed while unwatched */
+}
+
+/* The free count as last reported in an F event: snapshots agree. */
+int
+pool_reported_free(void)
+{
+	return (P.last_free);
 }
 
 /* New generation: idle workers retire now, busy ones after their request. */

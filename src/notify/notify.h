@@ -25,6 +25,7 @@
 #define MUX_NOTIFY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum mux_event {
 	EV_F = 'F', EV_Y = 'Y', EV_Z = 'Z', EV_B = 'B', EV_U = 'U',
@@ -34,5 +35,35 @@ enum mux_event {
 size_t	 events_format(char *, size_t, int, int, const char *);
 void	 events_emit(int, int, const char *);
 void	 events_set_sink(void (*)(const char *, size_t, void *), void *);
+
+/* nproto.c: the listener protocol's pure core. */
+#define NP_LINE_MAX	4096
+#define NP_MASK_ALL	0x3ffffffu	/* A to Z */
+
+#define NP_EMPTY	0
+#define NP_SUBSCRIBE	1
+#define NP_ACTION	2
+
+#define NP_SEND		0
+#define NP_HOLD		1
+#define NP_SKIP		2
+
+struct np_out {
+	uint64_t	 skipped;	/* one-off events dropped */
+	int		 held_f;	/* an F waits for the backlog to drain */
+	int		 f;
+};
+
+int	 np_parse(const char *, size_t, uint32_t *);
+int	 np_wants(uint32_t, int);
+int	 np_offer(struct np_out *, int, int, size_t, size_t);
+size_t	 np_refill(struct np_out *, uint32_t, int, char *, size_t);
+size_t	 np_snapshot(uint32_t, int, char *, size_t);
+
+/* notify.c: listener sockets (-O). */
+struct event_base;
+void	 notify_add(struct event_base *, int, int);
+void	 notify_watch(void);
+void	 notify_close_all(void);
 
 #endif

@@ -1,0 +1,312 @@
+/*
+ * Copyright (c) 2026 The mux authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * Listener sockets (-O): mimedefang-notify made reliable.  *OK on
+ * connect, "?LETTERS" subscriptions (every pipelined line handled) with
+ * a snapshot after each, events fanned out through the output policy of
+ * nproto.c.  A listener that stops reading costs at most NOTIFY_HARD
+ * bytes and is told what it missed; one that stalls is closed.  Control
+ * actions come with a later change: for now every other line is an
+ * unknown command.
+ */
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "mux.h"
+
+#define NOTIFY_SOFT	(64 * 1024)	/* backlog that starts coalescing */
+#define NOTIFY_LOW	(16 * 1024)	/* backlog that resumes events */
+#define NOTIFY_HARD	(256 * 1024)	/* backlog that closes the listener */
+#define NOTIFY_STALL	30		/* s without write progress */
+#define NOTIFY_SNDBUF	(32 * 1024)	/* keep the kernel's share small too */
+
+struct nl {
+	struct bufferevent	*bev;
+	uint32_t		 mask;
+	struct np_out		 out;
+	int			 closing;
+	TAILQ_ENTRY(nl)		 entry;
+};
+
+struct nsock {
+	struct evconnlistener	*lev;
+	TAILQ_ENTRY(nsock)	 entry;
+};
+
+static struct {
+	struct event_base	*base;
+	TAILQ_HEAD(, nl)	 nls;
+	TAILQ_HEAD(, nsock)	 socks;
+	int			 n;
+	int			 max;
+	struct event		*pause;
+	int			 init;
+} N;
+
+static void	notify_sink(const char *, size_t, void *);
+
+static void
+nl_free(struct nl *l)
+{
+	TAILQ_REMOVE(&N.nls, l, entry);
+	N.n--;
+	bufferevent_free(l->bev);
+	free(l);
+	notify_watch();
+}
+
+/* Say why, stop reading, close once the words are out (or stalled). */
+static void
+nl_fail(struct nl *l, const char *msg)
+{
+	struct timeval	tv = { 5, 0 };
+
+	if (l->closing)
+		return;
+	log_info("listener: %.*s", (int)strlen(msg) - 1, msg);
+	l->closing = 1;
+	bufferevent_disable(l->bev, EV_READ);
+	bufferevent_write(l->bev, msg, strlen(msg));
+	bufferevent_set_timeouts(l->bev, NULL, &tv);
+}
+
+static void
+nl_line(struct nl *l, const char *line, size_t len)
+{
+	char		buf[64];
+	size_t		n;
+	uint32_t	mask;
+
+	switch (np_parse(line, len, &mask)) {
+	case NP_SUBSCRIBE:
+		l->mask = mask;
+		memset(&l->out, 0, sizeof(l->out));
+		n = np_snapshot(mask, pool_reported_free(), buf, sizeof(buf));
+		if (n > 0)
+			bufferevent_write(l->bev, buf, n);
+		notify_watch();
+		break;
+	case NP_ACTION:
+		bufferevent_write(l->bev, "*ERR unknown command\n", 21);
+		break;
+	}
+}
+
+static void
+nl_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct nl	*l = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	char		*line;
+	size_t		 len;
+
+	while (!l->closing &&
+	    (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
+		if (len > NP_LINE_MAX)
+			nl_fail(l, "*ERR line too long\n");
+		else
+			nl_line(l, line, len);
+		free(line);
+	}
+	/* No LF within the limit: refuse, and stop reading (no spin). */
+	if (!l->closing && evbuffer_get_length(in) > NP_LINE_MAX)
+		nl_fail(l, "*ERR line too long\n");
+	if (l->closing)
+		evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+static void
+nl_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct nl	*l = arg;
+	char		 buf[128];
+	size_t		 n;
+
+	if (l->closing) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			nl_free(l);
+		return;
+	}
+	n = np_refill(&l->out, l->mask, pool_reported_free(), buf,
+	    sizeof(buf));
+	if (n > 0)
+		bufferevent_write(bev, buf, n);
+}
+
+static void
+nl_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct nl	*l = arg;
+
+	(void)bev;
+	if ((what & BEV_EVENT_TIMEOUT) && !l->closing)
+		log_warnx("listener stalled for %d s: too slow, closed",
+		    NOTIFY_STALL);
+	nl_free(l);
+}
+
+static void
+notify_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct nl	*l;
+	struct timeval	 tv = { NOTIFY_STALL, 0 };
+
+	(void)lev;
+	(void)sa;
+	(void)salen;
+	(void)arg;
+	if (N.n >= N.max) {
+		(void)send(fd, "*ERR too many listeners\n", 24,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		close(fd);
+		log_warnx("listener refused: %d listeners already", N.n);
+		return;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    (l->bev = bufferevent_socket_new(N.base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		log_warn("listener");
+		free(l);
+		close(fd);
+		return;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ NOTIFY_SNDBUF },
+	    sizeof(int));
+	TAILQ_INSERT_TAIL(&N.nls, l, entry);
+	N.n++;
+	bufferevent_setcb(l->bev, nl_read_cb, nl_write_cb, nl_event_cb, l);
+	bufferevent_setwatermark(l->bev, EV_READ, 0, NP_LINE_MAX + 2);
+	bufferevent_setwatermark(l->bev, EV_WRITE, NOTIFY_LOW, 0);
+	bufferevent_set_timeouts(l->bev, NULL, &tv);
+	bufferevent_enable(l->bev, EV_READ | EV_WRITE);
+	bufferevent_write(l->bev, "*OK\n", 4);
+}
+
+static void
+notify_pause_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct nsock	*s;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	TAILQ_FOREACH(s, &N.socks, entry)
+		evconnlistener_enable(s->lev);
+}
+
+/* Out of descriptors: pause accepting for a second rather than spin. */
+static void
+notify_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct timeval	 tv = { 1, 0 };
+	struct nsock	*s;
+
+	(void)lev;
+	(void)arg;
+	log_warn("listener socket accept");
+	TAILQ_FOREACH(s, &N.socks, entry)
+		evconnlistener_disable(s->lev);
+	evtimer_add(N.pause, &tv);
+}
+
+/* Fan one event line out to every listener that wants it. */
+static void
+notify_sink(const char *line, size_t len, void *arg)
+{
+	struct nl	*l, *next;
+	size_t		 backlog;
+
+	(void)arg;
+	for (l = TAILQ_FIRST(&N.nls); l != NULL; l = next) {
+		next = TAILQ_NEXT(l, entry);
+		if (l->closing || !np_wants(l->mask, line[0]))
+			continue;
+		backlog = evbuffer_get_length(bufferevent_get_output(l->bev));
+		if (backlog > NOTIFY_HARD) {
+			nl_fail(l, "*ERR too slow\n");
+			continue;
+		}
+		if (np_offer(&l->out, line[0], line[0] == 'F' ?
+		    atoi(line + 2) : 0, backlog, NOTIFY_SOFT) == NP_SEND)
+			bufferevent_write(l->bev, line, len);
+	}
+}
+
+/* Some listener wants F or S: then every slot change wakes the mux. */
+void
+notify_watch(void)
+{
+	struct nl	*l;
+	uint32_t	 fs = (1u << ('F' - 'A')) | (1u << ('S' - 'A'));
+	int		 every = 0;
+
+	TAILQ_FOREACH(l, &N.nls, entry)
+		if (l->mask & fs)
+			every = 1;
+	pool_watch_every(every);
+}
+
+/* Serve a listening socket made by sock_listen(). */
+void
+notify_add(struct event_base *base, int fd, int max)
+{
+	struct nsock	*s;
+
+	if (!N.init) {
+		TAILQ_INIT(&N.nls);
+		TAILQ_INIT(&N.socks);
+		N.base = base;
+		N.pause = evtimer_new(base, notify_pause_cb, NULL);
+		events_set_sink(notify_sink, NULL);
+		N.init = 1;
+	}
+	N.max = max;
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->lev = evconnlistener_new(base, notify_accept_cb, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd)) == NULL)
+		fatalx("listener socket");
+	evconnlistener_set_error_cb(s->lev, notify_error_cb);
+	TAILQ_INSERT_TAIL(&N.socks, s, entry);
+}
+
+/* Stop accepting listeners; connected ones see EOF when the mux exits. */
+void
+notify_close_all(void)
+{
+	struct nsock	*s;
+
+	if (!N.init)
+		return;
+	while ((s = TAILQ_FIRST(&N.socks)) != NULL) {
+		TAILQ_REMOVE(&N.socks, s, entry);
+		evconnlistener_free(s->lev);
+		free(s);
+	}
+}
