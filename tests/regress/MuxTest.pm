@@ -11,7 +11,8 @@ use Time::HiRes qw(sleep time);
 use Test::More;
 
 our @EXPORT = qw(mux_start mux_stop req ureq wait_for mux_status
-    log_count log_text worker_pids alive bg_req bg_wait $SRC $WORKER);
+    log_count log_text worker_pids alive bg_req bg_wait saturate $SRC
+    $WORKER);
 
 our $SRC = $ENV{MUX_SRC} // '.';
 our $WORKER = "$SRC/tests/regress/worker.pl";
@@ -128,6 +129,19 @@ sub worker_pids {
 }
 
 sub alive { my ($pid) = @_; return kill(0, $pid) }
+
+# Keep n workers busy for secs seconds, n requests at once; returns when
+# all are answered.
+sub saturate {
+	my ($m, $n, $secs) = @_;
+	my @kids;
+	for (1 .. $n) {
+		my $pid = fork() // die "fork: $!";
+		if ($pid == 0) { req($m, "sleep $secs"); POSIX::_exit(0) }
+		push @kids, $pid;
+	}
+	waitpid($_, 0) for @kids;
+}
 
 # req() in a child; bg_wait() returns [start, end, reply].
 sub bg_req {

@@ -22,20 +22,14 @@ my $m = mux_start(args => ['-x', '2', '-m', '2', '-w', '1', '-i', '1', '-Z'],
     wait_idle => 2);
 
 # Saturate both workers: one Z, then one Y.
-my @kids;
-for (1 .. 2) {
-	my $pid = fork();
-	if ($pid == 0) { req($m, 'sleep 0.5'); POSIX::_exit(0) }
-	push @kids, $pid;
-}
-waitpid($_, 0) for @kids;
+saturate($m, 2, 0.5);
 ok(wait_for(sub { grep { $_ eq 'Y' } events($m) }, 3), 'Y after the load');
 my @e = grep { /^[YZ]$/ } events($m);
 is("@e", 'Z Y', 'exactly one Z and one Y');
 
 # A burst from 6 clients on 2 workers: many edges, all alternating.
 my $n0 = nevents($m);
-@kids = ();
+my @kids;
 for my $k (1 .. 6) {
 	my $pid = fork();
 	if ($pid == 0) {

@@ -43,13 +43,7 @@ is_deeply(lines($l, 0.5), ['F 2', '*ERR unknown command'],
     'pipelined lines all handled: snapshot F 2, lower case ignored, '
     . 'unknown command refused');
 print $l "?YZ\n";
-my @kids;
-for (1 .. 2) {
-	my $pid = fork();
-	if ($pid == 0) { req($m, 'sleep 0.5'); POSIX::_exit(0) }
-	push @kids, $pid;
-}
-waitpid($_, 0) for @kids;
+saturate($m, 2, 0.5);
 is_deeply(lines($l, 1), ['Z', 'Y'], 'saturated and back: Z then Y, once');
 my $full = bg_req($m, 'sleep 1.5');
 my $full2 = bg_req($m, 'sleep 1.5');
@@ -70,13 +64,7 @@ if ($fwpid == 0) {
 	    "127.0.0.1:$port");
 }
 sleep 0.5;
-@kids = ();
-for (1 .. 2) {
-	my $pid = fork();
-	if ($pid == 0) { req($m, 'sleep 0.5'); POSIX::_exit(0) }
-	push @kids, $pid;
-}
-waitpid($_, 0) for @kids;
+saturate($m, 2, 0.5);
 sleep 0.5;
 
 # Bad input: an over-long line, binary junk.
@@ -166,13 +154,7 @@ ok($nevents < 100000, "it got $nevents event lines, not all of them");
 # Every listener gets every edge: 300 of them.
 my @many = map { listener() } 1 .. 300;
 print $_ "?YZ\n" for @many;
-@kids = ();
-for (1 .. 2) {
-	my $pid = fork();
-	if ($pid == 0) { req($m, 'sleep 0.5'); POSIX::_exit(0) }
-	push @kids, $pid;
-}
-waitpid($_, 0) for @kids;
+saturate($m, 2, 0.5);
 sleep 0.3;
 my $all = 0;
 for my $s (@many) {
