@@ -32,6 +32,7 @@ static const char		*expect = "ok";
 static uint32_t			*lat;
 static uint64_t			nok, nerr, nconnerr;
 static int			ep;
+static int64_t			deadline;	/* stop retrying connects */
 static int			draining;	/* past the deadline */
 static int			inflight;
 
@@ -64,10 +65,15 @@ conn_start(struct conn *c)
 		if ((rv = connect(c->fd, (struct sockaddr *)&ss, sslen)) == 0 ||
 		    errno == EINPROGRESS)
 			break;
-		/* EAGAIN: backlog full. Count it and try again. */
+		/* Backlog full, or no server: count it, retry until the end. */
 		nconnerr++;
 		close(c->fd);
-		usleep(100);
+		c->fd = -1;
+		if (now_us() > deadline) {
+			inflight--;
+			return;
+		}
+		usleep(errno == EAGAIN ? 100 : 10000);
 	}
 	ev.events = EPOLLOUT;
 	ev.data.ptr = c;
@@ -178,6 +184,8 @@ main(int argc, char *argv[])
 	ep = epoll_create1(0);
 	t0 = now_us();
 	end = t0 + (int64_t)secs * 1000000;
+	deadline = end + 10 * 1000000;
+	inflight = conc;
 	for (i = 0; i < conc; i++)
 		conn_start(&conns[i]);
 	while (now_us() < end) {
@@ -188,7 +196,6 @@ main(int argc, char *argv[])
 	el = (double)(now_us() - t0) / 1e6;
 	/* Let the requests in flight finish, so every one is counted. */
 	draining = 1;
-	inflight = conc;
 	end = now_us() + 10 * 1000000;
 	while (inflight > 0 && now_us() < end) {
 		n = epoll_wait(ep, evs, 256, 100);
@@ -204,6 +211,10 @@ main(int argc, char *argv[])
 	for (i = 0; i < conc; i++)
 		if (conns[i].fd != -1 && inflight > 0)
 			close(conns[i].fd);
+	if (nok + nerr == 0 && nconnerr > 0) {
+		fprintf(stderr, "mux-bench-load: could not connect\n");
+		return (1);
+	}
 	free(conns);
 	free(lat);
 	free(lbuf);
