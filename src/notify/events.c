@@ -34,6 +34,11 @@ events_format(char *buf, size_t sz, int ev, int n, const char *text)
 {
 	int	len;
 
+	if (sz < 2) {
+		if (sz == 1)
+			buf[0] = '\0';
+		return (0);	/* no room for a line and its LF */
+	}
 	switch (ev) {
 	case EV_F:
 		len = snprintf(buf, sz, "F %d\n", n);

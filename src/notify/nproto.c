@@ -90,32 +90,31 @@ size_t
 np_refill(struct np_out *o, uint32_t mask, int nfree, char *buf, size_t sz)
 {
 	int	len = 0;
+	size_t	n = 0;
 
 	if (o->skipped > 0) {
 		len = snprintf(buf, sz, "*SKIPPED %llu\n",
 		    (unsigned long long)o->skipped);
-		if (np_wants(mask, 'F'))
-			len += snprintf(buf + len, sz - (size_t)len, "F %d\n",
-			    nfree);
-		if (np_wants(mask, 'Z') && nfree == 0)
-			len += snprintf(buf + len, sz - (size_t)len, "Z\n");
+		if (len > 0 && (size_t)len < sz)
+			n = (size_t)len + np_snapshot(mask, nfree, buf + len,
+			    sz - (size_t)len);
 	} else if (o->held_f)
-		len = snprintf(buf, sz, "F %d\n", nfree);
+		n = events_format(buf, sz, EV_F, nfree, NULL);
 	o->skipped = 0;
 	o->held_f = 0;
-	return (len < 0 || (size_t)len >= sz ? 0 : (size_t)len);
+	return (n);
 }
 
 /* The snapshot after a '?' line: F n if wanted, Z if wanted and 0 free. */
 size_t
 np_snapshot(uint32_t mask, int nfree, char *buf, size_t sz)
 {
-	int	len = 0;
+	size_t	n = 0;
 
 	buf[0] = '\0';
 	if (np_wants(mask, 'F'))
-		len = snprintf(buf, sz, "F %d\n", nfree);
-	if (np_wants(mask, 'Z') && nfree == 0)
-		len += snprintf(buf + len, sz - (size_t)len, "Z\n");
-	return (len < 0 || (size_t)len >= sz ? 0 : (size_t)len);
+		n = events_format(buf, sz, EV_F, nfree, NULL);
+	if (np_wants(mask, 'Z') && nfree == 0 && n < sz)
+		n += events_format(buf + n, sz - n, EV_Z, 0, NULL);
+	return (n);
 }

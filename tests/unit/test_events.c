@@ -18,6 +18,10 @@ test_format(void **state)
 	/* Too long: cut, but always LF-terminated. */
 	assert_int_equal(events_format(buf, 8, EV_S, 1, "abcdefghij"), 7);
 	assert_string_equal(buf, "S 1 ab\n");
+	assert_int_equal(events_format(buf, 2, EV_F, 1, NULL), 1);
+	assert_string_equal(buf, "\n");
+	assert_int_equal(events_format(buf, 1, EV_F, 1, NULL), 0);
+	assert_string_equal(buf, "");
 }
 
 int
