@@ -362,27 +362,39 @@ pool_snapshot(void)
 	}
 }
 
+/*
+ * Hand a client to an idle worker: reserve the slot (IDLE -> BUSY, so it
+ * is ours to give), count the reservation in handed, then send.  -1 if
+ * the worker stopped being idle first.
+ */
+static int
+pool_reserve(struct pool_slot *ps, struct req *r)
+{
+	size_t		 len;
+	const char	*line;
+
+	if (slot_move(P.shm, ps->s, WS_IDLE, WS_BUSY) == -1)
+		return (-1);
+	atomic_store(&ps->s->busy_since, slot_now_ms());
+	atomic_fetch_add(&ps->s->handed, 1);
+	line = req_line(r, &len);
+	pool_ctl(ps, WS_CTL_CHAN, WS_MSG_CLIENT, req_fd(r), line, len);
+	req_handed(r);
+	return (0);
+}
+
 /* Reserve the most recently used idle worker and pass it the client. */
 static int
 pool_hand_idle(struct req *r)
 {
-	int		 i, tries;
-	size_t		 len;
-	const char	*line;
+	int	i, tries;
 
 	for (tries = 0; tries < 4; tries++) {
 		pool_snapshot();
 		if ((i = policy_pick_idle(P.st, P.ch, P.n)) == -1)
 			return (-1);
-		if (slot_move(P.shm, P.slot[i].s, WS_IDLE, WS_BUSY) == -1)
-			continue;
-		atomic_store(&P.slot[i].s->busy_since, slot_now_ms());
-		atomic_fetch_add(&P.slot[i].s->handed, 1);
-		line = req_line(r, &len);
-		pool_ctl(&P.slot[i], WS_CTL_CHAN, WS_MSG_CLIENT, req_fd(r),
-		    line, len);
-		req_handed(r);
-		return (0);
+		if (pool_reserve(&P.slot[i], r) == 0)
+			return (0);
 	}
 	return (-1);
 }
@@ -541,19 +553,10 @@ static void
 pool_ready(struct pool_slot *ps)
 {
 	struct req	*r = ps->pending;
-	size_t		 len;
-	const char	*line;
 
 	if (r != NULL) {
 		ps->pending = NULL;
-		if (slot_move(P.shm, ps->s, WS_IDLE, WS_BUSY) == 0) {
-			atomic_store(&ps->s->busy_since, slot_now_ms());
-			atomic_fetch_add(&ps->s->handed, 1);
-			line = req_line(r, &len);
-			pool_ctl(ps, WS_CTL_CHAN, WS_MSG_CLIENT, req_fd(r),
-			    line, len);
-			req_handed(r);
-		} else
+		if (pool_reserve(ps, r) == -1)
 			req_dispatch(r);
 	}
 	if (ps->s->gen != atomic_load(&P.shm->gen) || P.stopping)

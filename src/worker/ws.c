@@ -192,7 +192,6 @@ ws_mark_busy(struct ws *w)
 	    memory_order_relaxed);
 }
 
-#define WS_RL_OK	0
 #define WS_RL_EOF	-1
 #define WS_RL_TIMEOUT	-2
 #define WS_RL_TOOLONG	-3
@@ -329,7 +328,6 @@ ws_read_status(struct ws *w)
 	}
 }
 
-#define WS_HR_OK	0
 #define WS_HR_EOF	-1
 #define WS_HR_TIMEOUT	-2
 #define WS_HR_TOOLONG	-3

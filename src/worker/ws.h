@@ -155,7 +155,6 @@ size_t	 slot_get_tag(struct ws_slot *, char *, size_t);
 
 /* reply.c: pure reply framing of pool handlers. */
 #define REPLY_MORE	0
-#define REPLY_DONE	1
 #define REPLY_TOOLONG	-1
 ssize_t	 reply_scan(const char *, size_t, size_t, size_t *);
 
