@@ -42,6 +42,7 @@
 #define POOL_BACKOFF_CAP	60	/* s, crash-loop pause */
 #define POOL_KILL_GRACE		10	/* s, SIGTERM before SIGKILL */
 #define POOL_ACCEPT_GRACE_US	1000	/* nothing idle this long: mux accepts */
+#define POOL_RESIGNAL_US	10000	/* a lost wake-up costs at most this */
 
 struct pool_slot {
 	struct ws_slot		*s;
@@ -73,6 +74,7 @@ static struct pool {
 	int			 wake[2];
 	struct event		*wake_ev;
 	struct event		*tick_ev;
+	struct event		*resig_ev;	/* pool_nudge again */
 	struct event		*topup_ev;
 	struct event		*chld_ev;
 	struct event		*grace_ev;
@@ -100,6 +102,37 @@ pool_now(void)
 	return (ts.tv_sec);
 }
 
+/*
+ * A worker blocked in accept(2) does not see its channel: interrupt it.
+ * The signal can land just before the worker's accept(2) and be lost,
+ * so it is sent again every POOL_RESIGNAL_US until the control bits are
+ * taken (ws.c, ws_accept).
+ */
+static void
+pool_nudge(struct pool_slot *ps)
+{
+	struct timeval	tv = { 0, POOL_RESIGNAL_US };
+
+	if (ps->pid <= 0 || !atomic_load(&ps->s->waiting))
+		return;
+	(void)kill(ps->pid, SIGUSR1);
+	if (!evtimer_pending(P.resig_ev, NULL))
+		evtimer_add(P.resig_ev, &tv);
+}
+
+static void
+pool_resignal_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	int	i;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	for (i = 0; i < P.n; i++)
+		if (atomic_load(&P.slot[i].s->ctl) != 0)
+			pool_nudge(&P.slot[i]);
+}
+
 /* Set a control bit, then send the message that wakes the worker. */
 static void
 pool_ctl(struct pool_slot *ps, int bit, int type, int fd, const char *line,
@@ -109,6 +142,7 @@ pool_ctl(struct pool_slot *ps, int bit, int type, int fd, const char *line,
 	if (ps->chan != -1 && chan_send(ps->chan, type, line, len, fd,
 	    MSG_DONTWAIT) == -1)
 		log_warn("worker %d: control channel", ps->idx);
+	pool_nudge(ps);
 }
 
 static void
@@ -245,6 +279,7 @@ pool_reset_slot(struct pool_slot *ps)
 
 	atomic_store(&s->ctl, 0);
 	atomic_store(&s->handed, 0);
+	atomic_store(&s->waiting, 0);
 	s->gen = atomic_load(&P.shm->gen);
 	s->max_req = policy_jitter(P.conf->max_requests, (uint32_t)random());
 	atomic_store(&s->cmd, WS_CMD_NONE);
@@ -734,6 +769,10 @@ pool_backstop(struct pool_slot *ps, int64_t now, int64_t now_ms)
 		return;
 	}
 	since = atomic_load(&ps->s->busy_since);
+	/* The worker reads its handler's reply blocking: time it out. */
+	if (st == WS_BUSY && since > 0 && P.wsc.inproc == NULL &&
+	    now_ms - since >= (int64_t)P.conf->busy_timeout * 1000)
+		(void)kill(ps->pid, SIGUSR1);
 	limit = ((int64_t)P.conf->busy_timeout + P.conf->client_timeout +
 	    POOL_KILL_GRACE) * 1000;
 	if (st == WS_BUSY && since > 0 && now_ms - since > limit &&
@@ -865,8 +904,10 @@ pool_init(struct event_base *base, struct conf *conf,
 	P.topup_ev = evtimer_new(base, pool_topup_cb, NULL);
 	P.chld_ev = evsignal_new(base, SIGCHLD, pool_chld_cb, NULL);
 	P.grace_ev = evtimer_new(base, pool_grace_cb, NULL);
+	P.resig_ev = evtimer_new(base, pool_resignal_cb, NULL);
 	if (P.wake_ev == NULL || P.tick_ev == NULL || P.topup_ev == NULL ||
-	    P.chld_ev == NULL || P.grace_ev == NULL || event_add(P.wake_ev, NULL) == -1 ||
+	    P.chld_ev == NULL || P.grace_ev == NULL || P.resig_ev == NULL ||
+	    event_add(P.wake_ev, NULL) == -1 ||
 	    event_add(P.tick_ev, &tv) == -1 || event_add(P.chld_ev, NULL) == -1)
 		fatalx("pool events");
 	for (i = 0; i < conf->min_workers && i < 1; i++)

@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -438,6 +439,22 @@ req_accept_cb(evutil_socket_t lfd, short what, void *arg)
 	}
 }
 
+/*
+ * The request socket's O_NONBLOCK is shared with the worker sessions,
+ * which block in accept(2) on it while idle; set it only while we accept
+ * too, so the mux never blocks and a worker that comes free meanwhile
+ * waits in epoll instead.
+ */
+static void
+req_nonblock(int on)
+{
+	int	fl;
+
+	if ((fl = fcntl(R.lfd, F_GETFL)) == -1 ||
+	    fcntl(R.lfd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) == -1)
+		fatal("request socket flags");
+}
+
 /* Watch the request socket only while no worker is idle to accept. */
 void
 req_listen(int on)
@@ -445,10 +462,13 @@ req_listen(int on)
 	if (R.lev == NULL || on == R.watching)
 		return;
 	R.watching = on;
-	if (on)
+	if (on) {
+		req_nonblock(1);
 		event_add(R.lev, NULL);
-	else
+	} else {
 		event_del(R.lev);
+		req_nonblock(0);
+	}
 }
 
 int
@@ -485,6 +505,7 @@ req_init(struct event_base *base, struct conf *conf, int lfd, int ufd)
 	R.pause = evtimer_new(base, req_pause_cb, NULL);
 	if (R.lev == NULL || R.pause == NULL)
 		fatalx("req events");
+	req_nonblock(0);
 	if (ufd != -1) {
 		R.uev = event_new(base, ufd, EV_READ | EV_PERSIST,
 		    req_accept_cb, NULL);

@@ -24,9 +24,11 @@
  */
 
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -76,11 +78,21 @@ static void ws_exit(struct ws *, int) __attribute__((noreturn));
 static int ws_should_retire(struct ws *);
 static int ws_pending(struct ws *);
 
+/* Set when the handler exits; SIGUSR1 only interrupts a blocking call. */
+static volatile sig_atomic_t ws_chld;
+
+static void
+ws_sig(int sig)
+{
+	if (sig == SIGCHLD)
+		ws_chld = 1;
+}
+
 static void
 ws_signals(void)
 {
-	static const int	 sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP,
-	    SIGUSR1, SIGUSR2, SIGALRM };
+	static const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR2,
+	    SIGALRM };
 	struct sigaction	 sa;
 	sigset_t		 set;
 	size_t			 i;
@@ -91,6 +103,10 @@ ws_signals(void)
 		(void)sigaction(sigs[i], &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	(void)sigaction(SIGPIPE, &sa, NULL);
+	/* No SA_RESTART: the signal must end a blocking accept or read. */
+	sa.sa_handler = ws_sig;
+	(void)sigaction(SIGCHLD, &sa, NULL);
+	(void)sigaction(SIGUSR1, &sa, NULL);
 	sigemptyset(&set);
 	(void)sigprocmask(SIG_SETMASK, &set, NULL);
 }
@@ -144,7 +160,10 @@ ws_write_all(int fd, const char *buf, size_t len, int64_t deadline)
 		if (n == -1 && errno != EAGAIN)
 			return (-1);
 		left = deadline - slot_now_ms();
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+		if (left <= 0)
+			return (-1);
+		if ((n = poll(&pfd, 1, (int)left)) == 0 ||
+		    (n == -1 && errno != EINTR))
 			return (-1);
 	}
 	return (0);
@@ -164,7 +183,11 @@ ws_close_lingering(int fd)
 	ssize_t		n;
 
 	(void)shutdown(fd, SHUT_WR);
-	while (total < 1024 * 1024 && poll(&pfd, 1, 200) > 0) {
+	while (total < 1024 * 1024) {
+		if ((n = poll(&pfd, 1, 200)) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
 		n = read(fd, buf, sizeof(buf));
 		if (n <= 0)
 			break;
@@ -332,40 +355,59 @@ ws_read_status(struct ws *w)
 #define WS_HR_TIMEOUT	-2
 #define WS_HR_TOOLONG	-3
 
+/*
+ * Read what the handler wrote.  Without a status pipe this is a plain
+ * blocking read(2), one syscall where poll(2) and read(2) were two: the
+ * mux's tick sends SIGUSR1 once the busy timeout has passed, and again
+ * each second until we notice.  With -Z both pipes are polled.
+ */
+static ssize_t
+ws_handler_read(struct ws *w, int64_t deadline)
+{
+	struct pollfd	pfd[2];
+	ssize_t		n;
+	int		left;
+
+	for (;;) {
+		if (w->hd.st != -1) {
+			if ((left = (int)(deadline - slot_now_ms())) <= 0)
+				return (WS_HR_TIMEOUT);
+			pfd[0].fd = w->hd.out;
+			pfd[0].events = POLLIN;
+			pfd[1].fd = w->hd.st;
+			pfd[1].events = POLLIN;
+			n = poll(pfd, 2, left);
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return (n == 0 ? WS_HR_TIMEOUT : WS_HR_EOF);
+			if (pfd[1].revents)
+				ws_read_status(w);
+			if (pfd[0].revents == 0)
+				continue;
+		}
+		n = read(w->hd.out, w->rbuf + w->rlen,
+		    sizeof(w->rbuf) - w->rlen);
+		if (n > 0)
+			return (n);
+		if (n == 0 || (errno != EINTR && errno != EAGAIN))
+			return (WS_HR_EOF);
+		if (slot_now_ms() >= deadline)
+			return (WS_HR_TIMEOUT);
+	}
+}
+
 /* Wait for the handler's whole reply; returns its length or WS_HR_*. */
 static ssize_t
 ws_handler_reply(struct ws *w, int64_t deadline)
 {
-	struct pollfd	pfd[2];
 	size_t		off = 0;
 	ssize_t		n, r;
-	int		np, left;
 
 	w->rlen = 0;
-	pfd[0].fd = w->hd.out;
-	pfd[0].events = POLLIN;
-	pfd[1].fd = w->hd.st;
-	pfd[1].events = POLLIN;
-	np = w->hd.st != -1 ? 2 : 1;
 	for (;;) {
-		left = (int)(deadline - slot_now_ms());
-		if (left <= 0)
-			return (WS_HR_TIMEOUT);
-		n = poll(pfd, (nfds_t)np, left);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return (n == 0 ? WS_HR_TIMEOUT : WS_HR_EOF);
-		if (np == 2 && pfd[1].revents)
-			ws_read_status(w);
-		if (pfd[0].revents == 0)
-			continue;
-		n = read(w->hd.out, w->rbuf + w->rlen,
-		    sizeof(w->rbuf) - w->rlen);
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			return (WS_HR_EOF);
+		if ((n = ws_handler_read(w, deadline)) < 0)
+			return (n);
 		w->rlen += (size_t)n;
 		r = reply_scan(w->rbuf, w->rlen, sizeof(w->rbuf), &off);
 		if (r > 0)
@@ -409,6 +451,23 @@ ws_release(struct ws *w)
 		w->released = 1;
 }
 
+/*
+ * Output from the handler before it was asked: it is out of step, and
+ * that output would pass for the answer to this request.  Blocked in
+ * accept(2) we could not watch its pipe, so look now.
+ */
+static int
+ws_handler_stale(struct ws *w)
+{
+	int	n = 0;
+
+	if (ioctl(w->hd.out, FIONREAD, &n) == -1 || n == 0)
+		return (0);
+	log_warnx("worker %d: handler wrote %d bytes while idle; "
+	    "replacing it", w->idx, n);
+	return (1);
+}
+
 /* Serve one request with the external handler; 0 if the worker may go on. */
 static int
 ws_request_pool(struct ws *w, int fd, size_t len, int64_t cdeadline)
@@ -421,11 +480,15 @@ ws_request_pool(struct ws *w, int fd, size_t len, int64_t cdeadline)
 	w->line[len] = '\n';
 	iov[0].iov_base = w->line;
 	iov[0].iov_len = len + 1;
-	if (writev(w->hd.in, iov, 1) != (ssize_t)len + 1) {
+	if (ws_handler_stale(w)) {
+		err = ws_msg_noresp;
+		code = WS_EXIT_PROTO;
+	} else if (writev(w->hd.in, iov, 1) != (ssize_t)len + 1) {
 		err = ws_msg_noresp;
 		code = WS_EXIT_HANDLER;
 	} else {
-		r = ws_handler_reply(w, slot_now_ms() +
+		/* From busy_since, as the mux's tick that signals us. */
+		r = ws_handler_reply(w, atomic_load(&w->slot->busy_since) +
 		    (int64_t)w->conf->busy_timeout * 1000);
 		if (r == WS_HR_TIMEOUT)
 			ws_busy_kill(w, fd, cdeadline);
@@ -713,6 +776,48 @@ ws_wait(struct ws *w)
 	}
 }
 
+/*
+ * Wait for a client in a blocking accept(2): one syscall per client,
+ * where a speculative accept, epoll_wait and accept again were three
+ * (bench/README.md).  The socket is blocking while some worker is idle;
+ * the mux sets O_NONBLOCK while it accepts itself, and we then get
+ * EAGAIN and wait in epoll instead.  Here we cannot see the channel, so
+ * the mux sends SIGUSR1 after setting a control bit if we say we are
+ * waiting: with both sides' store-then-load sequentially consistent,
+ * either we see its bit or it sees our flag.  A signal that lands just
+ * before accept(2) is lost; the mux sends it again until the bit is
+ * taken (pool_resignal_cb).
+ */
+static int
+ws_accept(struct ws *w)
+{
+	int	fd;
+
+	atomic_store(&w->slot->waiting, 1);
+	if (atomic_load(&w->slot->ctl) != 0 || ws_pending(w) || ws_chld) {
+		atomic_store(&w->slot->waiting, 0);
+		errno = EINTR;
+		return (-1);
+	}
+	fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	atomic_store_explicit(&w->slot->waiting, 0, memory_order_relaxed);
+	return (fd);
+}
+
+/* SIGCHLD came: an idle handler that exited replaces this worker. */
+static void
+ws_check_handler(struct ws *w)
+{
+	if (!ws_chld)
+		return;
+	ws_chld = 0;
+	if (w->hd.pid > 0 && waitpid(w->hd.pid, NULL, WNOHANG) == w->hd.pid) {
+		w->hd.pid = -1;
+		log_warnx("worker %d: handler exited", w->idx);
+		ws_exit(w, WS_EXIT_HANDLER);
+	}
+}
+
 static void
 ws_epoll_add(struct ws *w, int fd, uint32_t events)
 {
@@ -773,6 +878,7 @@ ws_main(struct ws_shm *shm, int idx, int lfd, int chan,
 		_exit(WS_EXIT_MUX);
 	(void)ws_send(&w, WS_MSG_READY, NULL, 0, -1);
 	for (;;) {
+		ws_check_handler(&w);
 		if (atomic_load_explicit(&w.slot->ctl, memory_order_acquire) ||
 		    ws_pending(&w))
 			ws_ctl(&w);
@@ -782,19 +888,13 @@ ws_main(struct ws_shm *shm, int idx, int lfd, int chan,
 			ws_finish(&w);	/* reserved first: serve, then retire */
 			continue;
 		}
-		/*
-		 * Try accept(2) before waiting: a worker that has just
-		 * finished often finds the next client already queued and
-		 * serves it without sleeping.  Measured: waiting first
-		 * costs 10-25% (bench/README.md).
-		 */
 		if (lfd == -1) {
 			ws_wait(&w);
 			continue;
 		}
-		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = ws_accept(&w);
 		if (fd == -1 && errno == EAGAIN) {
-			ws_wait(&w);
+			ws_wait(&w);	/* the mux accepts meanwhile */
 			continue;
 		}
 		if (fd != -1) {

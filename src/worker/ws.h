@@ -71,6 +71,7 @@ struct ws_slot {
 	_Atomic int		 state;
 	_Atomic int		 ctl;
 	_Atomic uint32_t	 handed;	/* clients the mux reserved us for */
+	_Atomic int		 waiting;	/* in accept(2): wake with SIGUSR1 */
 	uint32_t		 gen;
 	uint32_t		 max_req;	/* -r with jitter */
 	_Atomic int		 cmd;		/* current request kind */

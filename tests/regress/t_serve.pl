@@ -63,6 +63,21 @@ is(req($m, 'scan Q4 /tmp'), "ok\n", 'and the pool is fine');
 diag(log_text($m)) if $ENV{SHOWLOG};
 is(mux_stop($m), 0, "SIGTERM: exit status 0");
 
+# A handler that writes while its worker is idle (blocked in accept):
+# the stray output never passes for the next client's answer.
+$m = mux_start(args => ['-x', '1', '-m', '1'], wait_idle => 1);
+is(req($m, 'late'), "ok\n", 'a reply, then output nobody asked for');
+sleep(0.8);
+my $r = req($m, 'scan Q5 /tmp');
+isnt($r, "late\n", 'the stray line is not the next answer');
+like($r, qr/^(ok|ERR No response from worker)\n$/,
+    "the next client gets ok or a clear error ($r)");
+ok(wait_for(sub { log_count($m, qr/handler wrote.* while idle/) == 1 }, 5),
+    'the out-of-step handler is logged');
+ok(wait_for(sub { req($m, 'scan Q6 /tmp') eq "ok\n" }, 10),
+    'its replacement serves');
+is(mux_stop($m), 0, "SIGTERM: exit status 0");
+
 # A missing or non-executable program is refused at start-up.
 for my $prog ('/nonexistent/worker', "$SRC/README.md") {
 	my $out = `"$ENV{MUX}" -D -s /tmp/mux-never.sock -f $prog 2>&1`;

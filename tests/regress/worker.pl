@@ -42,6 +42,10 @@ while (my $line = <STDIN>) {
 		sleep(3600);
 	} elsif ($cmd eq 'extra') {
 		print "ok\nunasked\n";
+	} elsif ($cmd eq 'late') {
+		print "ok\n";
+		select(undef, undef, undef, 0.3);
+		print "late\n";
 	} elsif ($cmd eq 'multi') {
 		print "250-first\n250-second\n250 last\n";
 	} elsif ($cmd eq 'big') {
