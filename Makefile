@@ -9,7 +9,8 @@ FUZZ    ?= build-fuzz
 DEMO    ?= /tmp/mux-demo
 JOBS    ?= $(shell nproc)
 DEBS     = cmake pkg-config gcc clang make perl socat mandoc \
-           libevent-dev libcmocka-dev libcdb-dev ucspi-tcp libclang-rt-14-dev
+           libevent-dev libcmocka-dev libcdb-dev ucspi-tcp libclang-rt-14-dev \
+           iproute2 iptables
 
 .PHONY: all deps build asan fuzz run test test-plain test-asan test-fuzz bench clean
 

@@ -42,7 +42,9 @@ $sock->autoflush(1);
 print $sock "?YZ\n";
 my $rejecting = 0;
 while (my $line = <$sock>) {
-	if ($line =~ /^Z/ && !$rejecting) {
+	if ($line =~ /^\*OK/) {
+		print "mux-notify-firewall: watching $where\n";
+	} elsif ($line =~ /^Z/ && !$rejecting) {
 		iptables('-A', $chain, '-j', 'REJECT');
 		$rejecting = 1;
 	} elsif ($line =~ /^Y/ && $rejecting) {
