@@ -43,7 +43,7 @@ print $sock "?YZ\n";
 my $rejecting = 0;
 while (my $line = <$sock>) {
 	if ($line =~ /^\*OK/) {
-		print "mux-notify-firewall: watching $where\n";
+		print STDERR "mux-notify-firewall: watching $where\n";
 	} elsif ($line =~ /^Z/ && !$rejecting) {
 		iptables('-A', $chain, '-j', 'REJECT');
 		$rejecting = 1;

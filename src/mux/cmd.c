@@ -74,6 +74,13 @@ static const char *cmd_names[WS_NCMDS] = {
 	"scan", "relayok", "senderok", "recipok"
 };
 
+/* A request kind's name; "other" for the lines workers serve. */
+const char *
+cmd_kind_name(int kind)
+{
+	return (kind >= 0 && kind < WS_NCMDS ? cmd_names[kind] : "other");
+}
+
 static const struct cmd_ent *
 cmd_find(const char *l, size_t n)
 {
@@ -113,7 +120,7 @@ cmd_state_char(int st)
 	}
 }
 
-static const char *
+const char *
 cmd_state_name(int st)
 {
 	switch (cmd_state_char(st)) {
@@ -135,7 +142,7 @@ cmd_buf_free(struct cmd_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-static void
+void
 cmd_printf(struct cmd_buf *b, const char *fmt, ...)
 {
 	va_list	 ap;

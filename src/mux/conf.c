@@ -112,6 +112,12 @@ conf_free(struct conf *c)
 	size_t	i;
 	int	k;
 
+	for (k = 0; k < c->nacls; k++)
+		for (i = 0; i < 4; i++)
+			free(c->acls[k].av[i]);
+	free(c->acls);
+	c->acls = NULL;
+	c->nacls = 0;
 	for (k = 0; k < c->nnotify; k++)
 		free(c->notify[k]);
 	free(c->notify);
@@ -284,6 +290,34 @@ conf_add_notify(struct conf *c, const char *spec, char *err)
 	return (0);
 }
 
+/* ControlsACLs and MessageControlsACLs lines add up (acl.c). */
+static int
+conf_add_acl(struct conf *c, int msg, int ac, char **av, char *err)
+{
+	struct conf_acl	*v;
+	int		 i;
+
+	if (acl_syntax(msg, ac, av, err, CONF_ERR_MAX) == -1)
+		return (-1);
+	if (c->nacls >= 1024 || (v = reallocarray(c->acls,
+	    (size_t)c->nacls + 1, sizeof(*v))) == NULL) {
+		snprintf(err, CONF_ERR_MAX, "too many ACL lines");
+		return (-1);
+	}
+	c->acls = v;
+	v = &c->acls[c->nacls];
+	v->msg = msg;
+	for (i = 0; i < 4; i++)
+		if ((v->av[i] = strdup(av[i])) == NULL) {
+			while (i-- > 0)
+				free(v->av[i]);
+			snprintf(err, CONF_ERR_MAX, "out of memory");
+			return (-1);
+		}
+	c->nacls++;
+	return (0);
+}
+
 /* Split a directive's arguments on blanks; "double quotes" group. */
 static int
 conf_split(char *s, char **av, int max)
@@ -332,6 +366,14 @@ conf_line(struct conf *c, char *line, int lineno, char *err)
 			return (0);
 		if (conf_add_notify(c, av[1], msg) == 0)
 			return (0);
+	} else if (strcasecmp(av[0], "ControlsACLs") == 0 ||
+	    strcasecmp(av[0], "MessageControlsACLs") == 0) {
+		if (conf_add_acl(c, av[0][0] == 'M' || av[0][0] == 'm',
+		    ac - 1, av + 1, msg) == 0)
+			return (0);
+		snprintf(err, CONF_ERR_MAX, "line %d: %s: %.200s", lineno,
+		    av[0], msg);
+		return (-1);
 	} else if (strcasecmp(av[0], "Command") == 0) {
 		if (c->set & CONF_CMD_BIT)
 			return (0);

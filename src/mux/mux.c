@@ -89,6 +89,8 @@ mux_reread(void)
 	struct conf	 nc;
 	char		 err[CONF_ERR_MAX];
 	char		**cmd;
+	struct conf_acl	*acls;
+	int		 nacls;
 
 	if (M.conf.config != NULL) {
 		if (mux_configure(&nc, err) != 0) {
@@ -115,8 +117,15 @@ mux_reread(void)
 			cmd = M.conf.cmd;
 			M.conf.cmd = nc.cmd;
 			nc.cmd = cmd;
+			acls = M.conf.acls;
+			nacls = M.conf.nacls;
+			M.conf.acls = nc.acls;
+			M.conf.nacls = nc.nacls;
+			nc.acls = acls;
+			nc.nacls = nacls;
 			conf_free(&nc);
 			pool_reconf(&M.conf);
+			ctl_configure(&M.conf);
 		}
 	}
 	pool_reread();
@@ -307,6 +316,7 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	mux_events();
 	req_init(M.base, &M.conf, lfd, ufd);
 	pool_init(M.base, &M.conf, inproc, lfd);
+	ctl_configure(&M.conf);
 	for (i = 0; i < M.conf.nnotify; i++)
 		notify_add(M.base, M.nfd[i], M.conf.max_listeners);
 	log_info("started; minWorkers=%d, maxWorkers=%d, maxRequests=%d, "

@@ -61,6 +61,11 @@ struct conf {
 	char   **notify;		/* -O, NotifySocket (repeatable) */
 	int	 nnotify;
 	int	 max_listeners;		/* MaxListeners */
+	struct conf_acl {
+		int	 msg;		/* MessageControlsACLs */
+		char	*av[4];		/* ACTIONS allow|deny user|group LIST */
+	}	*acls;
+	int	 nacls;
 	uint64_t set;			/* directives given on the command line */
 };
 
@@ -167,7 +172,11 @@ int	 cmd_is_mux(const char *, size_t);
 int	 cmd_answer(const char *, size_t, int, const struct cmd_view *,
 	    struct cmd_buf *);
 void	 cmd_buf_free(struct cmd_buf *);
+void	 cmd_printf(struct cmd_buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 char	 cmd_state_char(int);
+const char *cmd_state_name(int);
+const char *cmd_kind_name(int);
 
 /* policy.c: pool decisions (pure). */
 int	 policy_pick_idle(const int *, const int64_t *, int);
@@ -224,6 +233,21 @@ struct req *req_queue_head(void);
 int	 req_queue_len(void);
 void	 req_close_listeners(void);
 void	 req_flush_queue(const char *);
+
+/* ctl.c (src/notify): control actions on listener sockets. */
+#define CTL_R_OK	0
+#define CTL_R_UNKNOWN	1
+#define CTL_R_DENIED	2
+
+int	 ctl_split(char *, char **, int);
+void	 ctl_format_status(struct cmd_buf *, const struct cmd_view *,
+	    const struct notify_stats *);
+void	 ctl_format_who(struct cmd_buf *, const struct cmd_view *);
+void	 ctl_format_help(struct cmd_buf *, const struct acl *,
+	    const struct acl_peer *, uint32_t);
+void	 ctl_configure(const struct conf *);
+int	 ctl_run(const char *, size_t, const struct acl_peer *,
+	    struct cmd_buf *);
 
 /* mux.c */
 int	 mux_main(int, char **, const struct ws_handler *);

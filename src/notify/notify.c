@@ -20,13 +20,13 @@
  * connect, "?LETTERS" subscriptions (every pipelined line handled) with
  * a snapshot after each, events fanned out through the output policy of
  * nproto.c.  A listener that stops reading costs at most NOTIFY_HARD
- * bytes and is told what it missed; one that stalls is closed.  Control
- * actions come with a later change: for now every other line is an
- * unknown command.
+ * bytes and is told what it missed; one that stalls is closed.  Any
+ * other line is a control action (ctl.c), for peers on a UNIX socket.
  */
 
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -51,6 +51,9 @@ struct nl {
 	uint32_t		 mask;
 	struct np_out		 out;
 	int			 closing;
+	int			 local;		/* UNIX peer: may act */
+	struct acl_peer		 peer;
+	uint32_t		*groups;
 	TAILQ_ENTRY(nl)		 entry;
 };
 
@@ -67,6 +70,7 @@ static struct {
 	int			 max;
 	struct event		*pause;
 	int			 init;
+	struct notify_stats	 st;
 } N;
 
 static void	notify_sink(const char *, size_t, void *);
@@ -77,8 +81,18 @@ nl_free(struct nl *l)
 	TAILQ_REMOVE(&N.nls, l, entry);
 	N.n--;
 	bufferevent_free(l->bev);
+	free(l->groups);
 	free(l);
 	notify_watch();
+}
+
+static void	nl_fail(struct nl *, const char *);
+
+static void
+nl_too_slow(struct nl *l)
+{
+	N.st.too_slow++;
+	nl_fail(l, "*ERR too slow\n");
 }
 
 /* Say why, stop reading, close once the words are out (or stalled). */
@@ -94,6 +108,27 @@ nl_fail(struct nl *l, const char *msg)
 	bufferevent_disable(l->bev, EV_READ);
 	bufferevent_write(l->bev, msg, strlen(msg));
 	bufferevent_set_timeouts(l->bev, NULL, &tv);
+}
+
+/* A control action: the whole reply at once, never between events. */
+static void
+nl_action(struct nl *l, const char *line, size_t len)
+{
+	struct cmd_buf	b = { NULL, 0, 0 };
+
+	switch (ctl_run(line, len, l->local ? &l->peer : NULL, &b)) {
+	case CTL_R_UNKNOWN:
+		N.st.unknown_command++;
+		break;
+	case CTL_R_DENIED:
+		N.st.access_denied++;
+		break;
+	}
+	if (evbuffer_get_length(bufferevent_get_output(l->bev)) > NOTIFY_HARD)
+		nl_too_slow(l);
+	else if (b.len > 0)
+		bufferevent_write(l->bev, b.p, b.len);
+	cmd_buf_free(&b);
 }
 
 static void
@@ -113,7 +148,7 @@ nl_line(struct nl *l, const char *line, size_t len)
 		notify_watch();
 		break;
 	case NP_ACTION:
-		bufferevent_write(l->bev, "*ERR unknown command\n", 21);
+		nl_action(l, line, len);
 		break;
 	}
 }
@@ -128,15 +163,18 @@ nl_read_cb(struct bufferevent *bev, void *arg)
 
 	while (!l->closing &&
 	    (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
-		if (len > NP_LINE_MAX)
+		if (len > NP_LINE_MAX) {
+			N.st.line_too_long++;
 			nl_fail(l, "*ERR line too long\n");
-		else
+		} else
 			nl_line(l, line, len);
 		free(line);
 	}
 	/* No LF within the limit: refuse, and stop reading (no spin). */
-	if (!l->closing && evbuffer_get_length(in) > NP_LINE_MAX)
+	if (!l->closing && evbuffer_get_length(in) > NP_LINE_MAX) {
+		N.st.line_too_long++;
 		nl_fail(l, "*ERR line too long\n");
+	}
 	if (l->closing)
 		evbuffer_drain(in, evbuffer_get_length(in));
 }
@@ -153,6 +191,7 @@ nl_write_cb(struct bufferevent *bev, void *arg)
 			nl_free(l);
 		return;
 	}
+	N.st.skipped_events += l->out.skipped;
 	n = np_refill(&l->out, l->mask, pool_reported_free(), buf,
 	    sizeof(buf));
 	if (n > 0)
@@ -165,10 +204,50 @@ nl_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct nl	*l = arg;
 
 	(void)bev;
-	if ((what & BEV_EVENT_TIMEOUT) && !l->closing)
+	if ((what & BEV_EVENT_TIMEOUT) && !l->closing) {
+		N.st.stalled++;
 		log_warnx("listener stalled for %d s: too slow, closed",
 		    NOTIFY_STALL);
+	}
 	nl_free(l);
+}
+
+_Static_assert(sizeof(gid_t) == sizeof(uint32_t), "gid_t is 32 bits");
+
+/*
+ * Who is on the other end of a UNIX socket: uid and gid from
+ * SO_PEERCRED, supplementary groups from SO_PEERGROUPS (no name service
+ * lookup in the event loop).  A peer we cannot identify is refused.
+ */
+static int
+nl_peer(struct nl *l, int fd)
+{
+	struct ucred	 uc;
+	socklen_t	 len = sizeof(uc);
+	gid_t		*g = NULL;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1) {
+		log_warn("listener: SO_PEERCRED");
+		return (-1);
+	}
+	len = 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, NULL, &len) == -1 &&
+	    errno == ERANGE && len > 0) {
+		if ((g = malloc(len)) == NULL ||
+		    getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) == -1) {
+			log_warn("listener: SO_PEERGROUPS");
+			free(g);
+			return (-1);
+		}
+	} else
+		len = 0;
+	l->groups = (uint32_t *)g;
+	l->local = 1;
+	l->peer.uid = (uint32_t)uc.uid;
+	l->peer.gid = (uint32_t)uc.gid;
+	l->peer.groups = l->groups;
+	l->peer.ngroups = len / sizeof(gid_t);
+	return (0);
 }
 
 static void
@@ -179,10 +258,10 @@ notify_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	struct timeval	 tv = { NOTIFY_STALL, 0 };
 
 	(void)lev;
-	(void)sa;
 	(void)salen;
 	(void)arg;
 	if (N.n >= N.max) {
+		N.st.refused++;
 		(void)send(fd, "*ERR too many listeners\n", 24,
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
 		close(fd);
@@ -197,6 +276,12 @@ notify_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		close(fd);
 		return;
 	}
+	if (sa->sa_family == AF_UNIX && nl_peer(l, fd) == -1) {
+		bufferevent_free(l->bev);
+		free(l);
+		return;
+	}
+	N.st.accepted++;
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ NOTIFY_SNDBUF },
 	    sizeof(int));
 	TAILQ_INSERT_TAIL(&N.nls, l, entry);
@@ -250,13 +335,21 @@ notify_sink(const char *line, size_t len, void *arg)
 			continue;
 		backlog = evbuffer_get_length(bufferevent_get_output(l->bev));
 		if (backlog > NOTIFY_HARD) {
-			nl_fail(l, "*ERR too slow\n");
+			nl_too_slow(l);
 			continue;
 		}
 		if (np_offer(&l->out, line[0], line[0] == 'F' ?
 		    atoi(line + 2) : 0, backlog, NOTIFY_SOFT) == NP_SEND)
 			bufferevent_write(l->bev, line, len);
 	}
+}
+
+void
+notify_stats(struct notify_stats *st)
+{
+	*st = N.st;
+	st->connected = N.n;
+	st->max = N.max;
 }
 
 /* Some listener wants F or S: then every slot change wakes the mux. */

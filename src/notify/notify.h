@@ -60,9 +60,61 @@ int	 np_offer(struct np_out *, int, int, size_t, size_t);
 size_t	 np_refill(struct np_out *, uint32_t, int, char *, size_t);
 size_t	 np_snapshot(uint32_t, int, char *, size_t);
 
+/* acl.c: ControlsACLs, MessageControlsACLs (pure). */
+enum ctl_action {
+	CTL_HELP, CTL_STATUS, CTL_WHO, CTL_REREAD, CTL_MSG, CTL_NACTIONS
+};
+#define ACL_CONTROLS	((1u << CTL_HELP) | (1u << CTL_STATUS) | \
+			 (1u << CTL_WHO) | (1u << CTL_REREAD))
+#define ACL_MSG		(1u << CTL_MSG)
+
+struct acl_rule {
+	uint32_t	 actions;
+	int		 allow;
+	int		 group;
+	int		 any;		/* "*" */
+	uint32_t	*ids;		/* uids or gids */
+	size_t		 nids;
+};
+
+struct acl {
+	struct acl_rule	*r;
+	size_t		 n;
+};
+
+struct acl_peer {
+	uint32_t	 uid;
+	uint32_t	 gid;
+	const uint32_t	*groups;	/* supplementary */
+	size_t		 ngroups;
+};
+
+int	 ctl_action_lookup(const char *);
+const char *ctl_action_name(int);
+int	 acl_syntax(int, int, char *const *, char *, size_t);
+int	 acl_add(struct acl *, int, int, char *const *,
+	    int (*)(int, const char *, uint32_t *, void *), void *, char *,
+	    size_t);
+void	 acl_free(struct acl *);
+int	 acl_check(const struct acl *, int, const struct acl_peer *, uint32_t);
+
 /* notify.c: listener sockets (-O). */
+struct notify_stats {
+	int		 connected;
+	int		 max;
+	uint64_t	 accepted;
+	uint64_t	 refused;	/* too many listeners */
+	uint64_t	 too_slow;	/* past the hard backlog */
+	uint64_t	 stalled;	/* no write progress */
+	uint64_t	 line_too_long;
+	uint64_t	 unknown_command;
+	uint64_t	 access_denied;
+	uint64_t	 skipped_events;
+};
+
 struct event_base;
 void	 notify_add(struct event_base *, int, int);
+void	 notify_stats(struct notify_stats *);
 void	 notify_watch(void);
 void	 notify_close_all(void);
 

@@ -1,0 +1,260 @@
+/*
+ * Copyright (c) 2026 The mux authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * Control actions on listener sockets (mux-notify(7)): one line in;
+ * "*-..." lines and then "*OK text" or "*ERR text" out, written whole so
+ * they never interleave with events.  Only peers on a UNIX socket may
+ * act, identified by SO_PEERCRED and checked against the ACLs; a TCP
+ * peer may only subscribe.  The formatting is pure (ctl_format_*); the
+ * rest is glue to the pool.
+ */
+
+#include <sys/types.h>
+
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mux.h"
+
+#define CTL_ARGS_MAX	16
+
+static struct acl	 ctl_acl;
+
+static const char *
+ctl_state(int st)
+{
+	switch (st) {
+	case WS_STOPPED:
+		return ("stopped");
+	case WS_STARTING:
+		return ("starting");
+	case WS_IDLE:
+		return ("idle");
+	case WS_BUSY:
+		return ("busy");
+	case WS_RETIRING:
+		return ("retiring");
+	default:
+		return ("killed");
+	}
+}
+
+/* Split on blanks into at most max words; the count, or -1. */
+int
+ctl_split(char *s, char **av, int max)
+{
+	int	n = 0;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0')
+			return (n);
+		if (n == max)
+			return (-1);
+		av[n++] = s;
+		while (*s != '\0' && *s != ' ' && *s != '\t')
+			s++;
+		if (*s != '\0')
+			*s++ = '\0';
+	}
+}
+
+void
+ctl_format_status(struct cmd_buf *b, const struct cmd_view *v,
+    const struct notify_stats *ns)
+{
+	int	i, n[WS_NSTATES] = { 0 };
+
+	for (i = 0; i < v->nslots; i++)
+		if (v->w[i].state >= 0 && v->w[i].state < WS_NSTATES)
+			n[v->w[i].state]++;
+	cmd_printf(b, "*-pool slots=%d free=%d idle=%d busy=%d starting=%d "
+	    "retiring=%d killed=%d stopped=%d queued=%d queue_size=%d\n",
+	    v->nslots, v->nfree, n[WS_IDLE], n[WS_BUSY], n[WS_STARTING],
+	    n[WS_RETIRING], n[WS_KILLED], n[WS_STOPPED], v->nqueued,
+	    v->queue_size);
+	cmd_printf(b, "*-requests scans=%llu activations=%llu uptime=%d "
+	    "version=%s\n", (unsigned long long)v->msgs,
+	    (unsigned long long)v->activations, v->uptime, v->version);
+	cmd_printf(b, "*-listeners connected=%d max=%d accepted=%llu "
+	    "refused=%llu too_slow=%llu stalled=%llu line_too_long=%llu "
+	    "unknown_command=%llu access_denied=%llu skipped_events=%llu\n",
+	    ns->connected, ns->max, (unsigned long long)ns->accepted,
+	    (unsigned long long)ns->refused, (unsigned long long)ns->too_slow,
+	    (unsigned long long)ns->stalled,
+	    (unsigned long long)ns->line_too_long,
+	    (unsigned long long)ns->unknown_command,
+	    (unsigned long long)ns->access_denied,
+	    (unsigned long long)ns->skipped_events);
+	cmd_printf(b, "*OK status\n");
+}
+
+/* ftpwho for worker sessions: the tag comes last, it may hold blanks. */
+void
+ctl_format_who(struct cmd_buf *b, const struct cmd_view *v)
+{
+	const struct cmd_worker	*w;
+	int			 i, n = 0;
+
+	for (i = 0; i < v->nslots; i++) {
+		w = &v->w[i];
+		if (w->state == WS_STOPPED)
+			continue;
+		n++;
+		cmd_printf(b, "*-slot=%d pid=%ld state=%s requests=%llu "
+		    "age=%d idle=%d cmd=%s tag=%s\n", i, (long)w->pid,
+		    ctl_state(w->state), (unsigned long long)w->nreq, w->age,
+		    w->state == WS_IDLE ? w->ago : 0,
+		    w->state == WS_BUSY ? cmd_kind_name(w->cmd) : "-", w->tag);
+	}
+	cmd_printf(b, "*OK %d worker session%s\n", n, n == 1 ? "" : "s");
+}
+
+static const struct {
+	int		 action;
+	const char	*usage;
+	const char	*what;
+} ctl_help_tab[] = {
+	{ CTL_HELP, "help", "the actions you may run" },
+	{ CTL_STATUS, "status", "pool, request and listener counters" },
+	{ CTL_WHO, "who", "one line per running worker session" },
+	{ CTL_REREAD, "reread", "reload the configuration, renew workers" },
+	{ CTL_MSG, "msg user|host|class NAME TEXT | msg all TEXT",
+	    "a message into sessions' next replies" },
+};
+
+void
+ctl_format_help(struct cmd_buf *b, const struct acl *acl,
+    const struct acl_peer *p, uint32_t self)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(ctl_help_tab) / sizeof(ctl_help_tab[0]); i++)
+		if (acl_check(acl, ctl_help_tab[i].action, p, self))
+			cmd_printf(b, "*-%-45s %s\n", ctl_help_tab[i].usage,
+			    ctl_help_tab[i].what);
+	cmd_printf(b, "*OK help\n");
+}
+
+static int
+ctl_resolve(int group, const char *name, uint32_t *id, void *arg)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+
+	(void)arg;
+	if (group && (gr = getgrnam(name)) != NULL) {
+		*id = (uint32_t)gr->gr_gid;
+		return (0);
+	}
+	if (!group && (pw = getpwnam(name)) != NULL) {
+		*id = (uint32_t)pw->pw_uid;
+		return (0);
+	}
+	log_warnx("%s ACL: no such %s \"%s\", ignored", group ? "group" :
+	    "user", group ? "group" : "user", name);
+	return (-1);
+}
+
+/* Build the ACLs from the configuration (start-up and reread). */
+void
+ctl_configure(const struct conf *c)
+{
+	char	err[CONF_ERR_MAX];
+	int	i;
+
+	acl_free(&ctl_acl);
+	for (i = 0; i < c->nacls; i++)
+		if (acl_add(&ctl_acl, c->acls[i].msg, 4, c->acls[i].av,
+		    ctl_resolve, NULL, err, sizeof(err)) == -1)
+			log_warnx("ACL line %d: %s", i + 1, err);
+}
+
+static void
+ctl_denied(struct cmd_buf *b, const struct acl_peer *p, const char *what)
+{
+	if (p != NULL)
+		log_warnx("control: uid %u may not run %s: access denied",
+		    p->uid, what);
+	else
+		log_warnx("control: %s over TCP: access denied", what);
+	cmd_printf(b, "*ERR access denied\n");
+}
+
+/*
+ * Run one action line for a peer (NULL: a TCP peer).  The reply goes to
+ * b; returns CTL_R_OK, CTL_R_UNKNOWN or CTL_R_DENIED for the counters.
+ */
+int
+ctl_run(const char *line, size_t len, const struct acl_peer *p,
+    struct cmd_buf *b)
+{
+	struct cmd_view		 v;
+	struct cmd_worker	*w;
+	struct notify_stats	 ns;
+	char			 buf[NP_LINE_MAX + 1], *av[CTL_ARGS_MAX];
+	int			 ac, a;
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	if ((ac = ctl_split(buf, av, CTL_ARGS_MAX)) <= 0 ||
+	    (a = ctl_action_lookup(av[0])) == -1) {
+		cmd_printf(b, "*ERR unknown command\n");
+		return (CTL_R_UNKNOWN);
+	}
+	if (p == NULL || !acl_check(&ctl_acl, a, p, (uint32_t)geteuid())) {
+		ctl_denied(b, p, av[0]);
+		return (CTL_R_DENIED);
+	}
+	if (a == CTL_MSG) {
+		cmd_printf(b, "*ERR MessageEngine is off\n");
+		return (CTL_R_OK);
+	}
+	if (ac != 1) {
+		cmd_printf(b, "*ERR bad arguments: %s takes none\n", av[0]);
+		return (CTL_R_OK);
+	}
+	if (a == CTL_HELP) {
+		ctl_format_help(b, &ctl_acl, p, (uint32_t)geteuid());
+		return (CTL_R_OK);
+	}
+	if (a == CTL_REREAD) {
+		log_info("control: reread by uid %u", p->uid);
+		mux_reread();
+		cmd_printf(b, "*OK reread\n");
+		return (CTL_R_OK);
+	}
+	if ((w = calloc((size_t)pool_nslots(), sizeof(*w))) == NULL) {
+		cmd_printf(b, "*ERR out of memory\n");
+		return (CTL_R_OK);
+	}
+	pool_view(&v, w);
+	if (a == CTL_STATUS) {
+		notify_stats(&ns);
+		ctl_format_status(b, &v, &ns);
+	} else
+		ctl_format_who(b, &v);
+	free(w);
+	return (CTL_R_OK);
+}

@@ -1,0 +1,178 @@
+#!/usr/bin/perl
+# Control actions on listener sockets, through muxctl: replies and exit
+# codes, the ACLs (allow, deny, "*", supplementary groups, unknown names)
+# as root and as unprivileged users this test creates, and the refusal
+# of actions over TCP.
+use strict;
+use warnings;
+use FindBin;
+use lib $FindBin::Bin;
+use MuxTest;
+use Test::More;
+use File::Temp qw(tempdir);
+use IO::Socket::INET;
+use POSIX qw(:sys_wait_h);
+use Time::HiRes qw(sleep time);
+
+my $MUXCTL = $ENV{MUXCTL} // "$SRC/build/muxctl";
+my $TCP = 14500 + $$ % 1000;
+my @USERS = qw(muxt_alice muxt_bob muxt_carol muxt_dave);
+my $root = $> == 0;
+
+# Users and a group for the ACL cases (root only; removed at the end).
+sub cleanup_users {
+	system("userdel $_ >/dev/null 2>&1") for @USERS;
+	system('groupdel muxt_ops >/dev/null 2>&1');
+}
+if ($root) {
+	cleanup_users();
+	system('groupadd muxt_ops') == 0 or BAIL_OUT('groupadd');
+	for my $u (@USERS) {
+		my @g = $u eq 'muxt_bob' ? ('-G', 'muxt_ops') : ();
+		system('useradd', '-M', '-N', '-s', '/usr/sbin/nologin', @g,
+		    $u) == 0 or BAIL_OUT("useradd $u");
+	}
+}
+END { cleanup_users() if $root }
+
+my $cdir = tempdir('mux-ctl-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+my $conf = "$cdir/mux.conf";
+open(my $fh, '>', $conf) or die;
+print $fh <<'EOF';
+# The test's ACLs: every line counts, a deny wins.
+ControlsACLs status,who allow user muxt_alice
+ControlsACLs reread allow group muxt_ops
+ControlsACLs status allow user *
+ControlsACLs all deny user muxt_dave
+ControlsACLs who allow user muxt_nosuchuser
+MessageControlsACLs msg allow group muxt_ops
+EOF
+close($fh);
+
+my $m = mux_start(args => ['-x', '2', '-m', '1', '--config', $conf,
+    '-O', "$cdir/ctl.sock", '-O', "inet:$TCP"], wait_idle => 1);
+my $sock = "$cdir/ctl.sock";
+ok(-S $sock, 'the UNIX listener socket exists');
+is((stat($sock))[2] & 07777, 0660, 'created mode 0660');
+
+# muxctl as some user: [exit code, stdout, stderr].
+sub ctl {
+	my ($user, @args) = @_;
+	my @pre = ();
+	if (defined $user) {
+		my @pw = getpwnam($user) or die "no $user";
+		@pre = ('setpriv', "--reuid=$pw[2]", "--regid=$pw[3]",
+		    '--init-groups');
+	}
+	my $pid = open(my $out, '-|') // die;
+	if ($pid == 0) {
+		open(STDERR, '>&', \*STDOUT);
+		exec(@pre, $MUXCTL, '-s', $sock, @args) or POSIX::_exit(127);
+	}
+	local $/;
+	my $text = <$out> // '';
+	close($out);
+	return [$? >> 8, $text];
+}
+
+# As root: every action.
+my $r = ctl(undef, 'status');
+is($r->[0], 0, 'root: status exits 0');
+like($r->[1], qr/^pool slots=2 free=\d+ idle=\d+ busy=0 /m,
+    'status: the pool line');
+like($r->[1], qr/^listeners connected=1 max=1024 accepted=\d+ /m,
+    'status: the listener counters');
+$r = ctl(undef, 'status', '--json');
+is($r->[0], 0, 'root: status --json exits 0');
+like($r->[1], qr/^\{"pool":\{"slots":2,"free":\d+,.*"listeners":\{"connected":1,/,
+    'status --json is one JSON object per section');
+$r = ctl(undef, 'who');
+like($r->[1], qr/^slot=0 pid=\d+ state=idle requests=0 /m,
+    'who: one line per worker session');
+$r = ctl(undef, 'who', '--json');
+like($r->[1], qr/^\[\{"slot":0,"pid":\d+,"state":"idle",/, 'who --json');
+$r = ctl(undef, 'help');
+like($r->[1], qr/^reread\s+reload/m, 'help lists reread for root');
+$r = ctl(undef, 'msg', 'all', 'hello');
+is_deeply($r, [1, "muxctl: MessageEngine is off\n"],
+    'msg with MessageEngine off: *ERR, exit 1');
+$r = ctl(undef, 'bogus');
+is_deeply($r, [2, "muxctl: unknown command\n"], 'an unknown action: exit 2');
+$r = ctl(undef, 'status', 'now');
+is($r->[0], 2, 'bad arguments: exit 2');
+
+# reread from muxctl: R for a watcher, a new generation of workers.
+my $w = open(my $wout, '-|', $MUXCTL, '-s', $sock, 'watch', 'R') // die;
+sleep(0.5);
+$r = ctl(undef, 'reread');
+is_deeply($r, [0, "reread\n"], 'root: reread exits 0');
+my $line = <$wout>;
+like($line // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} R$/,
+    'watch prints the R event with a timestamp');
+kill 'INT', $w;
+close($wout);
+is($? >> 8, 0, 'watch exits 0 on SIGINT');
+
+# Over TCP: subscribing works, acting does not.
+$r = [ do {
+	my $pid = open(my $o, '-|') // die;
+	if ($pid == 0) {
+		open(STDERR, '>&', \*STDOUT);
+		exec($MUXCTL, '-s', "inet:$TCP", 'status');
+	}
+	local $/; my $t = <$o>; close($o); ($? >> 8, $t)
+} ];
+is_deeply($r, [3, "muxctl: access denied\n"],
+    'status over TCP: *ERR access denied, exit 3');
+{
+	my $s = IO::Socket::INET->new("127.0.0.1:$TCP") or die;
+	print $s "reread\n?F\n";
+	my @l = map { scalar <$s> } 1 .. 3;
+	is_deeply(\@l, ["*OK\n", "*ERR access denied\n", "F 2\n"],
+	    'over TCP: reread refused, ?F answered on the same connection');
+}
+
+# The unknown user in an ACL was warned about at start-up.
+like(log_text($m), qr/no such user "muxt_nosuchuser", ignored/,
+    'an unknown ACL name is logged at start-up');
+
+SKIP: {
+	skip 'ACLs for other users need root to create them', 13 unless $root;
+	chmod(0711, $cdir);
+	chmod(0666, $sock);	# the socket's mode is the first gate
+	# alice: named in "status,who allow user".
+	is(ctl('muxt_alice', 'status')->[0], 0, 'alice: status allowed');
+	is(ctl('muxt_alice', 'who')->[0], 0, 'alice: who allowed');
+	is_deeply(ctl('muxt_alice', 'reread'),
+	    [3, "muxctl: access denied\n"], 'alice: reread denied, exit 3');
+	# bob: muxt_ops is a supplementary group only.
+	is(ctl('muxt_bob', 'reread')->[0], 0,
+	    'bob: reread allowed through a supplementary group');
+	is_deeply(ctl('muxt_bob', 'msg', 'all', 'hi'),
+	    [1, "muxctl: MessageEngine is off\n"],
+	    'bob: msg passes MessageControlsACLs (then MessageEngine is off)');
+	is(ctl('muxt_bob', 'who')->[0], 3, 'bob: who denied');
+	# carol: only "status allow user *".
+	is(ctl('muxt_carol', 'status')->[0], 0, 'carol: status through *');
+	is(ctl('muxt_carol', 'who')->[0], 3, 'carol: who denied');
+	is(ctl('muxt_carol', 'msg', 'all', 'hi')->[0], 3, 'carol: msg denied');
+	my $h = ctl('muxt_carol', 'help');
+	is($h->[0], 0, 'carol: help is always allowed');
+	is(join(',', map { /^(\w+)/ } split /\n/, $h->[1]), 'help,status',
+	    'and lists only what carol may run');
+	# dave: "all deny" wins over "status allow user *".
+	is_deeply(ctl('muxt_dave', 'status'), [3, "muxctl: access denied\n"],
+	    'dave: a deny wins over allow user *');
+	like(log_text($m), qr/control: uid \d+ may not run status: access denied/,
+	    'denials are logged with the uid');
+}
+
+# Every refusal was counted.
+my $denied = $root ? 5 : 0;
+$r = ctl(undef, 'status');
+my ($ad) = $r->[1] =~ /access_denied=(\d+)/;
+is($ad, $denied + 2, "status counts every access denied ($denied + 2 TCP)");
+
+is(mux_stop($m), 0, 'SIGTERM: exit status 0');
+ok(!-e $sock, 'the listener socket is removed');
+done_testing();
