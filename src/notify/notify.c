@@ -179,12 +179,37 @@ nl_read_cb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in));
 }
 
+/*
+ * S is a state per worker: after a gap, each running worker's current
+ * tag, so dropped S lines coalesce to their latest value.
+ */
+static void
+nl_tags(struct nl *l)
+{
+	struct cmd_view		 v;
+	struct cmd_worker	*w;
+	char			 buf[WS_TAG_MAX + 32];
+	size_t			 n;
+	int			 i;
+
+	if ((w = calloc((size_t)pool_nslots(), sizeof(*w))) == NULL)
+		return;
+	pool_view(&v, w);
+	for (i = 0; i < v.nslots; i++)
+		if (w[i].state != WS_STOPPED && w[i].tag[0] != '\0' &&
+		    (n = events_format(buf, sizeof(buf), EV_S, i,
+		    w[i].tag)) > 0)
+			bufferevent_write(l->bev, buf, n);
+	free(w);
+}
+
 static void
 nl_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct nl	*l = arg;
 	char		 buf[128];
 	size_t		 n;
+	int		 gap = l->out.skipped > 0;
 
 	if (l->closing) {
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
@@ -196,6 +221,8 @@ nl_write_cb(struct bufferevent *bev, void *arg)
 	    sizeof(buf));
 	if (n > 0)
 		bufferevent_write(bev, buf, n);
+	if (gap && np_wants(l->mask, 'S'))
+		nl_tags(l);
 }
 
 static void

@@ -114,19 +114,49 @@ sub flood {
 		close($fh);
 		POSIX::_exit(0);
 	}
+	# Meanwhile another listener times the mux's answers to its lines:
+	# the stalled one must not delay anybody else.
+	my ($pf, $stop) = ("$m->{dir}/probe", "$m->{dir}/probe.stop");
+	unlink $pf, $stop;
+	my $prober = fork();
+	if ($prober == 0) {
+		my $p = listener();
+		lines($p, 0.3);
+		my @rtt;
+		while (!-e $stop) {
+			my $t = time;
+			print $p "ping\n";
+			my $r = <$p> // last;
+			push @rtt, time - $t;
+			sleep 0.01;
+		}
+		@rtt = sort { $::a <=> $::b } @rtt;	# a lexical $b is in scope
+		open(my $fh, '>', $pf);
+		printf $fh "%d %.1f %.1f", scalar @rtt,
+		    1000 * ($rtt[int(@rtt * 0.99)] // 0), 1000 * ($rtt[-1] // 0);
+		close($fh);
+		POSIX::_exit(0);
+	}
 	my ($served, $t0) = (0, time);
 	while (waitpid($counter, POSIX::WNOHANG()) == 0 && time - $t0 < 60) {
 		my $out = `$ENV{MUX_BENCH_LOAD} -c 4 -t 1 $m->{sock}`;
 		$served += $1 if $out =~ /ok=(\d+)/;
 	}
 	waitpid($counter, 0);
+	open(my $sfh, '>', $stop);
+	close($sfh);
+	waitpid($prober, 0);
+	open(my $pfh, '<', $pf);
+	my ($np, $p99, $max) = split / /, (<$pfh> // '0 0 0');
 	open(my $cfh, '<', $cf);
-	return ((<$cfh> // 0), $served);
+	return ((<$cfh> // 0), $served, $np, $p99, $max);
 }
 my $rss0 = rss_kb($m->{pid});
-my ($produced, $served) = flood();
+my ($produced, $served, $np, $p99, $max) = flood();
 ok($produced >= 100000, "$produced events produced while one listener "
     . "did not read ($served requests)");
+ok($np > 10 && $max < 100, "another listener's $np lines were answered "
+    . "in at most $max ms (p99 $p99 ms) meanwhile");
 my $rss1 = rss_kb($m->{pid});
 if (`ldd "$ENV{MUX}" 2>/dev/null` !~ /libasan/) {
 	ok($rss1 - $rss0 < 4096, "mux RSS $rss0 kB before, $rss1 kB after");
