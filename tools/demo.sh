@@ -11,6 +11,7 @@ mkdir -p "$DIR"
 chmod 0755 "$DIR"
 SOCK=$DIR/mux.sock
 USOCK=$DIR/status.sock
+CSOCK=$DIR/control.sock
 
 cat <<EOM
 
@@ -20,8 +21,10 @@ $SRC/tests/regress/worker.pl -serveru (MIMEDefang's -server contract).
   request socket       $SOCK   (md-mx-ctrl -s $SOCK ...)
   status socket        $USOCK (read-only commands)
   notify socket        inet:127.0.0.1:4567 (mux-notify(7))
+  control socket       $CSOCK (mux-notify(7) and actions, muxctl(8))
 
 Watch the pool, in another terminal:
+  $BUILD/muxctl -s inet:4567 watch FYZBURS
   socat - TCP:127.0.0.1:4567          # then type ?*  (or ?FYZ)
   perl $SRC/tools/mux-notify-firewall.pl --print 127.0.0.1:4567
 
@@ -33,14 +36,17 @@ Try, in a third one:
   echo busyworkers    | socat - UNIX-CONNECT:$USOCK
   echo reread         | socat - UNIX-CONNECT:$SOCK      # fresh workers, event R
   $BUILD/mux-bench-load -c 4 -t 3 $SOCK                  # load: watch Z/Y below
+  $BUILD/muxctl -s $CSOCK status       # pool and listener counters
+  $BUILD/muxctl -s $CSOCK who --json   # the worker sessions, for scripts
+  $BUILD/muxctl -s $CSOCK reread
 
-The same events are logged below ("mux: event ...").  Control actions
-on the notify socket, muxctl and service ports (--listen) are not built
-yet: see the open issues.  Ctrl-C stops mux.
+The same events are logged below ("mux: event ...").  Service ports
+(--listen), messages (msg) and intake rules are not built yet: see the
+open issues.  Ctrl-C stops mux.
 
 EOM
 setsid "$MUX" -D -d 1 -x 4 -m 2 -w 1 -q 16 -Z -s "$SOCK" -a "$USOCK" \
-    -O inet:4567 \
+    -O inet:4567 -O "$CSOCK" \
     -f "$SRC/tests/regress/worker.pl" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null' INT TERM
