@@ -187,6 +187,7 @@ int	 policy_reap_idle(const int *, const int64_t *, int, int, int64_t,
 
 /* log.c */
 void	 log_init(int, int, int);
+void	 log_silence(void);
 void	 log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

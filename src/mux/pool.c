@@ -936,6 +936,8 @@ void
 pool_watch_every(int on)
 {
 	P.watched = on;
+	if (P.shm == NULL)
+		return;
 	atomic_store(&P.shm->wake_every, P.conf->debug > 0 || on);
 	if (on)
 		pool_sync();	/* report what changed while unwatched */
@@ -954,6 +956,8 @@ pool_reread(void)
 {
 	int	i;
 
+	if (P.shm == NULL)
+		return;
 	atomic_fetch_add(&P.shm->gen, 1);
 	log_info("reread: generation %u", atomic_load(&P.shm->gen));
 	for (i = 0; i < P.n; i++)
@@ -988,6 +992,12 @@ pool_view(struct cmd_view *v, struct cmd_worker *w)
 	int64_t			 now = pool_now(), first;
 	int			 i;
 
+	if (P.shm == NULL) {	/* no pool (the listener fuzzer) */
+		memset(v, 0, sizeof(*v));
+		v->w = w;
+		v->version = MUX_VERSION;
+		return;
+	}
 	pool_sample_all();
 	for (i = 0; i < P.n; i++) {
 		ps = &P.slot[i];

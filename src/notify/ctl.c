@@ -245,7 +245,7 @@ ctl_run(const char *line, size_t len, const struct acl_peer *p,
 		cmd_printf(b, "*OK reread\n");
 		return (CTL_R_OK);
 	}
-	if ((w = calloc((size_t)pool_nslots(), sizeof(*w))) == NULL) {
+	if ((w = calloc((size_t)pool_nslots() + 1, sizeof(*w))) == NULL) {
 		cmd_printf(b, "*ERR out of memory\n");
 		return (CTL_R_OK);
 	}

@@ -192,7 +192,7 @@ nl_tags(struct nl *l)
 	size_t			 n;
 	int			 i;
 
-	if ((w = calloc((size_t)pool_nslots(), sizeof(*w))) == NULL)
+	if ((w = calloc((size_t)pool_nslots() + 1, sizeof(*w))) == NULL)
 		return;
 	pool_view(&v, w);
 	for (i = 0; i < v.nslots; i++)
@@ -277,12 +277,28 @@ nl_peer(struct nl *l, int fd)
 	return (0);
 }
 
+/* Serve a connected listener: *OK, then its lines. */
+static void
+nl_start(struct nl *l)
+{
+	struct timeval	 tv = { NOTIFY_STALL, 0 };
+
+	N.st.accepted++;
+	TAILQ_INSERT_TAIL(&N.nls, l, entry);
+	N.n++;
+	bufferevent_setcb(l->bev, nl_read_cb, nl_write_cb, nl_event_cb, l);
+	bufferevent_setwatermark(l->bev, EV_READ, 0, NP_LINE_MAX + 2);
+	bufferevent_setwatermark(l->bev, EV_WRITE, NOTIFY_LOW, 0);
+	bufferevent_set_timeouts(l->bev, NULL, &tv);
+	bufferevent_enable(l->bev, EV_READ | EV_WRITE);
+	bufferevent_write(l->bev, "*OK\n", 4);
+}
+
 static void
 notify_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct nl	*l;
-	struct timeval	 tv = { NOTIFY_STALL, 0 };
 
 	(void)lev;
 	(void)salen;
@@ -308,17 +324,41 @@ notify_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		free(l);
 		return;
 	}
-	N.st.accepted++;
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ NOTIFY_SNDBUF },
 	    sizeof(int));
-	TAILQ_INSERT_TAIL(&N.nls, l, entry);
-	N.n++;
-	bufferevent_setcb(l->bev, nl_read_cb, nl_write_cb, nl_event_cb, l);
-	bufferevent_setwatermark(l->bev, EV_READ, 0, NP_LINE_MAX + 2);
-	bufferevent_setwatermark(l->bev, EV_WRITE, NOTIFY_LOW, 0);
-	bufferevent_set_timeouts(l->bev, NULL, &tv);
-	bufferevent_enable(l->bev, EV_READ | EV_WRITE);
-	bufferevent_write(l->bev, "*OK\n", 4);
+	nl_start(l);
+}
+
+/*
+ * A listener on a bufferevent the caller made (the fuzzer's pair): a
+ * local peer with these credentials, or a TCP one when peer is NULL.
+ */
+int
+notify_attach(struct bufferevent *bev, const struct acl_peer *peer)
+{
+	struct nl	*l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return (-1);
+	l->bev = bev;
+	if (peer != NULL) {
+		l->local = 1;
+		l->peer = *peer;
+		l->peer.groups = NULL;
+		l->peer.ngroups = 0;
+	}
+	nl_start(l);
+	return (0);
+}
+
+/* Close every listener now (the fuzzer, between inputs). */
+void
+notify_drop_all(void)
+{
+	struct nl	*l;
+
+	while ((l = TAILQ_FIRST(&N.nls)) != NULL)
+		nl_free(l);
 }
 
 static void
@@ -412,12 +452,9 @@ notify_watch(void)
 	pool_watch_every(every);
 }
 
-/* Serve a listening socket made by sock_listen(). */
 void
-notify_add(struct event_base *base, int fd, int max)
+notify_init(struct event_base *base, int max)
 {
-	struct nsock	*s;
-
 	if (!N.init) {
 		TAILQ_INIT(&N.nls);
 		TAILQ_INIT(&N.socks);
@@ -427,6 +464,15 @@ notify_add(struct event_base *base, int fd, int max)
 		N.init = 1;
 	}
 	N.max = max;
+}
+
+/* Serve a listening socket made by sock_listen(). */
+void
+notify_add(struct event_base *base, int fd, int max)
+{
+	struct nsock	*s;
+
+	notify_init(base, max);
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->lev = evconnlistener_new(base, notify_accept_cb, NULL,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd)) == NULL)

@@ -113,7 +113,11 @@ struct notify_stats {
 };
 
 struct event_base;
+struct bufferevent;
+void	 notify_init(struct event_base *, int);
 void	 notify_add(struct event_base *, int, int);
+int	 notify_attach(struct bufferevent *, const struct acl_peer *);
+void	 notify_drop_all(void);
 void	 notify_stats(struct notify_stats *);
 void	 notify_watch(void);
 void	 notify_close_all(void);
