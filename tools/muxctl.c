@@ -197,20 +197,20 @@ json_str(const char *s, size_t n)
 static void
 json_value(const char *s, size_t n)
 {
-	size_t	i;
+	size_t	i, neg = n > 1 && s[0] == '-';
 
-	for (i = 0; i < n; i++)
+	for (i = neg; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
 			break;
-	if (n > 0 && i == n && (n == 1 || s[0] != '0'))
+	if (n > 0 && i == n && (n == neg + 1 || s[neg] != '0'))
 		fwrite(s, 1, n, stdout);
 	else
 		json_str(s, n);
 }
 
 /*
- * One reply line as a JSON object: "k=v k=v ...".  A tag= field takes
- * the rest of the line, blanks included.
+ * One reply line as a JSON object: "k=v k=v ...".  A tag= or text=
+ * field takes the rest of the line, blanks included.
  */
 static void
 json_fields(const char *p)
@@ -224,7 +224,7 @@ json_fields(const char *p)
 			p++;
 		if (*p == '\0' || (eq = strchr(p, '=')) == NULL)
 			break;
-		if (strncmp(p, "tag=", 4) == 0)
+		if (strncmp(p, "tag=", 4) == 0 || strncmp(p, "text=", 5) == 0)
 			end = p + strlen(p);
 		else if ((end = strchr(eq, ' ')) == NULL)
 			end = eq + strlen(eq);

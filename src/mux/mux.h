@@ -139,6 +139,8 @@ struct cmd_worker {
 	uint64_t	 nreq;
 	uint64_t	 nscans;
 	char		 tag[WS_TAG_MAX + 1];
+	int		 in_session;
+	char		 client[64];	/* address, or "-" */
 };
 
 struct cmd_view {
@@ -217,6 +219,9 @@ int	 pool_nslots(void);
 void	 pool_reconf(const struct conf *);
 void	 pool_watch_every(int);
 int	 pool_reported_free(void);
+int	 pool_kick(int (*)(const char *, void *), void *);
+void	 pool_refuse(const char *);
+const char *pool_refusing(char *, size_t);
 
 /* req.c: request-socket clients the mux itself reads or answers. */
 void	 req_init(struct event_base *, struct conf *, int, int);
@@ -240,15 +245,22 @@ void	 req_flush_queue(const char *);
 #define CTL_R_UNKNOWN	1
 #define CTL_R_DENIED	2
 
+struct ctl_shut_view {
+	int		 refusing;
+	int		 refuse_in;	/* s */
+	int		 cut_in;	/* s; -1: never */
+	const char	*text;
+};
+
 int	 ctl_split(char *, char **, int);
 void	 ctl_format_status(struct cmd_buf *, const struct cmd_view *,
-	    const struct notify_stats *);
+	    const struct notify_stats *, const struct ctl_shut_view *);
 void	 ctl_format_who(struct cmd_buf *, const struct cmd_view *);
 void	 ctl_format_help(struct cmd_buf *, const struct acl *,
 	    const struct acl_peer *, uint32_t);
 void	 ctl_configure(const struct conf *);
 int	 ctl_run(const char *, size_t, const struct acl_peer *,
-	    struct cmd_buf *);
+	    struct cmd_buf *, struct event_base *);
 
 /* mux.c */
 int	 mux_main(int, char **, const struct ws_handler *);

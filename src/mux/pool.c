@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -120,6 +121,26 @@ pool_nudge(struct pool_slot *ps)
 		evtimer_add(P.resig_ev, &tv);
 }
 
+/* A kick the worker has not taken yet (it zeroes kick when it does). */
+static int
+pool_kick_pending(struct pool_slot *ps)
+{
+	uint32_t	k = atomic_load(&ps->s->kick);
+
+	return (ps->pid > 0 && k != 0 && atomic_load(&ps->s->in_session) &&
+	    k == atomic_load(&ps->s->session));
+}
+
+static void
+pool_kick_signal(struct pool_slot *ps)
+{
+	struct timeval	tv = { 0, POOL_RESIGNAL_US };
+
+	(void)kill(ps->pid, SIGUSR1);
+	if (!evtimer_pending(P.resig_ev, NULL))
+		evtimer_add(P.resig_ev, &tv);
+}
+
 static void
 pool_resignal_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -131,6 +152,8 @@ pool_resignal_cb(evutil_socket_t fd, short ev, void *arg)
 	for (i = 0; i < P.n; i++)
 		if (atomic_load(&P.slot[i].s->ctl) != 0)
 			pool_nudge(&P.slot[i]);
+		else if (pool_kick_pending(&P.slot[i]))
+			pool_kick_signal(&P.slot[i]);
 }
 
 /* Set a control bit, then send the message that wakes the worker. */
@@ -280,6 +303,9 @@ pool_reset_slot(struct pool_slot *ps)
 	atomic_store(&s->ctl, 0);
 	atomic_store(&s->handed, 0);
 	atomic_store(&s->waiting, 0);
+	atomic_store(&s->in_session, 0);
+	atomic_store(&s->kick, 0);
+	atomic_store(&s->peer_family, AF_UNSPEC);
 	s->gen = atomic_load(&P.shm->gen);
 	s->max_req = policy_jitter(P.conf->max_requests, (uint32_t)random());
 	atomic_store(&s->cmd, WS_CMD_NONE);
@@ -1014,6 +1040,13 @@ pool_view(struct cmd_view *v, struct cmd_worker *w)
 		w[i].nreq = atomic_load(&ps->s->nreq);
 		w[i].nscans = atomic_load(&ps->s->nscans);
 		slot_get_tag(ps->s, w[i].tag, sizeof(w[i].tag));
+		w[i].in_session = ps->pid > 0 &&
+		    atomic_load(&ps->s->in_session);
+		if (w[i].in_session)
+			(void)slot_get_peer(ps->s, w[i].client,
+			    sizeof(w[i].client));
+		else
+			snprintf(w[i].client, sizeof(w[i].client), "-");
 	}
 	memset(v, 0, sizeof(*v));
 	v->nslots = P.n;
@@ -1028,6 +1061,57 @@ pool_view(struct cmd_view *v, struct cmd_worker *w)
 	v->nqueued = req_queue_len();
 	v->uptime = (int)(now - P.start);
 	v->version = MUX_VERSION;
+}
+
+/*
+ * Cut the sessions match() picks (kick, shutdown -d): the worker shuts
+ * the client's socket and lets its request finish.  Returns how many.
+ */
+int
+pool_kick(int (*match)(const char *, void *), void *arg)
+{
+	struct pool_slot	*ps;
+	char			 client[64];
+	uint32_t		 sid;
+	int			 i, n = 0;
+
+	for (i = 0; i < P.n && P.shm != NULL; i++) {
+		ps = &P.slot[i];
+		if (ps->pid <= 0 || !atomic_load(&ps->s->in_session))
+			continue;
+		sid = atomic_load(&ps->s->session);
+		(void)slot_get_peer(ps->s, client, sizeof(client));
+		if (!match(client, arg))
+			continue;
+		log_info("worker %d (pid %ld): kicking the session of %s",
+		    ps->idx, (long)ps->pid, client);
+		atomic_store(&ps->s->kick, sid);
+		pool_kick_signal(ps);
+		n++;
+	}
+	return (n);
+}
+
+/* shutdown: requests get "error: TEXT" (NULL: accept them again). */
+void
+pool_refuse(const char *text)
+{
+	if (P.shm == NULL)
+		return;
+	if (text != NULL)
+		slot_seq_set(&P.shm->refuse_seq, P.shm->refuse_msg,
+		    WS_TAG_MAX, text, strlen(text));
+	atomic_store(&P.shm->refusing, text != NULL);
+}
+
+/* The refusal text while refusing, else NULL. */
+const char *
+pool_refusing(char *buf, size_t sz)
+{
+	if (P.shm == NULL || !atomic_load(&P.shm->refusing))
+		return (NULL);
+	(void)slot_seq_get(&P.shm->refuse_seq, P.shm->refuse_msg, buf, sz);
+	return (buf);
 }
 
 int

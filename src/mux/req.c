@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -248,6 +249,8 @@ req_line_done(struct req *r)
 	struct cmd_view		 v;
 	struct cmd_worker	*w;
 	struct cmd_buf		 b = { NULL, 0, 0 };
+	char			 refusal[WS_TAG_MAX + 1];
+	char			 msg[WS_TAG_MAX + 16];
 	int			 rv;
 
 	if ((w = calloc((size_t)pool_nslots(), sizeof(*w))) == NULL) {
@@ -257,6 +260,11 @@ req_line_done(struct req *r)
 	pool_view(&v, w);
 	rv = cmd_answer(r->line, r->llen, r->priv, &v, &b);
 	free(w);
+	if (rv == CMD_WORKER && pool_refusing(refusal, sizeof(refusal))) {
+		(void)snprintf(msg, sizeof(msg), "error: %s\n", refusal);
+		req_refuse(r, msg);
+		return;
+	}
 	if (rv == CMD_WORKER) {
 		req_dispatch(r);
 		return;

@@ -32,7 +32,7 @@
 #include "notify.h"
 
 static const char *const ctl_names[CTL_NACTIONS] = {
-	"help", "status", "who", "reread", "msg"
+	"help", "status", "who", "reread", "kick", "shutdown", "msg"
 };
 
 int

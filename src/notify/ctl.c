@@ -25,18 +25,35 @@
  */
 
 #include <sys/types.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
+#include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "mux.h"
 
 #define CTL_ARGS_MAX	16
+#define CTL_SECS_MAX	86400
 
 static struct acl	 ctl_acl;
+
+/* shutdown: refuse from refuse_at, cut sessions at cut_at (0: never). */
+static struct {
+	int		 pending;
+	int64_t		 refuse_at;	/* s, monotonic */
+	int64_t		 cut_at;
+	char		 text[WS_TAG_MAX + 1];
+	struct event	*refuse_ev;
+	struct event	*cut_ev;
+} ctl_shut;
 
 static const char *
 ctl_state(int st)
@@ -80,7 +97,7 @@ ctl_split(char *s, char **av, int max)
 
 void
 ctl_format_status(struct cmd_buf *b, const struct cmd_view *v,
-    const struct notify_stats *ns)
+    const struct notify_stats *ns, const struct ctl_shut_view *sh)
 {
 	int	i, n[WS_NSTATES] = { 0 };
 
@@ -105,6 +122,10 @@ ctl_format_status(struct cmd_buf *b, const struct cmd_view *v,
 	    (unsigned long long)ns->unknown_command,
 	    (unsigned long long)ns->access_denied,
 	    (unsigned long long)ns->skipped_events);
+	if (sh != NULL)
+		cmd_printf(b, "*-shutdown refusing=%d refuse_in=%d cut_in=%d "
+		    "text=%s\n", sh->refusing, sh->refuse_in, sh->cut_in,
+		    sh->text);
 	cmd_printf(b, "*OK status\n");
 }
 
@@ -121,9 +142,13 @@ ctl_format_who(struct cmd_buf *b, const struct cmd_view *v)
 			continue;
 		n++;
 		cmd_printf(b, "*-slot=%d pid=%ld state=%s requests=%llu "
-		    "age=%d idle=%d cmd=%s tag=%s\n", i, (long)w->pid,
-		    ctl_state(w->state), (unsigned long long)w->nreq, w->age,
+		    "age=%d idle=%d client=%s user=%s class=%s cmd=%s "
+		    "tag=%s\n", i, (long)w->pid, ctl_state(w->state),
+		    (unsigned long long)w->nreq, w->age,
 		    w->state == WS_IDLE ? w->ago : 0,
+		    w->in_session ? w->client : "-",
+		    w->in_session ? "(none)" : "-",
+		    w->in_session ? "default" : "-",
 		    w->state == WS_BUSY ? cmd_kind_name(w->cmd) : "-", w->tag);
 	}
 	cmd_printf(b, "*OK %d worker session%s\n", n, n == 1 ? "" : "s");
@@ -138,6 +163,10 @@ static const struct {
 	{ CTL_STATUS, "status", "pool, request and listener counters" },
 	{ CTL_WHO, "who", "one line per running worker session" },
 	{ CTL_REREAD, "reread", "reload the configuration, renew workers" },
+	{ CTL_KICK, "kick user|host|class NAME", "cut matching sessions" },
+	{ CTL_SHUTDOWN, "shutdown [-l secs] [-d secs] TEXT",
+	    "refuse requests with TEXT, then cut sessions" },
+	{ CTL_SHUTDOWN, "shutdown cancel", "accept requests again" },
 	{ CTL_MSG, "msg user|host|class NAME TEXT | msg all TEXT",
 	    "a message into sessions' next replies" },
 };
@@ -200,17 +229,224 @@ ctl_denied(struct cmd_buf *b, const struct acl_peer *p, const char *what)
 	cmd_printf(b, "*ERR access denied\n");
 }
 
+struct ctl_kick {
+	int		 kind;		/* 'u'ser, 'h'ost, 'c'lass, 'a'll */
+	const char	*name;
+	unsigned char	 addr[16];
+	int		 af;
+};
+
+/*
+ * Which sessions a kick reaches.  Sessions of the request socket have
+ * no user and are of class "default" until service listeners give them
+ * more (--listen).
+ */
+static int
+ctl_kick_match(const char *client, void *arg)
+{
+	struct ctl_kick	*k = arg;
+	unsigned char	 a[16];
+
+	switch (k->kind) {
+	case 'a':
+		return (1);
+	case 'c':
+		return (strcmp(k->name, "default") == 0);
+	case 'h':
+		return (inet_pton(k->af, client, a) == 1 &&
+		    memcmp(a, k->addr, k->af == AF_INET ? 4 : 16) == 0);
+	default:
+		return (0);
+	}
+}
+
+static void
+ctl_kick(struct cmd_buf *b, int ac, char **av)
+{
+	struct ctl_kick	k = { 0, NULL, { 0 }, AF_INET };
+	int		n;
+
+	if (ac != 3 || (strcmp(av[1], "user") != 0 &&
+	    strcmp(av[1], "host") != 0 && strcmp(av[1], "class") != 0)) {
+		cmd_printf(b, "*ERR bad arguments: kick user|host|class "
+		    "NAME\n");
+		return;
+	}
+	k.kind = av[1][0];
+	k.name = av[2];
+	if (k.kind == 'h' && inet_pton(AF_INET, av[2], k.addr) != 1) {
+		k.af = AF_INET6;
+		if (inet_pton(AF_INET6, av[2], k.addr) != 1) {
+			cmd_printf(b, "*ERR bad arguments: kick host takes "
+			    "an IPv4 or IPv6 address\n");
+			return;
+		}
+	}
+	if ((n = pool_kick(ctl_kick_match, &k)) == 0)
+		cmd_printf(b, "*ERR no such client connected\n");
+	else
+		cmd_printf(b, "*OK kicked %d session%s\n", n,
+		    n == 1 ? "" : "s");
+}
+
+static void
+ctl_shut_refuse_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	log_info("shutdown: refusing requests: %s", ctl_shut.text);
+	pool_refuse(ctl_shut.text);
+}
+
+static void
+ctl_shut_cut_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ctl_kick	k = { 'a', NULL, { 0 }, AF_INET };
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	log_info("shutdown: cut %d sessions", pool_kick(ctl_kick_match, &k));
+}
+
+static int
+ctl_secs(const char *s, int *out)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < 0 ||
+	    v > CTL_SECS_MAX)
+		return (-1);
+	*out = (int)v;
+	return (0);
+}
+
+static void
+ctl_shut_cancel(void)
+{
+	if (ctl_shut.refuse_ev != NULL)
+		evtimer_del(ctl_shut.refuse_ev);
+	if (ctl_shut.cut_ev != NULL)
+		evtimer_del(ctl_shut.cut_ev);
+	pool_refuse(NULL);
+	ctl_shut.pending = 0;
+}
+
+/* The text: the remaining words, joined by one blank, at most a tag long. */
+static int
+ctl_join(char *dst, size_t sz, int ac, char **av)
+{
+	size_t	n = 0, l;
+	int	i;
+
+	for (i = 0; i < ac; i++) {
+		l = strlen(av[i]);
+		if (n + l + (i > 0) >= sz)
+			return (-1);
+		if (i > 0)
+			dst[n++] = ' ';
+		memcpy(dst + n, av[i], l);
+		n += l;
+	}
+	dst[n] = '\0';
+	return (n > 0 ? 0 : -1);
+}
+
+/*
+ * shutdown [-l secs] [-d secs] TEXT: ftpshut for the pool.  After -l
+ * seconds (default now) requests get "error: TEXT"; after -d seconds
+ * the sessions still running are cut.  The mux keeps running; commands
+ * are still answered; "shutdown cancel" undoes it.
+ */
+static void
+ctl_shutdown(struct cmd_buf *b, int ac, char **av, struct event_base *base)
+{
+	struct timeval	tv = { 0, 0 };
+	int		i = 1, l = 0, d = -1;
+	int64_t		now = slot_now_ms() / 1000;
+
+	if (ac == 2 && strcmp(av[1], "cancel") == 0) {
+		if (!ctl_shut.pending) {
+			cmd_printf(b, "*ERR no shutdown pending\n");
+			return;
+		}
+		ctl_shut_cancel();
+		log_info("shutdown cancelled");
+		cmd_printf(b, "*OK shutdown cancelled\n");
+		return;
+	}
+	for (; i + 1 < ac && av[i][0] == '-'; i += 2)
+		if ((strcmp(av[i], "-l") != 0 && strcmp(av[i], "-d") != 0) ||
+		    ctl_secs(av[i + 1], av[i][1] == 'l' ? &l : &d) == -1)
+			break;
+	if (i >= ac || av[i][0] == '-' ||
+	    ctl_join(ctl_shut.text, sizeof(ctl_shut.text), ac - i,
+	    av + i) == -1) {
+		cmd_printf(b, "*ERR bad arguments: shutdown [-l secs] "
+		    "[-d secs] TEXT | shutdown cancel\n");
+		return;
+	}
+	ctl_shut_cancel();
+	if (ctl_shut.refuse_ev == NULL) {
+		ctl_shut.refuse_ev = evtimer_new(base, ctl_shut_refuse_cb, NULL);
+		ctl_shut.cut_ev = evtimer_new(base, ctl_shut_cut_cb, NULL);
+		if (ctl_shut.refuse_ev == NULL || ctl_shut.cut_ev == NULL)
+			fatalx("shutdown timers");
+	}
+	ctl_shut.pending = 1;
+	ctl_shut.refuse_at = now + l;
+	ctl_shut.cut_at = d >= 0 ? now + d : 0;
+	tv.tv_sec = l;
+	evtimer_add(ctl_shut.refuse_ev, &tv);
+	if (d >= 0) {
+		tv.tv_sec = d;
+		evtimer_add(ctl_shut.cut_ev, &tv);
+	}
+	if (d >= 0)
+		log_info("shutdown: refusing requests in %d s, cutting "
+		    "sessions in %d s: %s", l, d, ctl_shut.text);
+	else
+		log_info("shutdown: refusing requests in %d s: %s", l,
+		    ctl_shut.text);
+	if (d >= 0)
+		cmd_printf(b, "*OK shutdown: refusing requests in %d s, "
+		    "cutting sessions in %d s\n", l, d);
+	else
+		cmd_printf(b, "*OK shutdown: refusing requests in %d s\n", l);
+}
+
+static int
+ctl_shut_view(struct ctl_shut_view *sh)
+{
+	int64_t	now = slot_now_ms() / 1000;
+	char	buf[WS_TAG_MAX + 1];
+
+	if (!ctl_shut.pending)
+		return (-1);
+	sh->refusing = pool_refusing(buf, sizeof(buf)) != NULL;
+	sh->refuse_in = sh->refusing ? 0 : (int)(ctl_shut.refuse_at - now);
+	sh->cut_in = ctl_shut.cut_at == 0 ? -1 :
+	    ctl_shut.cut_at > now ? (int)(ctl_shut.cut_at - now) : 0;
+	sh->text = ctl_shut.text;
+	return (0);
+}
+
 /*
  * Run one action line for a peer (NULL: a TCP peer).  The reply goes to
  * b; returns CTL_R_OK, CTL_R_UNKNOWN or CTL_R_DENIED for the counters.
  */
 int
 ctl_run(const char *line, size_t len, const struct acl_peer *p,
-    struct cmd_buf *b)
+    struct cmd_buf *b, struct event_base *base)
 {
 	struct cmd_view		 v;
 	struct cmd_worker	*w;
 	struct notify_stats	 ns;
+	struct ctl_shut_view	 sh;
 	char			 buf[NP_LINE_MAX + 1], *av[CTL_ARGS_MAX];
 	int			 ac, a;
 
@@ -229,6 +465,14 @@ ctl_run(const char *line, size_t len, const struct acl_peer *p,
 	}
 	if (a == CTL_MSG) {
 		cmd_printf(b, "*ERR MessageEngine is off\n");
+		return (CTL_R_OK);
+	}
+	if (a == CTL_KICK || a == CTL_SHUTDOWN) {
+		log_info("control: %s by uid %u", av[0], p->uid);
+		if (a == CTL_KICK)
+			ctl_kick(b, ac, av);
+		else
+			ctl_shutdown(b, ac, av, base);
 		return (CTL_R_OK);
 	}
 	if (ac != 1) {
@@ -252,7 +496,8 @@ ctl_run(const char *line, size_t len, const struct acl_peer *p,
 	pool_view(&v, w);
 	if (a == CTL_STATUS) {
 		notify_stats(&ns);
-		ctl_format_status(b, &v, &ns);
+		ctl_format_status(b, &v, &ns, ctl_shut_view(&sh) == 0 ? &sh :
+		    NULL);
 	} else
 		ctl_format_who(b, &v);
 	free(w);

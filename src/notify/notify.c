@@ -116,7 +116,7 @@ nl_action(struct nl *l, const char *line, size_t len)
 {
 	struct cmd_buf	b = { NULL, 0, 0 };
 
-	switch (ctl_run(line, len, l->local ? &l->peer : NULL, &b)) {
+	switch (ctl_run(line, len, l->local ? &l->peer : NULL, &b, N.base)) {
 	case CTL_R_UNKNOWN:
 		N.st.unknown_command++;
 		break;

@@ -62,10 +62,10 @@ size_t	 np_snapshot(uint32_t, int, char *, size_t);
 
 /* acl.c: ControlsACLs, MessageControlsACLs (pure). */
 enum ctl_action {
-	CTL_HELP, CTL_STATUS, CTL_WHO, CTL_REREAD, CTL_MSG, CTL_NACTIONS
+	CTL_HELP, CTL_STATUS, CTL_WHO, CTL_REREAD, CTL_KICK, CTL_SHUTDOWN,
+	CTL_MSG, CTL_NACTIONS
 };
-#define ACL_CONTROLS	((1u << CTL_HELP) | (1u << CTL_STATUS) | \
-			 (1u << CTL_WHO) | (1u << CTL_REREAD))
+#define ACL_CONTROLS	((1u << CTL_MSG) - 1)
 #define ACL_MSG		(1u << CTL_MSG)
 
 struct acl_rule {

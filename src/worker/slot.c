@@ -22,7 +22,12 @@
  * it must report (or on every change while someone watches F or S).
  */
 
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -113,35 +118,86 @@ slot_notify(struct ws_shm *shm)
 		slot_wake(shm);
 }
 
+/* A string several processes read while one writes: a seqlock. */
 void
-slot_set_tag(struct ws_slot *s, const char *tag, size_t len)
+slot_seq_set(_Atomic uint32_t *seqp, char *dst, size_t max, const char *src,
+    size_t len)
 {
 	uint32_t	seq;
 
-	if (len > WS_TAG_MAX)
-		len = WS_TAG_MAX;
-	seq = atomic_load_explicit(&s->tag_seq, memory_order_relaxed);
-	atomic_store_explicit(&s->tag_seq, seq + 1, memory_order_relaxed);
+	if (len > max)
+		len = max;
+	seq = atomic_load_explicit(seqp, memory_order_relaxed);
+	atomic_store_explicit(seqp, seq + 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
-	memcpy(s->tag, tag, len);
-	s->tag[len] = '\0';
-	atomic_store_explicit(&s->tag_seq, seq + 2, memory_order_release);
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	atomic_store_explicit(seqp, seq + 2, memory_order_release);
 }
 
-/* Copy the tag out; returns its sequence number (changes on each set). */
-size_t
-slot_get_tag(struct ws_slot *s, char *buf, size_t sz)
+/* Copy the string out; returns its sequence number (changes on each set). */
+uint32_t
+slot_seq_get(_Atomic uint32_t *seqp, const char *src, char *buf, size_t sz)
 {
 	uint32_t	s1, s2;
 
 	do {
-		s1 = atomic_load_explicit(&s->tag_seq, memory_order_acquire);
+		s1 = atomic_load_explicit(seqp, memory_order_acquire);
 		if (s1 & 1)
 			continue;
-		strncpy(buf, s->tag, sz - 1);
+		strncpy(buf, src, sz - 1);
 		buf[sz - 1] = '\0';
 		atomic_thread_fence(memory_order_acquire);
-		s2 = atomic_load_explicit(&s->tag_seq, memory_order_relaxed);
+		s2 = atomic_load_explicit(seqp, memory_order_relaxed);
 	} while ((s1 & 1) || s1 != s2);
 	return (s1);
+}
+
+void
+slot_set_tag(struct ws_slot *s, const char *tag, size_t len)
+{
+	slot_seq_set(&s->tag_seq, s->tag, WS_TAG_MAX, tag, len);
+}
+
+size_t
+slot_get_tag(struct ws_slot *s, char *buf, size_t sz)
+{
+	return (slot_seq_get(&s->tag_seq, s->tag, buf, sz));
+}
+
+/*
+ * The client's address, kept as raw words the mux formats only when
+ * asked (who, kick): the worker's hot path only stores it.
+ */
+void
+slot_set_peer(struct ws_slot *s, const struct sockaddr *sa)
+{
+	uint64_t	w[2] = { 0, 0 };
+
+	if (sa->sa_family == AF_INET)
+		memcpy(w, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	else if (sa->sa_family == AF_INET6)
+		memcpy(w, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	atomic_store_explicit(&s->peer[0], w[0], memory_order_relaxed);
+	atomic_store_explicit(&s->peer[1], w[1], memory_order_relaxed);
+	atomic_store_explicit(&s->peer_family, sa->sa_family,
+	    memory_order_release);
+}
+
+/* The client's address as text; "-" for a UNIX peer.  0 if IP. */
+int
+slot_get_peer(struct ws_slot *s, char *buf, size_t sz)
+{
+	uint64_t	w[2];
+	int		af;
+
+	af = atomic_load_explicit(&s->peer_family, memory_order_acquire);
+	w[0] = atomic_load_explicit(&s->peer[0], memory_order_relaxed);
+	w[1] = atomic_load_explicit(&s->peer[1], memory_order_relaxed);
+	if ((af != AF_INET && af != AF_INET6) ||
+	    inet_ntop(af, w, buf, (socklen_t)sz) == NULL) {
+		snprintf(buf, sz, "-");
+		return (-1);
+	}
+	return (0);
 }

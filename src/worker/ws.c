@@ -62,6 +62,9 @@ struct ws {
 	uint32_t		 received;	/* reserved clients taken */
 	int			 released;	/* idle again, still replying */
 	int			 unmarked;	/* accepted, not yet counted busy */
+	int			 client;	/* the client's fd, or -1 */
+	uint32_t		 sid;		/* its session number */
+	int			 kicked;
 	const struct ws_conf	*conf;
 	struct ws_hd		 hd;
 	size_t			 rlen;		/* bytes in rbuf */
@@ -140,9 +143,53 @@ ws_send(struct ws *w, int type, const char *line, size_t len, int fd)
 	return (chan_send(w->chan, type, line, len, fd, 0));
 }
 
+/*
+ * The mux asked to cut this session (kick, shutdown -d): it set kick to
+ * our session number and interrupted us.  Shut the client's socket so it
+ * sees the end at once; the request itself runs to its end, so the
+ * handler stays in step.
+ */
+static int
+ws_kicked(struct ws *w)
+{
+	uint32_t	sid = w->sid;
+
+	/* Taking the kick zeroes it: the mux stops re-sending. */
+	if (!w->kicked && w->client != -1 &&
+	    atomic_compare_exchange_strong(&w->slot->kick, &sid, 0)) {
+		w->kicked = 1;
+		(void)shutdown(w->client, SHUT_RDWR);
+		log_info("worker %d: session kicked", w->idx);
+	}
+	return (w->kicked);
+}
+
+/* A client is ours: number the session, note where it comes from. */
+static void
+ws_begin(struct ws *w, int fd, const struct sockaddr *sa)
+{
+	w->client = fd;
+	w->kicked = 0;
+	w->sid = atomic_load_explicit(&w->slot->session,
+	    memory_order_relaxed) + 1;
+	if (w->sid == 0)
+		w->sid = 1;	/* 0 means "kick nobody" */
+	slot_set_peer(w->slot, sa);
+	atomic_store_explicit(&w->slot->session, w->sid, memory_order_relaxed);
+	atomic_store(&w->slot->in_session, 1);
+}
+
+static void
+ws_end(struct ws *w)
+{
+	atomic_store(&w->slot->in_session, 0);
+	w->client = -1;
+}
+
 /* Write all of buf to a non-blocking socket before the deadline. */
 static int
-ws_write_all(int fd, const char *buf, size_t len, int64_t deadline)
+ws_write_all(struct ws *w, int fd, const char *buf, size_t len,
+    int64_t deadline)
 {
 	struct pollfd	pfd = { fd, POLLOUT, 0 };
 	ssize_t		n;
@@ -163,7 +210,7 @@ ws_write_all(int fd, const char *buf, size_t len, int64_t deadline)
 		if (left <= 0)
 			return (-1);
 		if ((n = poll(&pfd, 1, (int)left)) == 0 ||
-		    (n == -1 && errno != EINTR))
+		    (n == -1 && errno != EINTR) || ws_kicked(w))
 			return (-1);
 	}
 	return (0);
@@ -248,6 +295,8 @@ ws_readline(struct ws *w, int fd)
 				return (WS_RL_EOF);
 			break;		/* a last line without LF */
 		}
+		if (ws_kicked(w))
+			return (WS_RL_EOF);
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN)
@@ -377,8 +426,10 @@ ws_handler_read(struct ws *w, int64_t deadline)
 			pfd[1].fd = w->hd.st;
 			pfd[1].events = POLLIN;
 			n = poll(pfd, 2, left);
-			if (n == -1 && errno == EINTR)
+			if (n == -1 && errno == EINTR) {
+				(void)ws_kicked(w);
 				continue;
+			}
 			if (n <= 0)
 				return (n == 0 ? WS_HR_TIMEOUT : WS_HR_EOF);
 			if (pfd[1].revents)
@@ -392,6 +443,7 @@ ws_handler_read(struct ws *w, int64_t deadline)
 			return (n);
 		if (n == 0 || (errno != EINTR && errno != EAGAIN))
 			return (WS_HR_EOF);
+		(void)ws_kicked(w);
 		if (slot_now_ms() >= deadline)
 			return (WS_HR_TIMEOUT);
 	}
@@ -428,7 +480,7 @@ ws_busy_kill(struct ws *w, int fd, int64_t deadline)
 	else
 		msg = "ERR Filter timed out - check filter rules or system "
 		    "load\n";
-	(void)ws_write_all(fd, msg, strlen(msg), deadline);
+	(void)ws_write_all(w, fd, msg, strlen(msg), deadline);
 	close(fd);
 	(void)slot_move(w->shm, w->slot, WS_BUSY, WS_KILLED);
 	(void)ws_send(w, WS_MSG_BUSYKILL, NULL, 0, -1);
@@ -505,7 +557,7 @@ ws_request_pool(struct ws *w, int fd, size_t len, int64_t cdeadline)
 		} else {
 			if ((size_t)r == w->rlen)
 				ws_release(w);
-			(void)ws_write_all(fd, w->rbuf, (size_t)r, cdeadline);
+			(void)ws_write_all(w, fd, w->rbuf, (size_t)r, cdeadline);
 			if ((size_t)r != w->rlen) {
 				log_warnx("worker %d: handler wrote %zu "
 				    "bytes past its reply; replacing it",
@@ -515,7 +567,7 @@ ws_request_pool(struct ws *w, int fd, size_t len, int64_t cdeadline)
 		}
 	}
 	if (err != NULL)
-		(void)ws_write_all(fd, err, strlen(err), cdeadline);
+		(void)ws_write_all(w, fd, err, strlen(err), cdeadline);
 	return (code);
 }
 
@@ -526,7 +578,7 @@ ws_request_inproc(struct ws *w, int fd, size_t len, int64_t cdeadline)
 
 	w->conf->inproc->on_line(&req, w->line, len, w->conf->inproc->arg);
 	if (!req.replied)
-		(void)ws_write_all(fd, ws_msg_noresp, strlen(ws_msg_noresp),
+		(void)ws_write_all(w, fd, ws_msg_noresp, strlen(ws_msg_noresp),
 		    cdeadline);
 	return (0);
 }
@@ -536,7 +588,7 @@ ws_reply(struct ws_req *req, const char *buf, size_t len)
 {
 	req->replied = 1;
 	ws_release(req->w);
-	(void)ws_write_all(req->fd, buf, len, req->deadline);
+	(void)ws_write_all(req->w, req->fd, buf, len, req->deadline);
 }
 
 static void
@@ -611,17 +663,35 @@ ws_should_retire(struct ws *w)
 	return (0);
 }
 
+/* shutdown (muxctl): requests get "error: TEXT", commands still work. */
+static void
+ws_refuse(struct ws *w, int fd, int64_t deadline)
+{
+	char	msg[WS_TAG_MAX + 16];
+	size_t	n;
+
+	memcpy(msg, "error: ", 7);
+	(void)slot_seq_get(&w->shm->refuse_seq, w->shm->refuse_msg, msg + 7,
+	    sizeof(msg) - 8);
+	n = strlen(msg);
+	msg[n++] = '\n';
+	(void)ws_write_all(w, fd, msg, n, deadline);
+	ws_close_lingering(fd);
+}
+
 /*
  * Serve one client: accepted by us (w->unmarked: the slot is still
  * idle), or handed over by the mux with its line (the slot is BUSY).
  */
 static void
-ws_serve(struct ws *w, int fd, const char *line, size_t len)
+ws_serve(struct ws *w, int fd, const char *line, size_t len,
+    const struct sockaddr *sa)
 {
 	int64_t		cdeadline;
 	ssize_t		n;
 	int		code = 0;
 
+	ws_begin(w, fd, sa);
 	if (line != NULL) {
 		atomic_store_explicit(&w->slot->busy_since, slot_now_ms(),
 		    memory_order_relaxed);
@@ -635,11 +705,19 @@ ws_serve(struct ws *w, int fd, const char *line, size_t len)
 		ws_release(w);	/* busy only if the line was slow */
 		(void)ws_send(w, WS_MSG_CMD, w->line, (size_t)n, fd);
 		close(fd);
+		ws_end(w);
+		return;
+	}
+	if (n >= 0 && atomic_load_explicit(&w->shm->refusing,
+	    memory_order_relaxed)) {
+		ws_release(w);
+		ws_refuse(w, fd, cdeadline);
+		ws_end(w);
 		return;
 	}
 	ws_mark_busy(w);
 	if (n == WS_RL_TOOLONG) {
-		(void)ws_write_all(fd, "error: Command too long\n", 24,
+		(void)ws_write_all(w, fd, "error: Command too long\n", 24,
 		    cdeadline);
 		ws_close_lingering(fd);
 		fd = -1;
@@ -649,6 +727,7 @@ ws_serve(struct ws *w, int fd, const char *line, size_t len)
 		code = ws_request(w, fd, (size_t)n, cdeadline);
 	if (fd != -1)
 		close(fd);
+	ws_end(w);
 	slot_set_tag(w->slot, "", 0);
 	if (code != 0) {
 		if (slot_move(w->shm, w->slot, WS_BUSY, WS_KILLED) == -1)
@@ -677,6 +756,8 @@ static int
 ws_take(struct ws *w, int flags)
 {
 	struct ws_msghdr	h;
+	struct sockaddr_storage	ss;
+	socklen_t		salen;
 	char			line[WS_LINE_MAX + 1];
 	int			fd, r;
 
@@ -689,7 +770,11 @@ ws_take(struct ws *w, int flags)
 		w->received++;
 		/* The reservation made the slot ours, BUSY. */
 		w->released = w->unmarked = 0;
-		ws_serve(w, fd, h.len ? line : NULL, h.len);
+		salen = sizeof(ss);
+		if (getpeername(fd, (struct sockaddr *)&ss, &salen) == -1)
+			ss.ss_family = AF_UNSPEC;
+		ws_serve(w, fd, h.len ? line : NULL, h.len,
+		    (struct sockaddr *)&ss);
 		return (WS_TOOK_CLIENT);
 	}
 	if (h.type == WS_MSG_RETIRE)
@@ -789,9 +874,10 @@ ws_wait(struct ws *w)
  * taken (pool_resignal_cb).
  */
 static int
-ws_accept(struct ws *w)
+ws_accept(struct ws *w, struct sockaddr_storage *ss)
 {
-	int	fd;
+	socklen_t	len = sizeof(*ss);
+	int		fd;
 
 	atomic_store(&w->slot->waiting, 1);
 	if (atomic_load(&w->slot->ctl) != 0 || ws_pending(w) || ws_chld) {
@@ -799,7 +885,8 @@ ws_accept(struct ws *w)
 		errno = EINTR;
 		return (-1);
 	}
-	fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = accept4(w->lfd, (struct sockaddr *)ss, &len,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
 	atomic_store_explicit(&w->slot->waiting, 0, memory_order_relaxed);
 	return (fd);
 }
@@ -863,6 +950,7 @@ ws_main(struct ws_shm *shm, int idx, int lfd, int chan,
     const struct ws_conf *conf)
 {
 	static struct ws	 w;	/* big buffers: keep them off the stack */
+	struct sockaddr_storage	 ss;
 	int			 fd;
 
 	w.shm = shm;
@@ -871,6 +959,7 @@ ws_main(struct ws_shm *shm, int idx, int lfd, int chan,
 	w.lfd = lfd;
 	w.chan = chan;
 	w.conf = conf;
+	w.client = -1;
 	ws_setup(&w);
 	if (getppid() == 1)
 		_exit(WS_EXIT_MUX);
@@ -892,14 +981,14 @@ ws_main(struct ws_shm *shm, int idx, int lfd, int chan,
 			ws_wait(&w);
 			continue;
 		}
-		fd = ws_accept(&w);
+		fd = ws_accept(&w, &ss);
 		if (fd == -1 && errno == EAGAIN) {
 			ws_wait(&w);	/* the mux accepts meanwhile */
 			continue;
 		}
 		if (fd != -1) {
 			w.unmarked = 1;
-			ws_serve(&w, fd, NULL, 0);
+			ws_serve(&w, fd, NULL, 0, (struct sockaddr *)&ss);
 			ws_finish(&w);
 			continue;
 		}

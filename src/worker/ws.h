@@ -72,6 +72,11 @@ struct ws_slot {
 	_Atomic int		 ctl;
 	_Atomic uint32_t	 handed;	/* clients the mux reserved us for */
 	_Atomic int		 waiting;	/* in accept(2): wake with SIGUSR1 */
+	_Atomic uint32_t	 session;	/* clients taken so far */
+	_Atomic int		 in_session;	/* holds a client now */
+	_Atomic uint32_t	 kick;		/* session the mux wants cut */
+	_Atomic int		 peer_family;	/* the client's address */
+	_Atomic uint64_t	 peer[2];
 	uint32_t		 gen;
 	uint32_t		 max_req;	/* -r with jitter */
 	_Atomic int		 cmd;		/* current request kind */
@@ -100,6 +105,9 @@ struct ws_shm {
 	_Atomic int		 wake_idle;	/* wake on idle 0<->1 edges too */
 	_Atomic int		 wake_every;	/* wake the mux on any change */
 	int			 wake_fd;	/* write end of the wake pipe */
+	_Atomic int		 refusing;	/* shutdown: refuse requests */
+	_Atomic uint32_t	 refuse_seq;	/* seqlock of refuse_msg */
+	char			 refuse_msg[WS_TAG_MAX + 1];
 	_Atomic uint64_t	*histo;		/* nslots + 1 counters */
 	struct ws_slot		*slots;
 };
@@ -153,6 +161,12 @@ void	 slot_ctr_add(_Atomic uint64_t *, uint64_t);
 void	 slot_set_tag(struct ws_slot *, const char *, size_t);
 void	 slot_notify(struct ws_shm *);
 size_t	 slot_get_tag(struct ws_slot *, char *, size_t);
+void	 slot_seq_set(_Atomic uint32_t *, char *, size_t, const char *,
+	    size_t);
+uint32_t slot_seq_get(_Atomic uint32_t *, const char *, char *, size_t);
+struct sockaddr;
+void	 slot_set_peer(struct ws_slot *, const struct sockaddr *);
+int	 slot_get_peer(struct ws_slot *, char *, size_t);
 
 /* reply.c: pure reply framing of pool handlers. */
 #define REPLY_MORE	0

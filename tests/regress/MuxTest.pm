@@ -5,6 +5,7 @@ use strict;
 use warnings;
 use Exporter 'import';
 use File::Temp qw(tempdir);
+use IO::Socket::INET;
 use IO::Socket::UNIX;
 use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(sleep time);
@@ -25,7 +26,9 @@ sub mux_start {
 	my $dir = tempdir('mux-test-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 	my $m = { dir => $dir, sock => "$dir/s.sock", usock => "$dir/u.sock",
 	    log => "$dir/log" };
-	my @args = ('-D', '-d', '1', '-s', $m->{sock}, '-a', $m->{usock},
+	$m->{tcp} = $o{tcp};	# a TCP request socket on this port
+	my @args = ('-D', '-d', '1', '-s',
+	    $o{tcp} ? "inet:$o{tcp}" : $m->{sock}, '-a', $m->{usock},
 	    @{ $o{args} // [] });
 	push @args, '-f', $WORKER unless grep { $_ eq '-f' || $_ eq '--' }
 	    @args;
@@ -37,7 +40,8 @@ sub mux_start {
 	}
 	$m->{pid} = $pid;
 	push @started, $m;
-	wait_for(sub { -S $m->{sock} }, 10, 'request socket appears')
+	wait_for(sub { -S ($o{tcp} ? $m->{usock} : $m->{sock}) }, 10,
+	    'request socket appears')
 	    or diag(log_text($m));
 	if (my $n = $o{wait_idle}) {
 		wait_for(sub { (mux_status($m)->{states} =~ tr/I//) >= $n },
@@ -65,8 +69,10 @@ sub mux_stop {
 
 sub _talk {
 	my ($path, $line, $timeout) = @_;
-	my $s = IO::Socket::UNIX->new(Peer => $path, Type => SOCK_STREAM)
-	    or return "CONNECT FAILED: $!";
+	my $s = $path =~ /^\d+$/
+	    ? IO::Socket::INET->new(PeerAddr => "127.0.0.1:$path")
+	    : IO::Socket::UNIX->new(Peer => $path, Type => SOCK_STREAM);
+	return "CONNECT FAILED: $!" unless $s;
 	print $s $line;
 	my $out = '';
 	my $end = time + ($timeout // 10);
@@ -84,7 +90,10 @@ sub _talk {
 }
 
 # One request line (LF added), the whole reply until the mux closes.
-sub req { my ($m, $line, $t) = @_; _talk($m->{sock}, "$line\n", $t) }
+sub req {
+	my ($m, $line, $t) = @_;
+	_talk($m->{tcp} // $m->{sock}, "$line\n", $t);
+}
 sub ureq { my ($m, $line, $t) = @_; _talk($m->{usock}, "$line\n", $t) }
 
 sub wait_for {

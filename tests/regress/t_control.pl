@@ -167,6 +167,69 @@ SKIP: {
 	    'denials are logged with the uid');
 }
 
+# kick: the client's connection ends at once; the request runs to its
+# end, so the handler stays in step and serves the next one.
+{
+	my $b = bg_req($m, 'sleep 3');
+	ok(wait_for(sub { ctl(undef, 'who')->[1] =~ /state=busy/ }, 5,
+	    'a busy worker'), 'a request is being served');
+	like(ctl(undef, 'who')->[1],
+	    qr/state=busy .* client=- user=\(none\) class=default cmd=other tag=sleep 3$/m,
+	    'who shows the session: no address on a UNIX socket, class default');
+	is_deeply(ctl(undef, 'kick', 'user', 'muxt_alice'),
+	    [4, "muxctl: no such client connected\n"],
+	    'kick user nobody matches: exit 4');
+	is_deeply(ctl(undef, 'kick', 'host', '127.0.0.1'),
+	    [4, "muxctl: no such client connected\n"],
+	    'kick host: a UNIX client has no address');
+	is(ctl(undef, 'kick', 'host', 'example.org')->[0], 2,
+	    'kick host takes an address: exit 2');
+	is_deeply(ctl(undef, 'kick', 'class', 'default'),
+	    [0, "kicked 1 session\n"], 'kick class default: exit 0');
+	my $r = bg_wait($b);
+	ok($r->[1] - $r->[0] < 1.5 && $r->[2] eq '', sprintf('the kicked '
+	    . 'client saw the end after %.2f s, with no reply',
+	    $r->[1] - $r->[0]));
+	ok(wait_for(sub { mux_status($m)->{states} eq 'II' }, 5, 'II'),
+	    'the kicked request runs out and its worker is idle again');
+	is(req($m, 'scan Q1 /tmp'), "ok\n", 'and requests are served');
+	is(log_count($m, qr/event U/), 0, 'a kick is not U');
+}
+
+# shutdown -l 1 -d 2: requests still served, then refused, then the
+# running session cut; commands answered throughout; cancel undoes it.
+{
+	ok(wait_for(sub { mux_status($m)->{states} eq 'II' }, 10, 'II'),
+	    'two idle workers') or diag(mux_status($m)->{raw});
+	my $b = bg_req($m, 'sleep 4');
+	sleep(0.3);
+	my $t0 = time;
+	is_deeply(ctl(undef, 'shutdown', '-l', '1', '-d', '2', 'Back', 'at',
+	    '14:00'), [0, "shutdown: refusing requests in 1 s, cutting "
+	    . "sessions in 2 s\n"], 'shutdown -l 1 -d 2: exit 0');
+	is(req($m, 'scan Q3 /tmp'), "ok\n", 'before -l: still served');
+	like(ctl(undef, 'status')->[1],
+	    qr/^shutdown refusing=0 refuse_in=1 cut_in=2 text=Back at 14:00$/m,
+	    'status shows the pending shutdown');
+	sleep(1.2 - (time - $t0));
+	is(req($m, 'scan Q4 /tmp'), "error: Back at 14:00\n",
+	    'after -l: error: TEXT');
+	like(req($m, 'status'), qr/^[BIS]{2} /, 'commands are still answered');
+	my $r = bg_wait($b);
+	ok($r->[1] - $t0 > 1.5 && $r->[1] - $t0 < 3, sprintf('the running '
+	    . 'session was cut %.1f s after the shutdown', $r->[1] - $t0));
+	is_deeply(ctl(undef, 'shutdown', 'cancel'),
+	    [0, "shutdown cancelled\n"], 'shutdown cancel');
+	ok(wait_for(sub { req($m, 'scan Q5 /tmp') eq "ok\n" }, 10, 'ok'),
+	    'requests are served again');
+	is(ctl(undef, 'shutdown', 'cancel')->[0], 1,
+	    'cancel with nothing pending: exit 1');
+	is(ctl(undef, 'shutdown', '-l', 'x', 'T')->[0], 2,
+	    'shutdown with a bad -l: exit 2');
+	unlike(ctl(undef, 'status')->[1], qr/^shutdown/m,
+	    'no shutdown line once cancelled');
+}
+
 # Every refusal was counted.
 my $denied = $root ? 5 : 0;
 $r = ctl(undef, 'status');
@@ -175,4 +238,24 @@ is($ad, $denied + 2, "status counts every access denied ($denied + 2 TCP)");
 
 is(mux_stop($m), 0, 'SIGTERM: exit status 0');
 ok(!-e $sock, 'the listener socket is removed');
+
+# kick host needs a TCP client: a mux with its request socket on TCP.
+{
+	my $port = 15500 + $$ % 1000;
+	my $t = mux_start(tcp => $port, args => ['-x', '1', '-m', '1',
+	    '-O', "$cdir/ctl2.sock"], wait_idle => 1);
+	$sock = "$cdir/ctl2.sock";
+	my $b = bg_req($t, 'sleep 3');
+	ok(wait_for(sub { ctl(undef, 'who')->[1] =~ /client=127\.0\.0\.1 / },
+	    5, 'the TCP client'), 'who shows the TCP client\'s address');
+	is_deeply(ctl(undef, 'kick', 'host', '127.0.0.2'),
+	    [4, "muxctl: no such client connected\n"],
+	    'kick host of another address: exit 4');
+	is_deeply(ctl(undef, 'kick', 'host', '127.0.0.1'),
+	    [0, "kicked 1 session\n"], 'kick host 127.0.0.1: exit 0');
+	my $r = bg_wait($b);
+	ok($r->[1] - $r->[0] < 1.5, sprintf('the TCP client saw the end '
+	    . 'after %.2f s', $r->[1] - $r->[0]));
+	is(mux_stop($t), 0, 'SIGTERM: exit status 0');
+}
 done_testing();

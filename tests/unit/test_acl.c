@@ -133,6 +133,7 @@ test_format(void **state)
 	struct cmd_worker	w[3];
 	struct cmd_view		v;
 	struct notify_stats	ns;
+	struct ctl_shut_view	sh;
 	struct cmd_buf		b = { NULL, 0, 0 };
 
 	(void)state;
@@ -145,6 +146,8 @@ test_format(void **state)
 	w[0].nreq = 7;
 	w[0].age = 60;
 	strcpy(w[0].tag, "scanning a b");
+	w[0].in_session = 1;
+	strcpy(w[0].client, "10.1.2.3");
 	w[1].state = WS_STOPPED;
 	w[2].state = WS_IDLE;
 	w[2].pid = 102;
@@ -161,12 +164,14 @@ test_format(void **state)
 	ns.access_denied = 2;
 	ctl_format_who(&b, &v);
 	assert_string_equal(b.p,
-	    "*-slot=0 pid=100 state=busy requests=7 age=60 idle=0 cmd=scan "
+	    "*-slot=0 pid=100 state=busy requests=7 age=60 idle=0 "
+	    "client=10.1.2.3 user=(none) class=default cmd=scan "
 	    "tag=scanning a b\n"
-	    "*-slot=2 pid=102 state=idle requests=0 age=9 idle=5 cmd=- tag=\n"
+	    "*-slot=2 pid=102 state=idle requests=0 age=9 idle=5 client=- "
+	    "user=- class=- cmd=- tag=\n"
 	    "*OK 2 worker sessions\n");
 	cmd_buf_free(&b);
-	ctl_format_status(&b, &v, &ns);
+	ctl_format_status(&b, &v, &ns, NULL);
 	assert_string_equal(b.p,
 	    "*-pool slots=3 free=2 idle=1 busy=1 starting=0 retiring=0 "
 	    "killed=0 stopped=1 queued=0 queue_size=0\n"
@@ -175,6 +180,14 @@ test_format(void **state)
 	    "stalled=0 line_too_long=0 unknown_command=0 access_denied=2 "
 	    "skipped_events=0\n"
 	    "*OK status\n");
+	cmd_buf_free(&b);
+	sh.refusing = 1;
+	sh.refuse_in = 0;
+	sh.cut_in = -1;
+	sh.text = "back at 14:00";
+	ctl_format_status(&b, &v, &ns, &sh);
+	assert_non_null(strstr(b.p, "\n*-shutdown refusing=1 refuse_in=0 "
+	    "cut_in=-1 text=back at 14:00\n*OK status\n"));
 	cmd_buf_free(&b);
 }
 
