@@ -98,7 +98,8 @@ my $n2 = nevents($m);
 ok(wait_for(sub { log_count($m, qr/retiring: idle timeout/) == 2 &&
     mux_status($m)->{states} =~ /^[IS]{3}$/ &&
     (mux_status($m)->{states} =~ tr/S//) == 2 }, 10),
-    'two workers reaped for idleness');
+    'two workers reaped for idleness')
+    or diag(mux_status($m)->{raw} . log_text($m));
 my @reap = grep { /^[FYZ]/ } events($m, $n2);
 is("@reap", '', 'no F, Y or Z while reaping');
 is(mux_stop($m), 0, 'clean stop');
