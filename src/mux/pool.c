@@ -831,6 +831,11 @@ pool_housekeep(void)
 		    first != 0 && now - first >= P.conf->max_lifetime)
 			pool_retire(&P.slot[i], "maximum lifetime reached");
 	}
+	/* Asked to retire already: leaving, whatever it shows yet. */
+	for (i = 0; i < P.n; i++)
+		if (P.st[i] == WS_IDLE &&
+		    (atomic_load(&P.slot[i].s->ctl) & WS_CTL_RETIRE))
+			P.st[i] = WS_RETIRING;
 	n = policy_reap_idle(P.st, P.ch, P.n, P.conf->min_workers, now,
 	    P.conf->idle_timeout, P.out);
 	for (i = 0; i < n; i++)
