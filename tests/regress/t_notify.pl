@@ -87,11 +87,19 @@ my $j = listener();
 lines($j, 0.3);
 print $j "\x00\xff\x01junk\n";
 is_deeply(lines($j, 0.5), ['*ERR unknown command'], 'binary junk: *ERR unknown command');
+close($j);
+close($l);	# done with: unread, they would stall too
 
 # A listener that stops reading while events flood: bounded, told.
 sub rss_kb { open(my $f, '<', "/proc/$_[0]/status"); my ($r) = grep { /^VmRSS/ } <$f>; $r =~ /(\d+)/; return $1 }
 my $slow = listener();
 print $slow "?*\n";
+# And one that stops reading for 60 s: past the 30 s write stall it is
+# closed, and the other listeners never notice.  It is stalled through
+# the floods below, so the RSS figures there include it.
+my $slow60 = listener();
+print $slow60 "?*\n";
+my $t60 = time;
 # A listener that keeps reading through the floods, in its own process.
 my ($fastf, $faststop) = ("$m->{dir}/fast", "$m->{dir}/fast.stop");
 my $fastpid = fork();
@@ -215,6 +223,7 @@ if ($skipped) {
 }
 my $nevents = scalar(grep { /^[FSYZ]/ } @s);
 ok($nevents < 100000, "it got $nevents event lines, not all of them");
+close($slow);
 
 # Every listener gets every edge: 1,000 of them, read through one select.
 my @many = map { listener() } 1 .. 1000;
@@ -234,6 +243,19 @@ while (time < $end && $sel->count) {
 my $all = grep { ($got{$_} // '') eq "*OK\nZ\nY\n" } @many;
 is($all, 1000, "$all of 1,000 listeners got exactly *OK, Z, Y");
 close($_) for @many;
+
+# (Its memory is in the flood figures above: it stalled through them.)
+sleep($t60 + 60 - time) if $t60 + 60 > time;
+my @s60 = @{ lines($slow60, 10) };
+my $eof = sysread($slow60, my $x60, 1);
+ok(defined $eof && $eof == 0, sprintf('a listener that read nothing for '
+    . '%.0f s was closed (%d lines were on their way)', time - $t60,
+    scalar @s60));
+is(log_count($m, qr/listener stalled for 30 s: too slow, closed/), 1,
+    'the stall is logged once');
+like(`"$ENV{MUXCTL}" -s /tmp/mux-notify-$$.sock status`,
+    qr/^listeners connected=\d+ .* stalled=1 /m,
+    'status counts it: stalled=1');
 
 is(mux_stop($m), 0, 'clean stop');
 waitpid($fwpid, 0);
