@@ -168,6 +168,20 @@ struct sockaddr;
 void	 slot_set_peer(struct ws_slot *, const struct sockaddr *);
 int	 slot_get_peer(struct ws_slot *, char *, size_t);
 
+/* inject.c: messages into the next eligible reply (pure). */
+#define INJ_SKIP_DEFAULT	"EPSV PASV LPSV STOU"
+#define INJ_TEXT_MAX		1024
+
+struct inj_state {
+	int		 multi;		/* code of an open NNN- reply, or 0 */
+};
+
+size_t	 inj_sanitize(char *, size_t, const char *, size_t);
+int	 inj_line(struct inj_state *, const char *, size_t);
+int	 inj_skipped(const char *, size_t, const char *);
+int	 inj_eligible(int, const char *, size_t, const char *);
+size_t	 inj_format(char *, size_t, int, const char *, size_t, const char *);
+
 /* reply.c: pure reply framing of pool handlers. */
 #define REPLY_MORE	0
 #define REPLY_TOOLONG	-1
