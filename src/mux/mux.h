@@ -240,6 +240,29 @@ int	 req_queue_len(void);
 void	 req_close_listeners(void);
 void	 req_flush_queue(const char *);
 
+/* msgq.c: the MessageEngine queue, sending side. */
+#define MSGQ_TEXT_MAX	INJ_TEXT_MAX
+#define MSGQ_WAIT_MAX	10000		/* messages waiting for room */
+#define MSGQ_SENT	0
+#define MSGQ_WAITING	1
+
+struct msgq_stats {
+	uint64_t	 sent;
+	uint64_t	 queued_full;	/* had to wait for room */
+	uint64_t	 failed;
+	uint64_t	 purged;
+	uint64_t	 qbytes;	/* the queue's msg_qbytes */
+	int		 waiting;
+};
+
+int	 msgq_open(const char *, char *, size_t);
+int	 msgq_id(void);
+int	 msgq_send(pid_t, const char *, size_t);
+int	 msgq_retry(void);
+int	 msgq_purge(pid_t);
+void	 msgq_stats(struct msgq_stats *);
+void	 msgq_close(void);
+
 /* ctl.c (src/notify): control actions on listener sockets. */
 #define CTL_R_OK	0
 #define CTL_R_UNKNOWN	1

@@ -182,6 +182,10 @@ int	 inj_skipped(const char *, size_t, const char *);
 int	 inj_eligible(int, const char *, size_t, const char *);
 size_t	 inj_format(char *, size_t, int, const char *, size_t, const char *);
 
+/* mq.c: the MessageEngine queue, receiving side. */
+int	 ws_mq_recv(int, pid_t, void (*)(const char *, size_t, void *),
+	    void *);
+
 /* reply.c: pure reply framing of pool handlers. */
 #define REPLY_MORE	0
 #define REPLY_TOOLONG	-1
