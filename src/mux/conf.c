@@ -71,6 +71,11 @@ static const struct conf_opt conf_opts[] = {
 	{ "UnprivSocket",	'a', CT_STR, O(usock), 0, 0 },
 	{ "Program",		'f', CT_STR, O(prog), 0, 0 },
 	{ "MaxListeners",	0, CT_INT, O(max_listeners), 1, 100000 },
+	{ "MessageEngine",	0, CT_BOOL, O(msg_engine), 0, 1 },
+	{ "MessageQueue",	0, CT_STR, O(msg_queue), 0, 0 },
+	{ "MessageLog",		0, CT_STR, O(msg_log), 0, 0 },
+	{ "AllowLogSymlinks",	0, CT_BOOL, O(log_symlinks), 0, 1 },
+	{ "MessageSkipCommands", 0, CT_STR, O(msg_skip), 0, 0 },
 };
 #undef O
 #define CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))
@@ -318,6 +323,40 @@ conf_add_acl(struct conf *c, int msg, int ac, char **av, char *err)
 	return (0);
 }
 
+/* Words joined by one blank; -1 if empty or longer than sz allows. */
+int
+conf_join(char *dst, size_t sz, int ac, char *const *av)
+{
+	size_t	n = 0, l;
+	int	i;
+
+	for (i = 0; i < ac; i++) {
+		l = strlen(av[i]);
+		if (n + l + (i > 0) >= sz)
+			return (-1);
+		if (i > 0)
+			dst[n++] = ' ';
+		memcpy(dst + n, av[i], l);
+		n += l;
+	}
+	dst[n] = '\0';
+	return (n > 0 ? 0 : -1);
+}
+
+/* A directive whose value is several words: one blank between them. */
+static int
+conf_set_words(struct conf *c, const char *name, int ac, char **av,
+    char *err)
+{
+	char	buf[1024];
+
+	if (conf_join(buf, sizeof(buf), ac, av) == -1) {
+		snprintf(err, CONF_ERR_MAX, "%s: too long", name);
+		return (-1);
+	}
+	return (conf_set(c, name, buf, 0, err));
+}
+
 /* Split a directive's arguments on blanks; "double quotes" group. */
 static int
 conf_split(char *s, char **av, int max)
@@ -374,6 +413,9 @@ conf_line(struct conf *c, char *line, int lineno, char *err)
 		snprintf(err, CONF_ERR_MAX, "line %d: %s: %.200s", lineno,
 		    av[0], msg);
 		return (-1);
+	} else if (strcasecmp(av[0], "MessageSkipCommands") == 0 && ac > 2) {
+		if (conf_set_words(c, av[0], ac - 1, av + 1, msg) == 0)
+			return (0);
 	} else if (strcasecmp(av[0], "Command") == 0) {
 		if (c->set & CONF_CMD_BIT)
 			return (0);
@@ -547,6 +589,19 @@ conf_check(struct conf *c, char *err)
 	if (c->sock == NULL && (c->sock = strdup(
 	    "/var/spool/MIMEDefang/mimedefang-multiplexor.sock")) == NULL)
 		return (snprintf(err, CONF_ERR_MAX, "out of memory"), -1);
+	if (c->msg_skip == NULL && (c->msg_skip = strdup(INJ_SKIP_DEFAULT))
+	    == NULL)
+		return (snprintf(err, CONF_ERR_MAX, "out of memory"), -1);
+	if (c->msg_engine && c->msg_queue == NULL)
+		return (snprintf(err, CONF_ERR_MAX, "MessageEngine on needs "
+		    "a MessageQueue path"), -1);
+	if (c->msg_queue != NULL && c->msg_queue[0] != '/')
+		return (snprintf(err, CONF_ERR_MAX, "MessageQueue %s: not an "
+		    "absolute path", c->msg_queue), -1);
+	if (c->msg_log != NULL && strcmp(c->msg_log, "none") != 0 &&
+	    c->msg_log[0] != '/')
+		return (snprintf(err, CONF_ERR_MAX, "MessageLog %s: not an "
+		    "absolute path", c->msg_log), -1);
 	return (0);
 }
 

@@ -62,12 +62,14 @@ struct msgq_buf {
 
 /*
  * Open (creating) the queue named by path.  The file is created 0600
- * when missing; a queue of that key that is not ours, or not 0600, is
- * refused rather than used.
+ * when missing; a queue of that key that is not ours (or also's, the
+ * -U user's, left by an earlier run), or not 0600, is refused rather
+ * than used.
  */
 int
-msgq_open(const char *path, char *err, size_t errlen)
+msgq_open(const char *path, uid_t also, char *err, size_t errlen)
 {
+	struct msgq_buf	 m;
 	struct msqid_ds	 ds;
 	key_t		 key;
 	int		 fd;
@@ -87,7 +89,8 @@ msgq_open(const char *path, char *err, size_t errlen)
 		Q.qid = -1;
 		return (-1);
 	}
-	if (ds.msg_perm.uid != geteuid() || (ds.msg_perm.mode & 0777) != 0600) {
+	if ((ds.msg_perm.uid != geteuid() && ds.msg_perm.uid != also) ||
+	    (ds.msg_perm.mode & 0777) != 0600) {
 		snprintf(err, errlen, "MessageQueue %s: the queue of its key "
 		    "belongs to uid %u with mode %03o, not to us with 0600",
 		    path, (unsigned)ds.msg_perm.uid,
@@ -95,8 +98,31 @@ msgq_open(const char *path, char *err, size_t errlen)
 		Q.qid = -1;
 		return (-1);
 	}
+	/* Left by a mux that did not exit cleanly: for pids long gone. */
+	while (msgrcv(Q.qid, &m, sizeof(m.mtext), 0,
+	    IPC_NOWAIT | MSG_NOERROR) >= 0)
+		Q.st.purged++;
 	Q.st.qbytes = (uint64_t)ds.msg_qbytes;
 	return (Q.qid);
+}
+
+/* Give the queue to the user the mux will run as. */
+int
+msgq_owner(uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	struct msqid_ds	ds;
+
+	if (msgctl(Q.qid, IPC_STAT, &ds) == -1)
+		goto fail;
+	ds.msg_perm.uid = uid;
+	ds.msg_perm.gid = gid;
+	if (msgctl(Q.qid, IPC_SET, &ds) == -1)
+		goto fail;
+	return (0);
+fail:
+	snprintf(err, errlen, "MessageQueue: cannot give the queue to uid "
+	    "%u: %s", (unsigned)uid, strerror(errno));
+	return (-1);
 }
 
 int

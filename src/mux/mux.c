@@ -190,6 +190,42 @@ mux_drop_privs(const char *user)
 		fatalx("still root after dropping privileges");
 }
 
+/*
+ * MessageLog is opened as started (root, usually), like ProFTPD's; the
+ * queue is made before the privileges go and then given to -U's user,
+ * so that errors still reach the terminal and the worker sessions,
+ * running as that user, can read it.
+ */
+static int
+mux_messages(void)
+{
+	struct passwd	*pw;
+	char		 err[CONF_ERR_MAX];
+	int		 fd;
+
+	if (M.conf.msg_log != NULL && strcmp(M.conf.msg_log, "none") != 0) {
+		if ((fd = msglog_open(M.conf.msg_log, M.conf.log_symlinks, err,
+		    sizeof(err))) == -1)
+			goto fail;
+		msglog_set(fd);
+	}
+	if (!M.conf.msg_engine)
+		return (0);
+	pw = M.conf.user != NULL ? getpwnam(M.conf.user) : NULL;
+	if (msgq_open(M.conf.msg_queue, pw ? pw->pw_uid : (uid_t)-1, err,
+	    sizeof(err)) == -1)
+		goto fail;
+	if (pw != NULL &&
+	    msgq_owner(pw->pw_uid, pw->pw_gid, err, sizeof(err)) == -1) {
+		msgq_close();
+		goto fail;
+	}
+	return (0);
+fail:
+	fprintf(stderr, "mux: %s\n", err);
+	return (-1);
+}
+
 static void
 mux_unlink_all(void)
 {
@@ -281,8 +317,9 @@ mux_events(void)
 int
 mux_main(int argc, char **argv, const struct ws_handler *inproc)
 {
-	char	err[CONF_ERR_MAX];
-	int	rv, lfd, ufd, i;
+	struct msgq_stats	mq;
+	char			err[CONF_ERR_MAX];
+	int			rv, lfd, ufd, i;
 
 	M.argc = argc;
 	M.argv = argv;
@@ -298,10 +335,21 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 			usage(stderr);
 		return (rv == -1 ? 1 : 0);
 	}
-	if (mux_sockets(&lfd, &ufd) == -1)
+	if (mux_messages() == -1)
 		return (1);
+	if (mux_sockets(&lfd, &ufd) == -1) {
+		msgq_close();
+		return (1);
+	}
 	mux_nofile();
 	log_init(M.conf.foreground, M.conf.syslog, M.conf.debug);
+	if (msgq_id() != -1) {
+		msgq_stats(&mq);
+		log_info("MessageEngine: queue %d of %llu bytes from %s%s",
+		    msgq_id(), (unsigned long long)mq.qbytes,
+		    M.conf.msg_queue, mq.purged ? " (stale messages dropped)" :
+		    "");
+	}
 	if (!M.conf.foreground && daemon(0, 0) == -1)
 		fatal("daemon");
 	if (M.conf.pidfile != NULL)
@@ -325,6 +373,7 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	    M.conf.max_requests, M.conf.max_lifetime, M.conf.idle_timeout,
 	    M.conf.busy_timeout, M.conf.client_timeout);
 	event_base_dispatch(M.base);
+	msgq_close();
 	if (M.pidfile_done)
 		(void)unlink(M.conf.pidfile);
 	log_info("all workers gone: exiting");

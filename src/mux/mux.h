@@ -61,6 +61,11 @@ struct conf {
 	char   **notify;		/* -O, NotifySocket (repeatable) */
 	int	 nnotify;
 	int	 max_listeners;		/* MaxListeners */
+	int	 msg_engine;		/* MessageEngine */
+	char	*msg_queue;		/* MessageQueue */
+	char	*msg_log;		/* MessageLog, NULL or "none": none */
+	int	 log_symlinks;		/* AllowLogSymlinks */
+	char	*msg_skip;		/* MessageSkipCommands */
 	struct conf_acl {
 		int	 msg;		/* MessageControlsACLs */
 		char	*av[4];		/* ACTIONS allow|deny user|group LIST */
@@ -77,6 +82,7 @@ int	 conf_parse(struct conf *, const char *, size_t, char *);
 int	 conf_load(struct conf *, const char *, char *);
 int	 conf_getopt(struct conf *, int, char **, char *);
 int	 conf_check(struct conf *, char *);
+int	 conf_join(char *, size_t, int, char *const *);
 int	 conf_check_prog(struct conf *, char *);
 const char *conf_opt_name(int);
 
@@ -255,13 +261,20 @@ struct msgq_stats {
 	int		 waiting;
 };
 
-int	 msgq_open(const char *, char *, size_t);
+int	 msgq_open(const char *, uid_t, char *, size_t);
+int	 msgq_owner(uid_t, gid_t, char *, size_t);
 int	 msgq_id(void);
 int	 msgq_send(pid_t, const char *, size_t);
 int	 msgq_retry(void);
 int	 msgq_purge(pid_t);
 void	 msgq_stats(struct msgq_stats *);
 void	 msgq_close(void);
+
+/* msglog.c: MessageLog. */
+int	 msglog_open(const char *, int, char *, size_t);
+void	 msglog_set(int);
+void	 msglog_write(uint32_t, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 /* ctl.c (src/notify): control actions on listener sockets. */
 #define CTL_R_OK	0
@@ -277,7 +290,8 @@ struct ctl_shut_view {
 
 int	 ctl_split(char *, char **, int);
 void	 ctl_format_status(struct cmd_buf *, const struct cmd_view *,
-	    const struct notify_stats *, const struct ctl_shut_view *);
+	    const struct notify_stats *, const struct ctl_shut_view *,
+	    const struct msgq_stats *);
 void	 ctl_format_who(struct cmd_buf *, const struct cmd_view *);
 void	 ctl_format_help(struct cmd_buf *, const struct acl *,
 	    const struct acl_peer *, uint32_t);

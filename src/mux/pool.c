@@ -694,11 +694,14 @@ static void
 pool_reaped(struct pool_slot *ps, int status)
 {
 	int		 code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	int		 unexpected, st;
+	int		 unexpected, st, n;
 	uint64_t	 nreq = atomic_load(&ps->s->nreq);
 	struct req	*r;
 
 	pool_sample(ps, pool_now());
+	if ((n = msgq_purge(ps->pid)) > 0)
+		log_info("worker %d (pid %ld): %d undelivered messages "
+		    "dropped", ps->idx, (long)ps->pid, n);
 	unexpected = !ps->mux_killed && !P.stopping && code != WS_EXIT_OK &&
 	    code != WS_EXIT_BUSYKILL && code != WS_EXIT_PROTO;
 	pool_log_reap(ps, status, unexpected);

@@ -44,6 +44,7 @@
 #define CTL_SECS_MAX	86400
 
 static struct acl	 ctl_acl;
+static int		 ctl_engine;	/* MessageEngine */
 
 /* shutdown: refuse from refuse_at, cut sessions at cut_at (0: never). */
 static struct {
@@ -97,7 +98,8 @@ ctl_split(char *s, char **av, int max)
 
 void
 ctl_format_status(struct cmd_buf *b, const struct cmd_view *v,
-    const struct notify_stats *ns, const struct ctl_shut_view *sh)
+    const struct notify_stats *ns, const struct ctl_shut_view *sh,
+    const struct msgq_stats *mq)
 {
 	int	i, n[WS_NSTATES] = { 0 };
 
@@ -122,6 +124,14 @@ ctl_format_status(struct cmd_buf *b, const struct cmd_view *v,
 	    (unsigned long long)ns->unknown_command,
 	    (unsigned long long)ns->access_denied,
 	    (unsigned long long)ns->skipped_events);
+	if (mq != NULL)
+		cmd_printf(b, "*-messages queue_bytes=%llu sent=%llu "
+		    "waiting=%d queue_full=%llu purged=%llu failed=%llu\n",
+		    (unsigned long long)mq->qbytes,
+		    (unsigned long long)mq->sent, mq->waiting,
+		    (unsigned long long)mq->queued_full,
+		    (unsigned long long)mq->purged,
+		    (unsigned long long)mq->failed);
 	if (sh != NULL)
 		cmd_printf(b, "*-shutdown refusing=%d refuse_in=%d cut_in=%d "
 		    "text=%s\n", sh->refusing, sh->refuse_in, sh->cut_in,
@@ -211,6 +221,7 @@ ctl_configure(const struct conf *c)
 	char	err[CONF_ERR_MAX];
 	int	i;
 
+	ctl_engine = c->msg_engine;
 	acl_free(&ctl_acl);
 	for (i = 0; i < c->nacls; i++)
 		if (acl_add(&ctl_acl, c->acls[i].msg, 4, c->acls[i].av,
@@ -227,6 +238,42 @@ ctl_denied(struct cmd_buf *b, const struct acl_peer *p, const char *what)
 	else
 		log_warnx("control: %s over TCP: access denied", what);
 	cmd_printf(b, "*ERR access denied\n");
+}
+
+/*
+ * msg user|host|class NAME TEXT... | msg all TEXT...: the text, cleaned
+ * of control bytes, goes into the next reply of each matching service
+ * session.  Service sessions (--listen) are not built yet: until they
+ * are, no session matches and the answer is "no such client".  Every
+ * msg is written to the MessageLog.
+ */
+static void
+ctl_msg(struct cmd_buf *b, int ac, char **av, const struct acl_peer *p)
+{
+	char	 raw[NP_LINE_MAX + 1], text[INJ_TEXT_MAX + 1], who[160];
+	int	 all = ac >= 2 && strcmp(av[1], "all") == 0, first;
+
+	if (!ctl_engine) {
+		cmd_printf(b, "*ERR MessageEngine is off\n");
+		return;
+	}
+	first = all ? 2 : 3;
+	if (ac <= first || (!all && strcmp(av[1], "user") != 0 &&
+	    strcmp(av[1], "host") != 0 && strcmp(av[1], "class") != 0) ||
+	    conf_join(raw, sizeof(raw), ac - first, av + first) == -1 ||
+	    inj_sanitize(text, sizeof(text), raw, strlen(raw)) == 0) {
+		cmd_printf(b, "*ERR bad arguments: msg user|host|class NAME "
+		    "TEXT... | msg all TEXT...\n");
+		return;
+	}
+	if (all)
+		snprintf(who, sizeof(who), "all");
+	else
+		snprintf(who, sizeof(who), "%s %.128s", av[1], av[2]);
+	msglog_write(p->uid, "msg %s \"%s\": no such client connected", who,
+	    text);
+	log_info("control: msg %s: no such client connected", who);
+	cmd_printf(b, "*ERR no such client connected\n");
 }
 
 struct ctl_kick {
@@ -336,26 +383,6 @@ ctl_shut_cancel(void)
 	ctl_shut.pending = 0;
 }
 
-/* The text: the remaining words, joined by one blank, at most a tag long. */
-static int
-ctl_join(char *dst, size_t sz, int ac, char **av)
-{
-	size_t	n = 0, l;
-	int	i;
-
-	for (i = 0; i < ac; i++) {
-		l = strlen(av[i]);
-		if (n + l + (i > 0) >= sz)
-			return (-1);
-		if (i > 0)
-			dst[n++] = ' ';
-		memcpy(dst + n, av[i], l);
-		n += l;
-	}
-	dst[n] = '\0';
-	return (n > 0 ? 0 : -1);
-}
-
 /*
  * shutdown [-l secs] [-d secs] TEXT: ftpshut for the pool.  After -l
  * seconds (default now) requests get "error: TEXT"; after -d seconds
@@ -384,7 +411,7 @@ ctl_shutdown(struct cmd_buf *b, int ac, char **av, struct event_base *base)
 		    ctl_secs(av[i + 1], av[i][1] == 'l' ? &l : &d) == -1)
 			break;
 	if (i >= ac || av[i][0] == '-' ||
-	    ctl_join(ctl_shut.text, sizeof(ctl_shut.text), ac - i,
+	    conf_join(ctl_shut.text, sizeof(ctl_shut.text), ac - i,
 	    av + i) == -1) {
 		cmd_printf(b, "*ERR bad arguments: shutdown [-l secs] "
 		    "[-d secs] TEXT | shutdown cancel\n");
@@ -447,6 +474,7 @@ ctl_run(const char *line, size_t len, const struct acl_peer *p,
 	struct cmd_worker	*w;
 	struct notify_stats	 ns;
 	struct ctl_shut_view	 sh;
+	struct msgq_stats	 mq;
 	char			 buf[NP_LINE_MAX + 1], *av[CTL_ARGS_MAX];
 	int			 ac, a;
 
@@ -464,7 +492,7 @@ ctl_run(const char *line, size_t len, const struct acl_peer *p,
 		return (CTL_R_DENIED);
 	}
 	if (a == CTL_MSG) {
-		cmd_printf(b, "*ERR MessageEngine is off\n");
+		ctl_msg(b, ac, av, p);
 		return (CTL_R_OK);
 	}
 	if (a == CTL_KICK || a == CTL_SHUTDOWN) {
@@ -496,8 +524,9 @@ ctl_run(const char *line, size_t len, const struct acl_peer *p,
 	pool_view(&v, w);
 	if (a == CTL_STATUS) {
 		notify_stats(&ns);
+		msgq_stats(&mq);
 		ctl_format_status(b, &v, &ns, ctl_shut_view(&sh) == 0 ? &sh :
-		    NULL);
+		    NULL, ctl_engine ? &mq : NULL);
 	} else
 		ctl_format_who(b, &v);
 	free(w);

@@ -171,7 +171,7 @@ test_format(void **state)
 	    "user=- class=- cmd=- tag=\n"
 	    "*OK 2 worker sessions\n");
 	cmd_buf_free(&b);
-	ctl_format_status(&b, &v, &ns, NULL);
+	ctl_format_status(&b, &v, &ns, NULL, NULL);
 	assert_string_equal(b.p,
 	    "*-pool slots=3 free=2 idle=1 busy=1 starting=0 retiring=0 "
 	    "killed=0 stopped=1 queued=0 queue_size=0\n"
@@ -185,7 +185,7 @@ test_format(void **state)
 	sh.refuse_in = 0;
 	sh.cut_in = -1;
 	sh.text = "back at 14:00";
-	ctl_format_status(&b, &v, &ns, &sh);
+	ctl_format_status(&b, &v, &ns, &sh, NULL);
 	assert_non_null(strstr(b.p, "\n*-shutdown refusing=1 refuse_in=0 "
 	    "cut_in=-1 text=back at 14:00\n*OK status\n"));
 	cmd_buf_free(&b);

@@ -51,7 +51,7 @@ test_order(void **state)
 	int	qid;
 
 	(void)state;
-	assert_true((qid = msgq_open(path, err, sizeof(err))) >= 0);
+	assert_true((qid = msgq_open(path, (uid_t)-1, err, sizeof(err))) >= 0);
 	assert_int_equal(msgq_send(4242, "first", 5), MSGQ_SENT);
 	assert_int_equal(msgq_send(4343, "other", 5), MSGQ_SENT);
 	assert_int_equal(msgq_send(4242, "second", 6), MSGQ_SENT);
@@ -75,7 +75,7 @@ test_full(void **state)
 	int			 qid, i, sent = 0, waiting = 0, r;
 
 	(void)state;
-	assert_true((qid = msgq_open(path, err, sizeof(err))) >= 0);
+	assert_true((qid = msgq_open(path, (uid_t)-1, err, sizeof(err))) >= 0);
 	msgq_stats(&st0);
 	memset(text, 'x', sizeof(text));
 	/* 40 kB into a 16 kB queue: no call blocks, nothing is lost. */
@@ -131,10 +131,11 @@ test_refuse(void **state)
 	fclose(fopen(path, "w"));
 	key = ftok(path, 'm');
 	assert_true((qid = msgget(key, IPC_CREAT | 0666)) >= 0);
-	assert_int_equal(msgq_open(path, err, sizeof(err)), -1);
+	assert_int_equal(msgq_open(path, (uid_t)-1, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "mode 666, not to us with 0600"));
 	msgctl(qid, IPC_RMID, NULL);
-	assert_int_equal(msgq_open("/nonexistent/dir/q", err, sizeof(err)),
+	assert_int_equal(msgq_open("/nonexistent/dir/q", (uid_t)-1, err,
+	    sizeof(err)),
 	    -1);
 	assert_non_null(strstr(err, "No such file or directory"));
 }
