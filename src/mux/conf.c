@@ -117,6 +117,7 @@ conf_free(struct conf *c)
 	size_t	i;
 	int	k;
 
+	class_free(&c->classes);
 	for (k = 0; k < c->nacls; k++)
 		for (i = 0; i < 4; i++)
 			free(c->acls[k].av[i]);
@@ -413,6 +414,10 @@ conf_line(struct conf *c, char *line, int lineno, char *err)
 		snprintf(err, CONF_ERR_MAX, "line %d: %s: %.200s", lineno,
 		    av[0], msg);
 		return (-1);
+	} else if (strcasecmp(av[0], "Class") == 0 && ac >= 2) {
+		if (class_add(&c->classes, av[1], ac - 2, av + 2, msg,
+		    sizeof(msg)) == 0)
+			return (0);
 	} else if (strcasecmp(av[0], "MessageSkipCommands") == 0 && ac > 2) {
 		if (conf_set_words(c, av[0], ac - 1, av + 1, msg) == 0)
 			return (0);

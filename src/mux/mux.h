@@ -34,6 +34,28 @@ struct event_base;
 /* conf.c: options and the configuration file (pure). */
 #define CONF_ERR_MAX	256
 
+/* class.c: Class NAME CIDR... (pure). */
+struct class_net {
+	uint8_t		 addr[16];	/* IPv4 v4-mapped */
+	int		 bits;		/* of the 128 */
+	int		 cls;
+};
+
+struct classes {
+	char		**names;
+	int		  nnames;
+	struct class_net *nets;
+	int		  nnets;
+};
+
+struct sockaddr;
+int	 class_addr(const char *, uint8_t [16]);
+int	 class_sockaddr(const struct sockaddr *, uint8_t [16]);
+int	 class_add(struct classes *, const char *, int, char *const *,
+	    char *, size_t);
+const char *class_of(const struct classes *, const uint8_t [16]);
+void	 class_free(struct classes *);
+
 struct conf {
 	int	 min_workers;		/* -m */
 	int	 max_workers;		/* -x */
@@ -66,6 +88,7 @@ struct conf {
 	char	*msg_log;		/* MessageLog, NULL or "none": none */
 	int	 log_symlinks;		/* AllowLogSymlinks */
 	char	*msg_skip;		/* MessageSkipCommands */
+	struct classes classes;		/* Class (repeatable) */
 	struct conf_acl {
 		int	 msg;		/* MessageControlsACLs */
 		char	*av[4];		/* ACTIONS allow|deny user|group LIST */

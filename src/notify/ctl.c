@@ -279,8 +279,7 @@ ctl_msg(struct cmd_buf *b, int ac, char **av, const struct acl_peer *p)
 struct ctl_kick {
 	int		 kind;		/* 'u'ser, 'h'ost, 'c'lass, 'a'll */
 	const char	*name;
-	unsigned char	 addr[16];
-	int		 af;
+	uint8_t		 addr[16];	/* v4-mapped */
 };
 
 /*
@@ -292,7 +291,7 @@ static int
 ctl_kick_match(const char *client, void *arg)
 {
 	struct ctl_kick	*k = arg;
-	unsigned char	 a[16];
+	uint8_t		 a[16];
 
 	switch (k->kind) {
 	case 'a':
@@ -300,8 +299,8 @@ ctl_kick_match(const char *client, void *arg)
 	case 'c':
 		return (strcmp(k->name, "default") == 0);
 	case 'h':
-		return (inet_pton(k->af, client, a) == 1 &&
-		    memcmp(a, k->addr, k->af == AF_INET ? 4 : 16) == 0);
+		return (class_addr(client, a) == 0 &&
+		    memcmp(a, k->addr, 16) == 0);
 	default:
 		return (0);
 	}
@@ -310,7 +309,7 @@ ctl_kick_match(const char *client, void *arg)
 static void
 ctl_kick(struct cmd_buf *b, int ac, char **av)
 {
-	struct ctl_kick	k = { 0, NULL, { 0 }, AF_INET };
+	struct ctl_kick	k = { 0, NULL, { 0 } };
 	int		n;
 
 	if (ac != 3 || (strcmp(av[1], "user") != 0 &&
@@ -321,13 +320,10 @@ ctl_kick(struct cmd_buf *b, int ac, char **av)
 	}
 	k.kind = av[1][0];
 	k.name = av[2];
-	if (k.kind == 'h' && inet_pton(AF_INET, av[2], k.addr) != 1) {
-		k.af = AF_INET6;
-		if (inet_pton(AF_INET6, av[2], k.addr) != 1) {
-			cmd_printf(b, "*ERR bad arguments: kick host takes "
-			    "an IPv4 or IPv6 address\n");
-			return;
-		}
+	if (k.kind == 'h' && class_addr(av[2], k.addr) == -1) {
+		cmd_printf(b, "*ERR bad arguments: kick host takes an IPv4 "
+		    "or IPv6 address\n");
+		return;
 	}
 	if ((n = pool_kick(ctl_kick_match, &k)) == 0)
 		cmd_printf(b, "*ERR no such client connected\n");
@@ -349,7 +345,7 @@ ctl_shut_refuse_cb(evutil_socket_t fd, short ev, void *arg)
 static void
 ctl_shut_cut_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct ctl_kick	k = { 'a', NULL, { 0 }, AF_INET };
+	struct ctl_kick	k = { 'a', NULL, { 0 } };
 
 	(void)fd;
 	(void)ev;
