@@ -924,6 +924,8 @@ ws_setup(struct ws *w)
 
 	ws_signals();
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* ps and pkill -x tell the mux from its worker sessions. */
+	(void)prctl(PR_SET_NAME, "mux-worker");
 	ws_closefrom_except(keep, 3);
 	w->hd.pid = -1;
 	w->hd.in = w->hd.out = w->hd.st = -1;
