@@ -49,8 +49,8 @@ static int		 ctl_engine;	/* MessageEngine */
 /* shutdown: refuse from refuse_at, cut sessions at cut_at (0: never). */
 static struct {
 	int		 pending;
-	int64_t		 refuse_at;	/* s, monotonic */
-	int64_t		 cut_at;
+	int64_t		 refuse_at;	/* ms, monotonic */
+	int64_t		 cut_at;	/* ms; 0: never */
 	char		 text[WS_TAG_MAX + 1];
 	struct event	*refuse_ev;
 	struct event	*cut_ev;
@@ -390,7 +390,7 @@ ctl_shutdown(struct cmd_buf *b, int ac, char **av, struct event_base *base)
 {
 	struct timeval	tv = { 0, 0 };
 	int		i = 1, l = 0, d = -1;
-	int64_t		now = slot_now_ms() / 1000;
+	int64_t		now = slot_now_ms();
 
 	if (ac == 2 && strcmp(av[1], "cancel") == 0) {
 		if (!ctl_shut.pending) {
@@ -421,8 +421,8 @@ ctl_shutdown(struct cmd_buf *b, int ac, char **av, struct event_base *base)
 			fatalx("shutdown timers");
 	}
 	ctl_shut.pending = 1;
-	ctl_shut.refuse_at = now + l;
-	ctl_shut.cut_at = d >= 0 ? now + d : 0;
+	ctl_shut.refuse_at = now + (int64_t)l * 1000;
+	ctl_shut.cut_at = d >= 0 ? now + (int64_t)d * 1000 : 0;
 	tv.tv_sec = l;
 	evtimer_add(ctl_shut.refuse_ev, &tv);
 	if (d >= 0) {
@@ -445,15 +445,17 @@ ctl_shutdown(struct cmd_buf *b, int ac, char **av, struct event_base *base)
 static int
 ctl_shut_view(struct ctl_shut_view *sh)
 {
-	int64_t	now = slot_now_ms() / 1000;
+	int64_t	now = slot_now_ms();
 	char	buf[WS_TAG_MAX + 1];
 
 	if (!ctl_shut.pending)
 		return (-1);
+	/* Whole seconds left, rounded up: 0 only once it is due. */
 	sh->refusing = pool_refusing(buf, sizeof(buf)) != NULL;
-	sh->refuse_in = sh->refusing ? 0 : (int)(ctl_shut.refuse_at - now);
-	sh->cut_in = ctl_shut.cut_at == 0 ? -1 :
-	    ctl_shut.cut_at > now ? (int)(ctl_shut.cut_at - now) : 0;
+	sh->refuse_in = sh->refusing || ctl_shut.refuse_at <= now ? 0 :
+	    (int)((ctl_shut.refuse_at - now + 999) / 1000);
+	sh->cut_in = ctl_shut.cut_at == 0 ? -1 : ctl_shut.cut_at <= now ? 0 :
+	    (int)((ctl_shut.cut_at - now + 999) / 1000);
 	sh->text = ctl_shut.text;
 	return (0);
 }
