@@ -40,7 +40,7 @@
 
 #include "mux.h"
 
-#define CTL_ARGS_MAX	16
+#define CTL_ARGS_MAX	(NP_LINE_MAX / 2 + 1)	/* a word and a blank each */
 #define CTL_SECS_MAX	86400
 
 static struct acl	 ctl_acl;

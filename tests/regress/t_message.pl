@@ -79,6 +79,9 @@ is($? >> 8, 4, 'msg all with no session: exit 4');
 is($out, "muxctl: no such client connected\n", 'no such client connected');
 $out = `"$MUXCTL" -s $dir/ctl.sock msg user dave 'ctl\x01here' 2>&1`;
 is($? >> 8, 4, 'msg user dave: exit 4');
+my $long = join(' ', map { "word$_" } 1 .. 40);
+$out = `"$MUXCTL" -s $dir/ctl.sock msg class default $long 2>&1`;
+is($? >> 8, 4, 'a msg of 40 words is taken (no such client: exit 4)');
 $out = `"$MUXCTL" -s $dir/ctl.sock msg user dave 2>&1`;
 is($? >> 8, 2, 'msg user without text: exit 2');
 $out = `"$MUXCTL" -s $dir/ctl.sock msg nobody x y 2>&1`;
@@ -88,7 +91,9 @@ like($log, qr/^\S+ uid=0 msg all "Dave, please": no such client connected$/m,
     'the MessageLog has the msg all');
 like($log, qr/^\S+ uid=0 msg user dave "ctlhere": no such client connected$/m,
     'and the msg user, its text without control bytes');
-is(scalar(() = $log =~ /\n/g), 2, 'refused requests are not logged');
+like($log, qr/^\S+ uid=0 msg class default "\Q$long\E": no such client connected$/m,
+    'all 40 words of it are logged');
+is(scalar(() = $log =~ /\n/g), 3, 'refused requests are not logged');
 
 # SIGTERM removes the queue.
 is(mux_stop($m), 0, 'SIGTERM: exit status 0');
