@@ -358,9 +358,13 @@ conf_set_words(struct conf *c, const char *name, int ac, char **av,
 	return (conf_set(c, name, buf, 0, err));
 }
 
-/* Split a directive's arguments on blanks; "double quotes" group. */
-static int
-conf_split(char *s, char **av, int max)
+/*
+ * Split on blanks into at most max words; the count, or -1.  With
+ * quotes, "double quotes" group (directives); control lines take their
+ * quotes as text.
+ */
+int
+conf_split(char *s, char **av, int max, int quotes)
 {
 	int	n = 0;
 
@@ -371,7 +375,7 @@ conf_split(char *s, char **av, int max)
 			return (n);
 		if (n == max)
 			return (-1);
-		if (*s == '"') {
+		if (quotes && *s == '"') {
 			av[n++] = ++s;
 			while (*s != '\0' && *s != '"')
 				s++;
@@ -394,7 +398,7 @@ conf_line(struct conf *c, char *line, int lineno, char *err)
 	char	*av[64], msg[CONF_ERR_MAX];
 	int	 ac;
 
-	if ((ac = conf_split(line, av, 64)) == -1) {
+	if ((ac = conf_split(line, av, 64, 1)) == -1) {
 		snprintf(err, CONF_ERR_MAX, "line %d: unbalanced quote or "
 		    "too many arguments", lineno);
 		return (-1);

@@ -106,6 +106,7 @@ int	 conf_load(struct conf *, const char *, char *);
 int	 conf_getopt(struct conf *, int, char **, char *);
 int	 conf_check(struct conf *, char *);
 int	 conf_join(char *, size_t, int, char *const *);
+int	 conf_split(char *, char **, int, int);
 int	 conf_check_prog(struct conf *, char *);
 const char *conf_opt_name(int);
 
@@ -311,7 +312,6 @@ struct ctl_shut_view {
 	const char	*text;
 };
 
-int	 ctl_split(char *, char **, int);
 void	 ctl_format_status(struct cmd_buf *, const struct cmd_view *,
 	    const struct notify_stats *, const struct ctl_shut_view *,
 	    const struct msgq_stats *);

@@ -103,6 +103,17 @@ pool_now(void)
 	return (ts.tv_sec);
 }
 
+/* Interrupt the worker, and look again in POOL_RESIGNAL_US. */
+static void
+pool_signal(struct pool_slot *ps)
+{
+	struct timeval	tv = { 0, POOL_RESIGNAL_US };
+
+	(void)kill(ps->pid, SIGUSR1);
+	if (!evtimer_pending(P.resig_ev, NULL))
+		evtimer_add(P.resig_ev, &tv);
+}
+
 /*
  * A worker blocked in accept(2) does not see its channel: interrupt it.
  * The signal can land just before the worker's accept(2) and be lost,
@@ -112,13 +123,8 @@ pool_now(void)
 static void
 pool_nudge(struct pool_slot *ps)
 {
-	struct timeval	tv = { 0, POOL_RESIGNAL_US };
-
-	if (ps->pid <= 0 || !atomic_load(&ps->s->waiting))
-		return;
-	(void)kill(ps->pid, SIGUSR1);
-	if (!evtimer_pending(P.resig_ev, NULL))
-		evtimer_add(P.resig_ev, &tv);
+	if (ps->pid > 0 && atomic_load(&ps->s->waiting))
+		pool_signal(ps);
 }
 
 /* A kick the worker has not taken yet (it zeroes kick when it does). */
@@ -129,16 +135,6 @@ pool_kick_pending(struct pool_slot *ps)
 
 	return (ps->pid > 0 && k != 0 && atomic_load(&ps->s->in_session) &&
 	    k == atomic_load(&ps->s->session));
-}
-
-static void
-pool_kick_signal(struct pool_slot *ps)
-{
-	struct timeval	tv = { 0, POOL_RESIGNAL_US };
-
-	(void)kill(ps->pid, SIGUSR1);
-	if (!evtimer_pending(P.resig_ev, NULL))
-		evtimer_add(P.resig_ev, &tv);
 }
 
 static void
@@ -153,7 +149,7 @@ pool_resignal_cb(evutil_socket_t fd, short ev, void *arg)
 		if (atomic_load(&P.slot[i].s->ctl) != 0)
 			pool_nudge(&P.slot[i]);
 		else if (pool_kick_pending(&P.slot[i]))
-			pool_kick_signal(&P.slot[i]);
+			pool_signal(&P.slot[i]);
 }
 
 /* Set a control bit, then send the message that wakes the worker. */
@@ -1094,7 +1090,7 @@ pool_kick(int (*match)(const char *, void *), void *arg)
 		log_info("worker %d (pid %ld): kicking the session of %s",
 		    ps->idx, (long)ps->pid, client);
 		atomic_store(&ps->s->kick, sid);
-		pool_kick_signal(ps);
+		pool_signal(ps);
 		n++;
 	}
 	return (n);

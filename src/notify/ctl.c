@@ -25,8 +25,6 @@
  */
 
 #include <sys/types.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <grp.h>
@@ -72,27 +70,6 @@ ctl_state(int st)
 		return ("retiring");
 	default:
 		return ("killed");
-	}
-}
-
-/* Split on blanks into at most max words; the count, or -1. */
-int
-ctl_split(char *s, char **av, int max)
-{
-	int	n = 0;
-
-	for (;;) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s == '\0')
-			return (n);
-		if (n == max)
-			return (-1);
-		av[n++] = s;
-		while (*s != '\0' && *s != ' ' && *s != '\t')
-			s++;
-		if (*s != '\0')
-			*s++ = '\0';
 	}
 }
 
@@ -480,7 +457,7 @@ ctl_run(const char *line, size_t len, const struct acl_peer *p,
 		len--;
 	memcpy(buf, line, len);
 	buf[len] = '\0';
-	if ((ac = ctl_split(buf, av, CTL_ARGS_MAX)) <= 0 ||
+	if ((ac = conf_split(buf, av, CTL_ARGS_MAX, 0)) <= 0 ||
 	    (a = ctl_action_lookup(av[0])) == -1) {
 		cmd_printf(b, "*ERR unknown command\n");
 		return (CTL_R_UNKNOWN);

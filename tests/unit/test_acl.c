@@ -120,11 +120,11 @@ test_split(void **state)
 	char	 t[] = "a b c d e";
 
 	(void)state;
-	assert_int_equal(ctl_split(s, av, 4), 3);
+	assert_int_equal(conf_split(s, av, 4, 0), 3);
 	assert_string_equal(av[0], "kick");
 	assert_string_equal(av[1], "user");
 	assert_string_equal(av[2], "dave");
-	assert_int_equal(ctl_split(t, av, 4), -1);
+	assert_int_equal(conf_split(t, av, 4, 0), -1);
 }
 
 static void
