@@ -824,13 +824,51 @@ ws_ctl(struct ws *w)
 	}
 }
 
+/*
+ * Clients the mux reserved us for while we were on our way out (a
+ * handler that died just as one was handed over): answer each, as
+ * MIMEDefang answers for a dead worker, rather than close it unanswered.
+ * reserved: the mux took our idle slot, so a client is on its way even
+ * if handed does not show it yet.  Wait for it a moment, not for ever.
+ */
+static void
+ws_drop_pending(struct ws *w, int reserved)
+{
+	struct ws_msghdr	 h;
+	struct pollfd		 pfd = { w->chan, POLLIN, 0 };
+	char			 line[WS_LINE_MAX + 1];
+	int			 fd;
+
+	while ((reserved || ws_pending(w)) && poll(&pfd, 1, 1000) > 0 &&
+	    chan_recv(w->chan, &h, line, &fd, MSG_DONTWAIT) > 0) {
+		if (fd == -1)
+			continue;
+		if (h.type == WS_MSG_CLIENT) {
+			w->received++;
+			reserved = 0;
+			log_warnx("worker %d: exiting with a client handed "
+			    "over: answered", w->idx);
+			(void)ws_write_all(w, fd, ws_msg_noresp,
+			    strlen(ws_msg_noresp), slot_now_ms() + 1000);
+		}
+		close(fd);
+	}
+}
+
 static void
 ws_exit(struct ws *w, int code)
 {
-	int	st = atomic_load(&w->slot->state);
+	int	reserved = 0;
 
-	if (code == WS_EXIT_OK && st == WS_IDLE)
-		(void)slot_move(w->shm, w->slot, WS_IDLE, WS_RETIRING);
+	/*
+	 * Leave IDLE first, so the mux cannot hand us a client from now
+	 * on (RETIRING is still free: no F/Z for an exit).  If it just
+	 * did, the slot is BUSY and its client is on its way.
+	 */
+	if (atomic_load(&w->slot->state) == WS_IDLE &&
+	    slot_move(w->shm, w->slot, WS_IDLE, WS_RETIRING) == -1)
+		reserved = atomic_load(&w->slot->state) == WS_BUSY;
+	ws_drop_pending(w, reserved);
 	if (w->conf->inproc == NULL)
 		ws_hd_stop(&w->hd, code == WS_EXIT_OK, WS_GRACE_MS);
 	_exit(code);
