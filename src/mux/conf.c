@@ -38,6 +38,11 @@
 
 enum { CT_INT, CT_BOOL, CT_STR };
 
+/* getopt_long values of the long options that have a directive. */
+#define CONF_L_EXEC	256
+#define CONF_L_STIMEOUT	257
+#define CONF_L_LISTEN	258
+
 struct conf_opt {
 	const char	*name;
 	int		 letter;
@@ -76,11 +81,18 @@ static const struct conf_opt conf_opts[] = {
 	{ "MessageLog",		0, CT_STR, O(msg_log), 0, 0 },
 	{ "AllowLogSymlinks",	0, CT_BOOL, O(log_symlinks), 0, 1 },
 	{ "MessageSkipCommands", 0, CT_STR, O(msg_skip), 0, 0 },
+	{ "Exec",		CONF_L_EXEC, CT_BOOL, O(exec), 0, 1 },
+	{ "SessionTimeout",	CONF_L_STIMEOUT, CT_INT, O(session_timeout),
+	    0, 86400 },
+	{ "MaxClientsPerHost",	0, CT_INT, O(max_per_host), 0, 1000000 },
+	{ "MaxClientsPerUser",	0, CT_INT, O(max_per_user), 0, 1000000 },
+	{ "BusyReply",		0, CT_STR, O(busy_reply), 0, 0 },
 };
 #undef O
 #define CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))
 #define CONF_CMD_BIT	(1ULL << CONF_NOPTS)
 #define CONF_NOTIFY_BIT	(1ULL << (CONF_NOPTS + 1))
+#define CONF_LISTEN_BIT	(1ULL << (CONF_NOPTS + 2))
 
 void
 conf_init(struct conf *c)
@@ -96,6 +108,7 @@ conf_init(struct conf *c)
 	c->queue_timeout = 30;
 	c->backlog = 1024;
 	c->max_listeners = 1024;
+	c->session_timeout = 600;
 }
 
 static void
@@ -111,6 +124,18 @@ conf_free_cmd(struct conf *c)
 	c->cmd = NULL;
 }
 
+static void
+conf_free_specs(char ***vp, int *np)
+{
+	int	k;
+
+	for (k = 0; k < *np; k++)
+		free((*vp)[k]);
+	free(*vp);
+	*vp = NULL;
+	*np = 0;
+}
+
 void
 conf_free(struct conf *c)
 {
@@ -124,11 +149,8 @@ conf_free(struct conf *c)
 	free(c->acls);
 	c->acls = NULL;
 	c->nacls = 0;
-	for (k = 0; k < c->nnotify; k++)
-		free(c->notify[k]);
-	free(c->notify);
-	c->notify = NULL;
-	c->nnotify = 0;
+	conf_free_specs(&c->notify, &c->nnotify);
+	conf_free_specs(&c->listen, &c->nlisten);
 	for (i = 0; i < CONF_NOPTS; i++)
 		if (conf_opts[i].type == CT_STR) {
 			free(*(char **)((char *)c + conf_opts[i].off));
@@ -274,25 +296,29 @@ oom:
 	return (-1);
 }
 
-/* -O and NotifySocket add up; -O on the command line replaces the file's. */
+/*
+ * -O/NotifySocket and --listen/Listen add up; given on the command line,
+ * they replace the file's.
+ */
 static int
-conf_add_notify(struct conf *c, const char *spec, char *err)
+conf_add_spec(char ***vp, int *np, const char *name, const char *spec,
+    char *err)
 {
 	char	**v;
 
-	if (c->nnotify >= 64) {
-		snprintf(err, CONF_ERR_MAX, "NotifySocket: at most 64");
+	if (*np >= 64) {
+		snprintf(err, CONF_ERR_MAX, "%s: at most 64", name);
 		return (-1);
 	}
-	if ((v = reallocarray(c->notify, (size_t)c->nnotify + 1,
-	    sizeof(*v))) == NULL || (v[c->nnotify] = strdup(spec)) == NULL) {
+	if ((v = reallocarray(*vp, (size_t)*np + 1, sizeof(*v))) == NULL ||
+	    (v[*np] = strdup(spec)) == NULL) {
 		if (v != NULL)
-			c->notify = v;
+			*vp = v;
 		snprintf(err, CONF_ERR_MAX, "out of memory");
 		return (-1);
 	}
-	c->notify = v;
-	c->nnotify++;
+	*vp = v;
+	(*np)++;
 	return (0);
 }
 
@@ -408,7 +434,17 @@ conf_line(struct conf *c, char *line, int lineno, char *err)
 	if (strcasecmp(av[0], "NotifySocket") == 0 && ac == 2) {
 		if (c->set & CONF_NOTIFY_BIT)
 			return (0);
-		if (conf_add_notify(c, av[1], msg) == 0)
+		if (conf_add_spec(&c->notify, &c->nnotify, av[0], av[1],
+		    msg) == 0)
+			return (0);
+	} else if (strcasecmp(av[0], "Listen") == 0 && ac == 2) {
+		if (c->set & CONF_LISTEN_BIT)
+			return (0);
+		if (conf_add_spec(&c->listen, &c->nlisten, av[0], av[1],
+		    msg) == 0)
+			return (0);
+	} else if (strcasecmp(av[0], "BusyReply") == 0 && ac > 2) {
+		if (conf_set_words(c, av[0], ac - 1, av + 1, msg) == 0)
 			return (0);
 	} else if (strcasecmp(av[0], "ControlsACLs") == 0 ||
 	    strcasecmp(av[0], "MessageControlsACLs") == 0) {
@@ -522,6 +558,10 @@ conf_getopt(struct conf *c, int argc, char **argv, char *err)
 {
 	static const struct option lopts[] = {
 		{ "config", required_argument, NULL, 'C' },
+		{ "exec", no_argument, NULL, CONF_L_EXEC },
+		{ "listen", required_argument, NULL, CONF_L_LISTEN },
+		{ "session-timeout", required_argument, NULL,
+		    CONF_L_STIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
@@ -539,9 +579,20 @@ conf_getopt(struct conf *c, int argc, char **argv, char *err)
 			c->config = strdup(optarg);
 			continue;
 		case 'O':
-			if (conf_add_notify(c, optarg, err) == -1)
+			if (!(c->set & CONF_NOTIFY_BIT))
+				conf_free_specs(&c->notify, &c->nnotify);
+			if (conf_add_spec(&c->notify, &c->nnotify,
+			    "NotifySocket", optarg, err) == -1)
 				return (-1);
 			c->set |= CONF_NOTIFY_BIT;
+			continue;
+		case CONF_L_LISTEN:
+			if (!(c->set & CONF_LISTEN_BIT))
+				conf_free_specs(&c->listen, &c->nlisten);
+			if (conf_add_spec(&c->listen, &c->nlisten, "Listen",
+			    optarg, err) == -1)
+				return (-1);
+			c->set |= CONF_LISTEN_BIT;
 			continue;
 		case 'h':
 		case 'v':
@@ -553,7 +604,8 @@ conf_getopt(struct conf *c, int argc, char **argv, char *err)
 			return (-1);
 		}
 		name = conf_opt_name(ch);
-		if (conf_set(c, name, (ch == 'D' || ch == 'l' || ch == 'Z') ?
+		if (conf_set(c, name, (ch == 'D' || ch == 'l' || ch == 'Z' ||
+		    ch == CONF_L_EXEC) ?
 		    "on" : optarg, 1, err) == -1)
 			return (-1);
 	}
@@ -595,9 +647,20 @@ conf_check(struct conf *c, char *err)
 		c->min_workers = c->max_workers;
 	if (c->max_lifetime < 0)
 		c->max_lifetime = 0;
-	if (c->sock == NULL && (c->sock = strdup(
+	/* With service listeners, a request socket only when asked for. */
+	if (c->sock == NULL && c->nlisten == 0 && (c->sock = strdup(
 	    "/var/spool/MIMEDefang/mimedefang-multiplexor.sock")) == NULL)
 		return (snprintf(err, CONF_ERR_MAX, "out of memory"), -1);
+	if (c->busy_reply == NULL && (c->busy_reply = strdup(
+	    "421 Service not available, all workers busy")) == NULL)
+		return (snprintf(err, CONF_ERR_MAX, "out of memory"), -1);
+	if (c->exec && c->nlisten == 0)
+		return (snprintf(err, CONF_ERR_MAX, "Exec serves the sessions "
+		    "of service listeners: give a Listen socket"), -1);
+	if (c->nlisten > 0 && !c->exec)
+		return (snprintf(err, CONF_ERR_MAX, "service listeners need "
+		    "Exec on (--exec): pool-mode session handlers are not "
+		    "supported yet"), -1);
 	if (c->msg_skip == NULL && (c->msg_skip = strdup(INJ_SKIP_DEFAULT))
 	    == NULL)
 		return (snprintf(err, CONF_ERR_MAX, "out of memory"), -1);
@@ -622,12 +685,16 @@ conf_check_prog(struct conf *c, char *err)
 	const char	*prog;
 	char		*real;
 
+	if (c->cmd == NULL && c->exec && c->prog == NULL)
+		return (snprintf(err, CONF_ERR_MAX, "Exec needs a handler: "
+		    "-f PROG, or -- PROG ARGS..."), -1);
 	if (c->cmd == NULL) {
 		char	*av[2];
 
+		/* exec mode runs PROG as tcpserver would: no -server. */
 		av[0] = c->prog ? c->prog : "/usr/bin/mimedefang.pl";
 		av[1] = c->status_fd ? "-serveru" : "-server";
-		if (conf_set_cmd(c, av, 2, err) == -1)
+		if (conf_set_cmd(c, av, c->exec ? 1 : 2, err) == -1)
 			return (-1);
 	}
 	if ((real = conf_which(c->cmd[0])) == NULL)

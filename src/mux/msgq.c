@@ -53,7 +53,15 @@ static struct {
 	int			 qid;
 	TAILQ_HEAD(, msgq_wait)	 wait;
 	struct msgq_stats	 st;
-} Q = { -1, TAILQ_HEAD_INITIALIZER(Q.wait), { 0 } };
+	void			(*sent)(pid_t);
+} Q = { -1, TAILQ_HEAD_INITIALIZER(Q.wait), { 0 }, NULL };
+
+/* Told of each message that reached the queue: the pool wakes its worker. */
+void
+msgq_on_sent(void (*fn)(pid_t))
+{
+	Q.sent = fn;
+}
 
 struct msgq_buf {
 	long	mtype;
@@ -162,6 +170,8 @@ msgq_send(pid_t pid, const char *text, size_t len)
 	if (TAILQ_EMPTY(&Q.wait)) {	/* keep the order of the waiting */
 		if (msgq_put(pid, text, len) == 0) {
 			Q.st.sent++;
+			if (Q.sent != NULL)
+				Q.sent(pid);
 			return (MSGQ_SENT);
 		}
 		if (errno != EAGAIN) {
@@ -198,6 +208,8 @@ msgq_retry(void)
 		} else {
 			Q.st.sent++;
 			n++;
+			if (Q.sent != NULL)
+				Q.sent(w->pid);
 		}
 		TAILQ_REMOVE(&Q.wait, w, entry);
 		Q.st.waiting--;

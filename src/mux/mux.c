@@ -46,6 +46,8 @@ static struct {
 	struct sock_spec	 uspec;
 	struct sock_spec	*nspec;
 	int			*nfd;
+	struct sock_spec	*lspec;		/* service listeners */
+	int			*lfd;
 	const struct ws_handler	*inproc;
 	int			 pidfile_done;
 } M;
@@ -61,6 +63,7 @@ usage(FILE *f)
 	    "           [-O socket] [-p pidfile] [-Q qtimeout] [-q qsize]\n"
 	    "           [-r requests] [-s socket] [-U user] [-V lifetime]\n"
 	    "           [-W gap] [-w slew] [-x max] [--config file]\n"
+	    "           [--exec] [--listen socket] [--session-timeout secs]\n"
 	    "           [-- program [args ...]]\n");
 }
 
@@ -90,6 +93,7 @@ mux_reread(void)
 	char		 err[CONF_ERR_MAX];
 	char		**cmd;
 	struct conf_acl	*acls;
+	struct classes	 classes;
 	int		 nacls;
 
 	if (M.conf.config != NULL) {
@@ -100,7 +104,9 @@ mux_reread(void)
 		} else {
 			if (nc.max_workers != M.conf.max_workers ||
 			    nc.queue_size != M.conf.queue_size ||
-			    strcmp(nc.sock, M.conf.sock) != 0)
+			    (nc.sock == NULL) != (M.conf.sock == NULL) ||
+			    (nc.sock != NULL && strcmp(nc.sock,
+			    M.conf.sock) != 0))
 				log_warnx("reread: MaxWorkers, QueueSize and "
 				    "Socket change only on restart");
 			M.conf.min_workers = nc.min_workers;
@@ -123,6 +129,12 @@ mux_reread(void)
 			M.conf.nacls = nc.nacls;
 			nc.acls = acls;
 			nc.nacls = nacls;
+			M.conf.session_timeout = nc.session_timeout;
+			M.conf.max_per_host = nc.max_per_host;
+			M.conf.max_per_user = nc.max_per_user;
+			classes = M.conf.classes;
+			M.conf.classes = nc.classes;
+			nc.classes = classes;
 			conf_free(&nc);
 			pool_reconf(&M.conf);
 			ctl_configure(&M.conf);
@@ -140,6 +152,7 @@ mux_signal_cb(evutil_socket_t sig, short ev, void *arg)
 		log_info("received SIGTERM: stopping workers and terminating");
 		mux_unlink_all();
 		notify_close_all();
+		svc_close();
 		pool_shutdown();
 		return;
 	}
@@ -235,6 +248,37 @@ mux_unlink_all(void)
 	sock_unlink(&M.uspec);
 	for (i = 0; i < M.conf.nnotify; i++)
 		sock_unlink(&M.nspec[i]);
+	for (i = 0; i < M.conf.nlisten && M.lspec != NULL; i++)
+		sock_unlink(&M.lspec[i]);
+}
+
+/* Service listeners (--listen), made with the other sockets. */
+static int
+mux_service_sockets(void)
+{
+	char	err[256];
+	int	i;
+
+	M.lspec = calloc((size_t)M.conf.nlisten + 1, sizeof(*M.lspec));
+	M.lfd = calloc((size_t)M.conf.nlisten + 1, sizeof(*M.lfd));
+	if (M.lspec == NULL || M.lfd == NULL)
+		return (-1);
+	for (i = 0; i < M.conf.nlisten; i++) {
+		if (sock_parse(M.conf.listen[i], &M.lspec[i]) == -1) {
+			fprintf(stderr, "mux: bad socket spec \"%s\"\n",
+			    M.conf.listen[i]);
+			mux_unlink_all();
+			return (-1);
+		}
+		if ((M.lfd[i] = sock_listen(&M.lspec[i], 0660,
+		    M.conf.backlog, err, sizeof(err))) == -1) {
+			fprintf(stderr, "mux: service listener: %s\n", err);
+			memset(&M.lspec[i], 0, sizeof(M.lspec[i]));
+			mux_unlink_all();
+			return (-1);
+		}
+	}
+	return (0);
 }
 
 /*
@@ -275,6 +319,9 @@ mux_sockets(int *lfd, int *ufd)
 {
 	char	err[256];
 
+	*lfd = *ufd = -1;
+	if (M.conf.sock == NULL)
+		goto others;	/* service listeners only */
 	if (sock_parse(M.conf.sock, &M.sspec) == -1) {
 		fprintf(stderr, "mux: bad socket spec \"%s\"\n", M.conf.sock);
 		return (-1);
@@ -289,14 +336,16 @@ mux_sockets(int *lfd, int *ufd)
 		fprintf(stderr, "mux: request socket: %s\n", err);
 		return (-1);
 	}
-	*ufd = -1;
 	if (M.conf.usock != NULL && (*ufd = sock_listen(&M.uspec, 0666,
 	    M.conf.backlog, err, sizeof(err))) == -1) {
 		fprintf(stderr, "mux: unprivileged socket: %s\n", err);
 		sock_unlink(&M.sspec);
 		return (-1);
 	}
-	return (mux_notify_sockets());
+others:
+	if (mux_notify_sockets() == -1)
+		return (-1);
+	return (mux_service_sockets());
 }
 
 static void
@@ -364,6 +413,7 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	mux_events();
 	req_init(M.base, &M.conf, lfd, ufd);
 	pool_init(M.base, &M.conf, inproc, lfd);
+	svc_init(M.base, &M.conf, M.lfd, M.lspec, M.conf.nlisten);
 	ctl_configure(&M.conf);
 	for (i = 0; i < M.conf.nnotify; i++)
 		notify_add(M.base, M.nfd[i], M.conf.max_listeners);

@@ -89,6 +89,13 @@ struct conf {
 	int	 log_symlinks;		/* AllowLogSymlinks */
 	char	*msg_skip;		/* MessageSkipCommands */
 	struct classes classes;		/* Class (repeatable) */
+	char   **listen;		/* --listen, Listen (repeatable) */
+	int	 nlisten;
+	int	 exec;			/* --exec, Exec */
+	int	 session_timeout;	/* --session-timeout, SessionTimeout */
+	int	 max_per_host;		/* MaxClientsPerHost, 0 = no limit */
+	int	 max_per_user;		/* MaxClientsPerUser */
+	char	*busy_reply;		/* BusyReply */
 	struct conf_acl {
 		int	 msg;		/* MessageControlsACLs */
 		char	*av[4];		/* ACTIONS allow|deny user|group LIST */
@@ -171,6 +178,10 @@ struct cmd_worker {
 	char		 tag[WS_TAG_MAX + 1];
 	int		 in_session;
 	char		 client[64];	/* address, or "-" */
+	char		 user[WS_USER_MAX + 1];
+	char		 cls[32];
+	char		 verb[WS_VERB_MAX + 1];	/* service: last command */
+	int		 svc;		/* a service session */
 };
 
 struct cmd_view {
@@ -230,6 +241,35 @@ void	 fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 int	 log_level(void);
 
+/* svc.c: service listeners (--listen), their sessions and limits. */
+struct svc_sess {
+	uint32_t		 token;		/* names it to its worker */
+	int			 listener;
+	uint8_t			 addr[16];	/* v4-mapped; 0 for UNIX */
+	char			 host[64];
+	int			 port;
+	char			 user[WS_USER_MAX + 1];
+	char			 cls[32];
+	int64_t			 start;		/* realtime s */
+	int			 slot;		/* -1 until a worker has it */
+	TAILQ_ENTRY(svc_sess)	 entry;
+};
+
+void	 svc_init(struct event_base *, struct conf *, const int *,
+	    const struct sock_spec *, int);
+void	 svc_close(void);
+void	 svc_end(struct svc_sess *);
+const char *svc_user(struct svc_sess *, const char *, char *, size_t);
+int	 svc_count(void);
+
+/* What kick and msg match a session by (pool_kick, pool_msg). */
+struct sess_info {
+	const char	*client;	/* address, as who shows it */
+	const uint8_t	*addr;		/* v4-mapped, or NULL */
+	const char	*user;
+	const char	*cls;
+};
+
 /* pool.c: the worker pool (libevent glue around the above). */
 struct req;
 
@@ -249,7 +289,9 @@ int	 pool_nslots(void);
 void	 pool_reconf(const struct conf *);
 void	 pool_watch_every(int);
 int	 pool_reported_free(void);
-int	 pool_kick(int (*)(const char *, void *), void *);
+int	 pool_kick(int (*)(const struct sess_info *, void *), void *);
+int	 pool_msg(int (*)(const struct sess_info *, void *), void *,
+	    const char *, size_t);
 void	 pool_refuse(const char *);
 const char *pool_refusing(char *, size_t);
 
@@ -269,9 +311,11 @@ struct req *req_queue_head(void);
 int	 req_queue_len(void);
 void	 req_close_listeners(void);
 void	 req_flush_queue(const char *);
+void	 req_service(int, struct svc_sess *, const char *, size_t);
+struct svc_sess *req_take_sess(struct req *);
 
 /* msgq.c: the MessageEngine queue, sending side. */
-#define MSGQ_TEXT_MAX	INJ_TEXT_MAX
+#define MSGQ_TEXT_MAX	(INJ_TEXT_MAX + 4)	/* the session's token first */
 #define MSGQ_WAIT_MAX	10000		/* messages waiting for room */
 #define MSGQ_SENT	0
 #define MSGQ_WAITING	1
@@ -290,6 +334,7 @@ int	 msgq_owner(uid_t, gid_t, char *, size_t);
 int	 msgq_id(void);
 int	 msgq_send(pid_t, const char *, size_t);
 int	 msgq_retry(void);
+void	 msgq_on_sent(void (*)(pid_t));
 int	 msgq_purge(pid_t);
 void	 msgq_stats(struct msgq_stats *);
 void	 msgq_close(void);

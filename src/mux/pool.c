@@ -55,6 +55,7 @@ struct pool_slot {
 	int64_t			 term_at;	/* ms the mux sent SIGTERM */
 	int			 mux_killed;
 	struct req		*pending;	/* waits for this STARTING slot */
+	struct svc_sess		*sess;		/* the service session it serves */
 	uint64_t		 seen_cnt[WS_NCMDS];
 	uint64_t		 seen_busy[WS_NCMDS];
 	uint64_t		 seen_ms[WS_NCMDS];
@@ -79,6 +80,7 @@ static struct pool {
 	struct event		*topup_ev;
 	struct event		*chld_ev;
 	struct event		*grace_ev;
+	struct event		*mq_ev;		/* msgq_retry while messages wait */
 	struct stats		 stats;
 	uint64_t		 msgs;
 	uint64_t		 activations;
@@ -154,11 +156,11 @@ pool_resignal_cb(evutil_socket_t fd, short ev, void *arg)
 
 /* Set a control bit, then send the message that wakes the worker. */
 static void
-pool_ctl(struct pool_slot *ps, int bit, int type, int fd, const char *line,
-    size_t len)
+pool_ctl(struct pool_slot *ps, int bit, int type, uint32_t arg, int fd,
+    const char *line, size_t len)
 {
 	atomic_fetch_or(&ps->s->ctl, bit);
-	if (ps->chan != -1 && chan_send(ps->chan, type, line, len, fd,
+	if (ps->chan != -1 && chan_send(ps->chan, type, arg, line, len, fd,
 	    MSG_DONTWAIT) == -1)
 		log_warn("worker %d: control channel", ps->idx);
 	pool_nudge(ps);
@@ -171,7 +173,7 @@ pool_retire(struct pool_slot *ps, const char *why)
 		return;
 	log_debug("worker %d (pid %ld): retiring: %s", ps->idx,
 	    (long)ps->pid, why);
-	pool_ctl(ps, WS_CTL_RETIRE, WS_MSG_RETIRE, -1, NULL, 0);
+	pool_ctl(ps, WS_CTL_RETIRE, WS_MSG_RETIRE, 0, -1, NULL, 0);
 }
 
 /* Fold a worker's counters into the load history. */
@@ -289,6 +291,10 @@ pool_alive(void)
 
 static void	pool_chan_cb(evutil_socket_t, short, void *);
 static void	pool_drain(void);
+static void	pool_mq_cb(evutil_socket_t, short, void *);
+static void	pool_mq_sent(pid_t);
+static int	pool_sess_info(int, struct sess_info *, char *, size_t,
+		    uint8_t [16]);
 
 static void
 pool_reset_slot(struct pool_slot *ps)
@@ -429,13 +435,19 @@ pool_reserve(struct pool_slot *ps, struct req *r)
 {
 	size_t		 len;
 	const char	*line;
+	struct svc_sess	*sess;
 
 	if (slot_move(P.shm, ps->s, WS_IDLE, WS_BUSY) == -1)
 		return (-1);
 	atomic_store(&ps->s->busy_since, slot_now_ms());
 	atomic_fetch_add(&ps->s->handed, 1);
 	line = req_line(r, &len);
-	pool_ctl(ps, WS_CTL_CHAN, WS_MSG_CLIENT, req_fd(r), line, len);
+	if ((sess = req_take_sess(r)) != NULL) {
+		ps->sess = sess;
+		sess->slot = ps->idx;
+	}
+	pool_ctl(ps, WS_CTL_CHAN, WS_MSG_CLIENT, sess ? sess->token : 0,
+	    req_fd(r), line, len);
 	req_handed(r);
 	return (0);
 }
@@ -622,6 +634,37 @@ pool_ready(struct pool_slot *ps)
 }
 
 static void
+pool_sess_end(struct pool_slot *ps, const char *why)
+{
+	if (ps->sess == NULL)
+		return;
+	log_debug("worker %d: session %u of %s ended%s", ps->idx,
+	    ps->sess->token, ps->sess->host, why);
+	svc_end(ps->sess);
+	ps->sess = NULL;
+}
+
+/* A service session's user, or its end (checked against its token). */
+static void
+pool_sess_msg(struct pool_slot *ps, const struct ws_msghdr *h,
+    const char *line)
+{
+	char		 buf[WS_TAG_MAX + 1];
+	const char	*refusal;
+
+	if (ps->sess == NULL || h->arg != ps->sess->token)
+		return;
+	if (h->type == WS_MSG_END) {
+		pool_sess_end(ps, "");
+		return;
+	}
+	if ((refusal = svc_user(ps->sess, line, buf, sizeof(buf))) != NULL &&
+	    chan_send(ps->chan, WS_MSG_LIMIT, h->arg, refusal, strlen(refusal),
+	    -1, MSG_DONTWAIT) == -1)
+		log_warn("worker %d: control channel", ps->idx);
+}
+
+static void
 pool_chan_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct pool_slot	*ps = arg;
@@ -649,6 +692,10 @@ pool_chan_cb(evutil_socket_t fd, short ev, void *arg)
 			log_warnx("worker %d (pid %ld): busy timeout, killed",
 			    ps->idx, (long)ps->pid);
 			events_emit(EV_B, 0, NULL);
+			break;
+		case WS_MSG_USER:
+		case WS_MSG_END:
+			pool_sess_msg(ps, &h, line);
 			break;
 		}
 		if (cfd != -1)
@@ -695,6 +742,9 @@ pool_reaped(struct pool_slot *ps, int status)
 	struct req	*r;
 
 	pool_sample(ps, pool_now());
+	pool_sess_end(ps, " with its worker");
+	atomic_store(&ps->s->mq_wake, 0);
+	atomic_store(&ps->s->svc, 0);
 	if ((n = msgq_purge(ps->pid)) > 0)
 		log_info("worker %d (pid %ld): %d undelivered messages "
 		    "dropped", ps->idx, (long)ps->pid, n);
@@ -793,7 +843,8 @@ pool_backstop(struct pool_slot *ps, int64_t now, int64_t now_ms)
 			(void)kill(ps->pid, SIGKILL);
 		return;
 	}
-	since = atomic_load(&ps->s->busy_since);
+	/* A service session is busy for its whole life, by design. */
+	since = ps->sess != NULL ? 0 : atomic_load(&ps->s->busy_since);
 	/* The worker reads its handler's reply blocking: time it out. */
 	if (st == WS_BUSY && since > 0 && P.wsc.inproc == NULL &&
 	    now_ms - since >= (int64_t)P.conf->busy_timeout * 1000)
@@ -905,7 +956,7 @@ pool_init(struct event_base *base, struct conf *conf,
 	P.base = base;
 	P.conf = conf;
 	P.n = conf->max_workers;
-	P.lfd = lfd;
+	P.lfd = conf->exec ? -1 : lfd;	/* exec: the mux answers -s alone */
 	P.last_free = P.n;
 	P.last_edge = EV_Y;
 	P.start = pool_now();
@@ -935,8 +986,11 @@ pool_init(struct event_base *base, struct conf *conf,
 	P.chld_ev = evsignal_new(base, SIGCHLD, pool_chld_cb, NULL);
 	P.grace_ev = evtimer_new(base, pool_grace_cb, NULL);
 	P.resig_ev = evtimer_new(base, pool_resignal_cb, NULL);
+	P.mq_ev = evtimer_new(base, pool_mq_cb, NULL);
+	msgq_on_sent(pool_mq_sent);
 	if (P.wake_ev == NULL || P.tick_ev == NULL || P.topup_ev == NULL ||
 	    P.chld_ev == NULL || P.grace_ev == NULL || P.resig_ev == NULL ||
+	    P.mq_ev == NULL ||
 	    event_add(P.wake_ev, NULL) == -1 ||
 	    event_add(P.tick_ev, &tv) == -1 || event_add(P.chld_ev, NULL) == -1)
 		fatalx("pool events");
@@ -956,6 +1010,10 @@ pool_reconf(const struct conf *conf)
 	P.wsc.status_fd = conf->status_fd;
 	P.wsc.busy_timeout = conf->busy_timeout;
 	P.wsc.client_timeout = conf->client_timeout;
+	P.wsc.exec = conf->exec;
+	P.wsc.session_timeout = conf->session_timeout;
+	P.wsc.msg_skip = conf->msg_skip;
+	P.wsc.mqid = msgq_id();
 	P.wsc.max_lifetime = conf->max_lifetime;
 	if (P.shm != NULL)
 		atomic_store(&P.shm->wake_every, conf->debug > 0 || P.watched);
@@ -1015,6 +1073,31 @@ pool_shutdown(void)
 		event_base_loopbreak(P.base);
 }
 
+/* who: the session a slot serves, if any. */
+static void
+pool_view_sess(int i, struct cmd_worker *w)
+{
+	struct sess_info	si;
+	uint8_t			addr[16];
+
+	w->svc = P.slot[i].sess != NULL;
+	w->verb[0] = '\0';
+	if (!w->in_session || pool_sess_info(i, &si, w->client,
+	    sizeof(w->client), addr) == -1) {
+		snprintf(w->client, sizeof(w->client), "-");
+		snprintf(w->user, sizeof(w->user), "-");
+		snprintf(w->cls, sizeof(w->cls), "-");
+		return;
+	}
+	if (si.client != w->client)
+		snprintf(w->client, sizeof(w->client), "%s", si.client);
+	snprintf(w->user, sizeof(w->user), "%s", si.user);
+	snprintf(w->cls, sizeof(w->cls), "%s", si.cls);
+	if (w->svc)
+		(void)slot_seq_get(&P.slot[i].s->verb_seq,
+		    P.slot[i].s->verb, w->verb, sizeof(w->verb));
+}
+
 void
 pool_view(struct cmd_view *v, struct cmd_worker *w)
 {
@@ -1046,11 +1129,7 @@ pool_view(struct cmd_view *v, struct cmd_worker *w)
 		slot_get_tag(ps->s, w[i].tag, sizeof(w[i].tag));
 		w[i].in_session = ps->pid > 0 &&
 		    atomic_load(&ps->s->in_session);
-		if (w[i].in_session)
-			(void)slot_get_peer(ps->s, w[i].client,
-			    sizeof(w[i].client));
-		else
-			snprintf(w[i].client, sizeof(w[i].client), "-");
+		pool_view_sess(i, &w[i]);
 	}
 	memset(v, 0, sizeof(*v));
 	v->nslots = P.n;
@@ -1068,32 +1147,134 @@ pool_view(struct cmd_view *v, struct cmd_worker *w)
 }
 
 /*
+ * What kick and msg see of the session slot i serves, or -1 if none: a
+ * service session's record, or a request client's address.
+ */
+static int
+pool_sess_info(int i, struct sess_info *si, char *client, size_t csz,
+    uint8_t addr[16])
+{
+	struct pool_slot	*ps = &P.slot[i];
+
+	if (ps->pid <= 0 || !atomic_load(&ps->s->in_session))
+		return (-1);
+	if (ps->sess != NULL) {
+		si->client = ps->sess->host;
+		si->addr = ps->sess->addr;
+		si->user = ps->sess->user;
+		si->cls = ps->sess->cls;
+		return (0);
+	}
+	(void)slot_get_peer(ps->s, client, csz);
+	si->client = client;
+	si->addr = class_addr(client, addr) == 0 ? addr : NULL;
+	si->user = "(none)";
+	si->cls = si->addr ? class_of(&P.conf->classes, addr) : "default";
+	return (0);
+}
+
+/*
  * Cut the sessions match() picks (kick, shutdown -d): the worker shuts
  * the client's socket and lets its request finish.  Returns how many.
  */
 int
-pool_kick(int (*match)(const char *, void *), void *arg)
+pool_kick(int (*match)(const struct sess_info *, void *), void *arg)
 {
 	struct pool_slot	*ps;
+	struct sess_info	 si;
 	char			 client[64];
+	uint8_t			 addr[16];
 	uint32_t		 sid;
 	int			 i, n = 0;
 
 	for (i = 0; i < P.n && P.shm != NULL; i++) {
 		ps = &P.slot[i];
-		if (ps->pid <= 0 || !atomic_load(&ps->s->in_session))
-			continue;
 		sid = atomic_load(&ps->s->session);
-		(void)slot_get_peer(ps->s, client, sizeof(client));
-		if (!match(client, arg))
+		if (pool_sess_info(i, &si, client, sizeof(client), addr) == -1 ||
+		    !match(&si, arg))
 			continue;
 		log_info("worker %d (pid %ld): kicking the session of %s",
-		    ps->idx, (long)ps->pid, client);
+		    ps->idx, (long)ps->pid, si.client);
 		atomic_store(&ps->s->kick, sid);
 		pool_signal(ps);
 		n++;
 	}
 	return (n);
+}
+
+/* A message reached the queue: wake its worker, once until it drains. */
+static void
+pool_mq_sent(pid_t pid)
+{
+	struct pool_slot	*ps;
+	int			 i;
+
+	for (i = 0; i < P.n; i++) {
+		ps = &P.slot[i];
+		if (ps->pid != pid || ps->chan == -1)
+			continue;
+		if (atomic_exchange(&ps->s->mq_wake, 1) == 0 &&
+		    chan_send(ps->chan, WS_MSG_MQ, 0, NULL, 0, -1,
+		    MSG_DONTWAIT) == -1) {
+			atomic_store(&ps->s->mq_wake, 0);
+			log_warn("worker %d: control channel", ps->idx);
+		}
+		return;
+	}
+}
+
+/* Messages wait in the mux for room in the queue: try again soon. */
+static void
+pool_mq_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct msgq_stats	st;
+	struct timeval		tv = { 0, 10000 };
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	(void)msgq_retry();
+	msgq_stats(&st);
+	if (st.waiting > 0)
+		evtimer_add(P.mq_ev, &tv);
+}
+
+/*
+ * One message for each service session match() picks, headed by its
+ * token so that a worker serving the next session drops it.  Returns
+ * how many sessions it went to (sent, or waiting for room), -1 if the
+ * queue failed for some.
+ */
+int
+pool_msg(int (*match)(const struct sess_info *, void *), void *arg,
+    const char *text, size_t len)
+{
+	struct pool_slot	*ps;
+	struct sess_info	 si;
+	char			 buf[MSGQ_TEXT_MAX], client[64];
+	uint8_t			 addr[16];
+	int			 i, n = 0, failed = 0, rv;
+
+	if (len > INJ_TEXT_MAX)
+		len = INJ_TEXT_MAX;
+	for (i = 0; i < P.n && P.shm != NULL; i++) {
+		ps = &P.slot[i];
+		if (ps->sess == NULL || pool_sess_info(i, &si, client,
+		    sizeof(client), addr) == -1 || !match(&si, arg))
+			continue;
+		memcpy(buf, &ps->sess->token, 4);
+		memcpy(buf + 4, text, len);
+		if ((rv = msgq_send(ps->pid, buf, len + 4)) == -1)
+			failed++;
+		else
+			n++;
+		if (rv == MSGQ_WAITING && !evtimer_pending(P.mq_ev, NULL))
+			pool_mq_cb(-1, 0, NULL);
+	}
+	if (failed > 0)
+		log_warnx("msg: the queue took no message for %d sessions",
+		    failed);
+	return (failed > 0 && n == 0 ? -1 : n);
 }
 
 /* shutdown: requests get "error: TEXT" (NULL: accept them again). */

@@ -52,6 +52,7 @@ struct req {
 	char			*out;
 	size_t			 outlen;
 	size_t			 outoff;
+	struct svc_sess		*sess;		/* a service session, or NULL */
 	char			 line[WS_LINE_MAX + 3];
 };
 
@@ -64,6 +65,7 @@ static struct {
 	struct event		*uev;
 	struct event		*pause;
 	int			 watching;
+	int			 always;	/* watch -s whatever the pool says */
 	int			 nunpriv;
 	int			 nq;
 	TAILQ_HEAD(, req)	 q;
@@ -84,6 +86,8 @@ req_free(struct req *r)
 		close(r->fd);
 	if (!r->priv)
 		R.nunpriv--;
+	if (r->sess != NULL)
+		svc_end(r->sess);	/* never reached a worker */
 	free(r->out);
 	free(r);
 }
@@ -260,6 +264,11 @@ req_line_done(struct req *r)
 	pool_view(&v, w);
 	rv = cmd_answer(r->line, r->llen, r->priv, &v, &b);
 	free(w);
+	if (rv == CMD_WORKER && R.conf->exec) {
+		req_refuse(r, "error: No request handler: mux runs --exec "
+		    "handlers for its service listeners\n");
+		return;
+	}
 	if (rv == CMD_WORKER && pool_refusing(refusal, sizeof(refusal))) {
 		(void)snprintf(msg, sizeof(msg), "error: %s\n", refusal);
 		req_refuse(r, msg);
@@ -277,6 +286,17 @@ req_line_done(struct req *r)
 	req_reply(r, b.p, b.len);	/* may be empty: busyworkers */
 }
 
+/* A service session nobody may serve: BusyReply, the end. */
+static void
+req_busy(struct req *r)
+{
+	char	msg[1100];
+
+	snprintf(msg, sizeof(msg), "%s\r\n", R.conf->busy_reply);
+	r->linger = 1;
+	req_refuse(r, msg);
+}
+
 /* Give a request line to a worker, queue it, or refuse it. */
 void
 req_dispatch(struct req *r)
@@ -290,22 +310,62 @@ req_dispatch(struct req *r)
 		break;
 	case POOL_NOSPAWN:
 		log_warnx("unable to activate a worker");
-		req_refuse(r, "error: Unable to activate worker\n");
+		if (r->sess != NULL)
+			req_busy(r);
+		else
+			req_refuse(r, "error: Unable to activate worker\n");
 		break;
 	default:
 		log_warnx("no free workers");
-		req_refuse(r, "error: No free workers\n");
+		if (r->sess != NULL)
+			req_busy(r);
+		else
+			req_refuse(r, "error: No free workers\n");
 	}
 }
 
 static void
 req_qtimeout_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct req	*r = arg;
+
 	(void)fd;
 	(void)what;
-	log_warnx("queued request timed out after %d s",
-	    R.conf->queue_timeout);
-	req_refuse(arg, "error: Queued request timed out\n");
+	log_warnx("queued %s timed out after %d s", r->sess != NULL ?
+	    "session" : "request", R.conf->queue_timeout);
+	if (r->sess != NULL)
+		req_busy(r);
+	else
+		req_refuse(r, "error: Queued request timed out\n");
+}
+
+/*
+ * A service session the intake (svc.c) passed: its variables go with
+ * the client to the worker, in place of a request line.
+ */
+void
+req_service(int fd, struct svc_sess *s, const char *vars, size_t len)
+{
+	struct req	*r;
+
+	if ((r = req_new(fd, 1)) == NULL) {
+		svc_end(s);
+		return;
+	}
+	r->sess = s;
+	memcpy(r->line, vars, len);
+	r->len = r->llen = len;
+	req_dispatch(r);
+}
+
+/* The session now belongs to a worker (pool.c keeps its record). */
+struct svc_sess *
+req_take_sess(struct req *r)
+{
+	struct svc_sess	*s = r->sess;
+
+	r->sess = NULL;
+	return (s);
 }
 
 int
@@ -467,7 +527,7 @@ req_nonblock(int on)
 void
 req_listen(int on)
 {
-	if (R.lev == NULL || on == R.watching)
+	if (R.lev == NULL || on == R.watching || (R.always && !on))
 		return;
 	R.watching = on;
 	if (on) {
@@ -488,6 +548,7 @@ req_listening(void)
 void
 req_close_listeners(void)
 {
+	R.always = 0;
 	req_listen(0);
 	if (R.lev != NULL)
 		event_free(R.lev);
@@ -508,12 +569,21 @@ req_init(struct event_base *base, struct conf *conf, int lfd, int ufd)
 	R.conf = conf;
 	R.lfd = lfd;
 	R.ufd = ufd;
-	R.lev = event_new(base, lfd, EV_READ | EV_PERSIST, req_accept_cb,
-	    &R);
 	R.pause = evtimer_new(base, req_pause_cb, NULL);
-	if (R.lev == NULL || R.pause == NULL)
+	if (R.pause == NULL)
 		fatalx("req events");
-	req_nonblock(0);
+	if (lfd != -1) {
+		R.lev = event_new(base, lfd, EV_READ | EV_PERSIST,
+		    req_accept_cb, &R);
+		if (R.lev == NULL)
+			fatalx("req events");
+		req_nonblock(0);
+	}
+	/* exec mode: no worker accepts requests, the mux always does. */
+	if (conf->exec && R.lev != NULL) {
+		req_listen(1);
+		R.always = 1;
+	}
 	if (ufd != -1) {
 		R.uev = event_new(base, ufd, EV_READ | EV_PERSIST,
 		    req_accept_cb, NULL);

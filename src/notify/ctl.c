@@ -133,10 +133,9 @@ ctl_format_who(struct cmd_buf *b, const struct cmd_view *v)
 		    "tag=%s\n", i, (long)w->pid, ctl_state(w->state),
 		    (unsigned long long)w->nreq, w->age,
 		    w->state == WS_IDLE ? w->ago : 0,
-		    w->in_session ? w->client : "-",
-		    w->in_session ? "(none)" : "-",
-		    w->in_session ? "default" : "-",
-		    w->state == WS_BUSY ? cmd_kind_name(w->cmd) : "-", w->tag);
+		    w->client, w->user, w->cls, w->svc ? (w->verb[0] ?
+		    w->verb : "-") : w->state == WS_BUSY ?
+		    cmd_kind_name(w->cmd) : "-", w->tag);
 	}
 	cmd_printf(b, "*OK %d worker session%s\n", n, n == 1 ? "" : "s");
 }
@@ -217,18 +216,45 @@ ctl_denied(struct cmd_buf *b, const struct acl_peer *p, const char *what)
 	cmd_printf(b, "*ERR access denied\n");
 }
 
+struct ctl_match {
+	int		 kind;		/* 'u'ser, 'h'ost, 'c'lass, 'a'll */
+	const char	*name;
+	uint8_t		 addr[16];	/* v4-mapped */
+};
+
+/* Which sessions a kick or a msg reaches. */
+static int
+ctl_match(const struct sess_info *si, void *arg)
+{
+	struct ctl_match	*k = arg;
+
+	switch (k->kind) {
+	case 'a':
+		return (1);
+	case 'c':
+		return (strcmp(k->name, si->cls) == 0);
+	case 'u':
+		return (strcmp(k->name, si->user) == 0);
+	case 'h':
+		return (si->addr != NULL && memcmp(si->addr, k->addr, 16) == 0);
+	default:
+		return (0);
+	}
+}
+
 /*
  * msg user|host|class NAME TEXT... | msg all TEXT...: the text, cleaned
  * of control bytes, goes into the next reply of each matching service
- * session.  Service sessions (--listen) are not built yet: until they
- * are, no session matches and the answer is "no such client".  Every
- * msg is written to the MessageLog.
+ * session.  Every msg is written to the MessageLog, and one that
+ * reached sessions makes an M event.
  */
 static void
 ctl_msg(struct cmd_buf *b, int ac, char **av, const struct acl_peer *p)
 {
+	struct ctl_match k = { 'a', NULL, { 0 } };
 	char	 raw[NP_LINE_MAX + 1], text[INJ_TEXT_MAX + 1], who[160];
-	int	 all = ac >= 2 && strcmp(av[1], "all") == 0, first;
+	int	 all = ac >= 2 && strcmp(av[1], "all") == 0, first, n;
+	size_t	 len;
 
 	if (!ctl_engine) {
 		cmd_printf(b, "*ERR MessageEngine is off\n");
@@ -238,55 +264,44 @@ ctl_msg(struct cmd_buf *b, int ac, char **av, const struct acl_peer *p)
 	if (ac <= first || (!all && strcmp(av[1], "user") != 0 &&
 	    strcmp(av[1], "host") != 0 && strcmp(av[1], "class") != 0) ||
 	    conf_join(raw, sizeof(raw), ac - first, av + first) == -1 ||
-	    inj_sanitize(text, sizeof(text), raw, strlen(raw)) == 0) {
+	    (len = inj_sanitize(text, sizeof(text), raw, strlen(raw))) == 0) {
 		cmd_printf(b, "*ERR bad arguments: msg user|host|class NAME "
 		    "TEXT... | msg all TEXT...\n");
+		return;
+	}
+	if (!all) {
+		k.kind = av[1][0];
+		k.name = av[2];
+	}
+	if (k.kind == 'h' && class_addr(av[2], k.addr) == -1) {
+		cmd_printf(b, "*ERR bad arguments: msg host takes an IPv4 or "
+		    "IPv6 address\n");
 		return;
 	}
 	if (all)
 		snprintf(who, sizeof(who), "all");
 	else
 		snprintf(who, sizeof(who), "%s %.128s", av[1], av[2]);
-	msglog_write(p->uid, "msg %s \"%s\": no such client connected", who,
-	    text);
-	log_info("control: msg %s: no such client connected", who);
-	cmd_printf(b, "*ERR no such client connected\n");
-}
-
-struct ctl_kick {
-	int		 kind;		/* 'u'ser, 'h'ost, 'c'lass, 'a'll */
-	const char	*name;
-	uint8_t		 addr[16];	/* v4-mapped */
-};
-
-/*
- * Which sessions a kick reaches.  Sessions of the request socket have
- * no user and are of class "default" until service listeners give them
- * more (--listen).
- */
-static int
-ctl_kick_match(const char *client, void *arg)
-{
-	struct ctl_kick	*k = arg;
-	uint8_t		 a[16];
-
-	switch (k->kind) {
-	case 'a':
-		return (1);
-	case 'c':
-		return (strcmp(k->name, "default") == 0);
-	case 'h':
-		return (class_addr(client, a) == 0 &&
-		    memcmp(a, k->addr, 16) == 0);
-	default:
-		return (0);
+	if ((n = pool_msg(ctl_match, &k, text, len)) <= 0) {
+		msglog_write(p->uid, "msg %s \"%s\": %s", who, text, n == 0 ?
+		    "no such client connected" : "message queue failed");
+		log_info("control: msg %s: %s", who, n == 0 ?
+		    "no such client connected" : "message queue failed");
+		cmd_printf(b, n == 0 ? "*ERR no such client connected\n" :
+		    "*ERR message queue failed\n");
+		return;
 	}
+	msglog_write(p->uid, "msg %s \"%s\": sent to %d sessions", who, text,
+	    n);
+	log_info("control: msg %s: sent to %d sessions", who, n);
+	events_emit(EV_M, n, who);
+	cmd_printf(b, "*OK message sent to %d sessions\n", n);
 }
 
 static void
 ctl_kick(struct cmd_buf *b, int ac, char **av)
 {
-	struct ctl_kick	k = { 0, NULL, { 0 } };
+	struct ctl_match k = { 0, NULL, { 0 } };
 	int		n;
 
 	if (ac != 3 || (strcmp(av[1], "user") != 0 &&
@@ -302,7 +317,7 @@ ctl_kick(struct cmd_buf *b, int ac, char **av)
 		    "or IPv6 address\n");
 		return;
 	}
-	if ((n = pool_kick(ctl_kick_match, &k)) == 0)
+	if ((n = pool_kick(ctl_match, &k)) == 0)
 		cmd_printf(b, "*ERR no such client connected\n");
 	else
 		cmd_printf(b, "*OK kicked %d session%s\n", n,
@@ -322,12 +337,12 @@ ctl_shut_refuse_cb(evutil_socket_t fd, short ev, void *arg)
 static void
 ctl_shut_cut_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct ctl_kick	k = { 'a', NULL, { 0 } };
+	struct ctl_match k = { 'a', NULL, { 0 } };
 
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	log_info("shutdown: cut %d sessions", pool_kick(ctl_kick_match, &k));
+	log_info("shutdown: cut %d sessions", pool_kick(ctl_match, &k));
 }
 
 static int

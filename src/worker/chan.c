@@ -39,8 +39,8 @@ union chan_cmsg {
 
 /* Send one message; fd is passed along unless it is -1.  0 or -1. */
 int
-chan_send(int sock, int type, const char *line, size_t len, int fd,
-    int flags)
+chan_send(int sock, int type, uint32_t arg, const char *line, size_t len,
+    int fd, int flags)
 {
 	struct ws_msghdr	h;
 	struct iovec		iov[2];
@@ -52,6 +52,7 @@ chan_send(int sock, int type, const char *line, size_t len, int fd,
 	h.version = WS_PROTO_VERSION;
 	h.type = (uint8_t)type;
 	h.len = (uint16_t)len;
+	h.arg = arg;
 	iov[0].iov_base = &h;
 	iov[0].iov_len = sizeof(h);
 	iov[1].iov_base = (void *)(uintptr_t)line;

@@ -33,9 +33,16 @@
 #include "ws.h"
 
 static void
-ws_hd_child(const struct ws_conf *conf, int in, int out, int st, int errfd)
+ws_hd_child(const struct ws_conf *conf, int in, int out, int st, int errfd,
+    char *const *vars)
 {
 	int	e;
+
+	/* Only this child's copy of the environment changes. */
+	for (; vars != NULL && *vars != NULL; vars++)
+		(void)putenv(*vars);
+	if (st != -1)
+		(void)setenv("MUX_STATUS_FD", "3", 1);
 
 	if (dup2(in, 0) == -1 || dup2(out, 1) == -1)
 		goto fail;
@@ -71,7 +78,7 @@ ws_hd_start(struct ws_hd *hd, const struct ws_conf *conf)
 	if (hd->pid == -1)
 		return (-1);
 	if (hd->pid == 0)
-		ws_hd_child(conf, pin[0], pout[1], pst[1], perr[1]);
+		ws_hd_child(conf, pin[0], pout[1], pst[1], perr[1], NULL);
 	close(pin[0]);
 	close(pout[1]);
 	close(perr[1]);
@@ -92,6 +99,50 @@ ws_hd_start(struct ws_hd *hd, const struct ws_conf *conf)
 	}
 	if (hd->st != -1)
 		(void)fcntl(hd->st, F_SETFL, O_NONBLOCK);
+	return (0);
+}
+
+/*
+ * exec mode: a handler for one session, tcpserver style.  fd is both
+ * its stdin and stdout (the client's socket, or our end of a
+ * socketpair); vars join its environment; fd 3 is its status pipe.
+ */
+int
+ws_hd_exec(struct ws_hd *hd, const struct ws_conf *conf, int fd,
+    char *const *vars)
+{
+	int	pst[2], perr[2], e = 0;
+	ssize_t	n;
+
+	if (pipe2(pst, O_CLOEXEC) == -1)
+		return (-1);
+	if (pipe2(perr, O_CLOEXEC) == -1) {
+		close(pst[0]);
+		close(pst[1]);
+		return (-1);
+	}
+	if ((hd->pid = fork()) == 0) {
+		(void)fcntl(fd, F_SETFL, 0);	/* its stdio blocks */
+		ws_hd_child(conf, fd, fd, pst[1], perr[1], vars);
+	}
+	close(pst[1]);
+	close(perr[1]);
+	hd->st = pst[0];
+	hd->in = hd->out = -1;
+	if (hd->pid == -1) {
+		close(perr[0]);
+		return (-1);
+	}
+	while ((n = read(perr[0], &e, sizeof(e))) == -1 && errno == EINTR)
+		;
+	close(perr[0]);
+	if (n == (ssize_t)sizeof(e)) {
+		(void)waitpid(hd->pid, NULL, 0);
+		hd->pid = -1;
+		errno = e;
+		return (-1);
+	}
+	(void)fcntl(hd->st, F_SETFL, O_NONBLOCK);
 	return (0);
 }
 

@@ -29,19 +29,22 @@
 
 #include "ws.h"
 
-/* Every message for pid, to cb; how many, or -1 if the queue is gone. */
+/*
+ * Up to max messages for pid, oldest first, to cb; how many, or -1 if
+ * the queue is gone.
+ */
 int
-ws_mq_recv(int qid, pid_t pid, void (*cb)(const char *, size_t, void *),
-    void *arg)
+ws_mq_recv(int qid, pid_t pid, int max,
+    void (*cb)(const char *, size_t, void *), void *arg)
 {
 	struct {
 		long	mtype;
-		char	mtext[INJ_TEXT_MAX];
+		char	mtext[INJ_TEXT_MAX + 4];	/* token, text */
 	}		m;
 	ssize_t		n;
 	int		count = 0;
 
-	for (;;) {
+	while (count < max) {
 		n = msgrcv(qid, &m, sizeof(m.mtext), pid,
 		    IPC_NOWAIT | MSG_NOERROR);
 		if (n >= 0) {
@@ -52,4 +55,5 @@ ws_mq_recv(int qid, pid_t pid, void (*cb)(const char *, size_t, void *),
 		else if (errno != EINTR)
 			return (-1);
 	}
+	return (count);
 }

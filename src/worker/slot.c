@@ -201,3 +201,14 @@ slot_get_peer(struct ws_slot *s, char *buf, size_t sz)
 	}
 	return (0);
 }
+
+/*
+ * The mux asked to cut session sid (kick, shutdown -d): it set kick and
+ * interrupted us.  Taking the kick zeroes it, so the mux stops sending
+ * signals; 1 if it was ours to take.
+ */
+int
+slot_take_kick(struct ws_slot *s, uint32_t sid)
+{
+	return (sid != 0 && atomic_compare_exchange_strong(&s->kick, &sid, 0));
+}

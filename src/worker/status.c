@@ -23,6 +23,7 @@
  */
 
 #include <string.h>
+#include <unistd.h>
 
 #include "ws.h"
 
@@ -106,4 +107,41 @@ status_parse(const char *line, size_t len, char *out, size_t sz,
 		return (0);
 	*outlen = n;
 	return (kind);
+}
+
+/*
+ * Read what a handler wrote on its status descriptor and pass each
+ * complete line, parsed, to cb.  A line longer than the buffer is
+ * dropped whole, not cut into a bogus tail.  -1 at EOF.
+ */
+int
+status_read(int fd, struct status_rd *rd,
+    void (*cb)(int, const char *, size_t, void *), void *arg)
+{
+	char	 out[WS_TAG_MAX + 1], *nl, *p;
+	size_t	 olen;
+	ssize_t	 n;
+	int	 kind;
+
+	for (;;) {
+		n = read(fd, rd->buf + rd->len, sizeof(rd->buf) - rd->len);
+		if (n <= 0)
+			return (n == 0 ? -1 : 0);
+		rd->len += (size_t)n;
+		p = rd->buf;
+		while ((nl = memchr(p, '\n', rd->len - (size_t)(p - rd->buf)))
+		    != NULL) {
+			if (!rd->skip && (kind = status_parse(p,
+			    (size_t)(nl - p), out, sizeof(out), &olen)) != 0)
+				cb(kind, out, olen, arg);
+			rd->skip = 0;
+			p = nl + 1;
+		}
+		rd->len -= (size_t)(p - rd->buf);
+		memmove(rd->buf, p, rd->len);
+		if (rd->len == sizeof(rd->buf)) {
+			rd->len = 0;
+			rd->skip = 1;
+		}
+	}
 }

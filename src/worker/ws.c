@@ -68,10 +68,8 @@ struct ws {
 	const struct ws_conf	*conf;
 	struct ws_hd		 hd;
 	size_t			 rlen;		/* bytes in rbuf */
-	size_t			 slen;		/* bytes in sbuf */
-	int			 sskip;		/* discarding a long line */
+	struct status_rd	 st;
 	char			 line[WS_LINE_MAX + 3];
-	char			 sbuf[1024];
 	char			 rbuf[WS_REPLY_MAX];
 };
 
@@ -129,6 +127,8 @@ ws_closefrom_except(int *keep, size_t n)
 
 	qsort(keep, n, sizeof(*keep), ws_fdcmp);
 	for (i = 0; i < n; i++) {
+		if (keep[i] < 0)
+			continue;	/* no request socket (exec mode) */
 		if ((unsigned int)keep[i] > lo)
 			(void)close_range(lo, (unsigned int)keep[i] - 1, 0);
 		if ((unsigned int)keep[i] >= lo)
@@ -140,7 +140,7 @@ ws_closefrom_except(int *keep, size_t n)
 static int
 ws_send(struct ws *w, int type, const char *line, size_t len, int fd)
 {
-	return (chan_send(w->chan, type, line, len, fd, 0));
+	return (chan_send(w->chan, type, 0, line, len, fd, 0));
 }
 
 /*
@@ -152,11 +152,8 @@ ws_send(struct ws *w, int type, const char *line, size_t len, int fd)
 static int
 ws_kicked(struct ws *w)
 {
-	uint32_t	sid = w->sid;
-
-	/* Taking the kick zeroes it: the mux stops re-sending. */
 	if (!w->kicked && w->client != -1 &&
-	    atomic_compare_exchange_strong(&w->slot->kick, &sid, 0)) {
+	    slot_take_kick(w->slot, w->sid)) {
 		w->kicked = 1;
 		(void)shutdown(w->client, SHUT_RDWR);
 		log_info("worker %d: session kicked", w->idx);
@@ -361,43 +358,22 @@ ws_tag_from_line(struct ws *w, const char *l, size_t len)
 	slot_notify(w->shm);
 }
 
+static void
+ws_status_line(int kind, const char *out, size_t len, void *arg)
+{
+	struct ws	*w = arg;
+
+	if (kind != STATUS_TAG)
+		return;
+	slot_set_tag(w->slot, out, len);
+	slot_notify(w->shm);
+}
+
 /* Read what the handler wrote on fd 3; the last complete line wins. */
 static void
 ws_read_status(struct ws *w)
 {
-	char	 out[WS_TAG_MAX + 1], *nl, *p;
-	size_t	 olen;
-	ssize_t	 n;
-	int	 kind;
-
-	for (;;) {
-		n = read(w->hd.st, w->sbuf + w->slen,
-		    sizeof(w->sbuf) - w->slen);
-		if (n <= 0)
-			return;
-		w->slen += (size_t)n;
-		p = w->sbuf;
-		while ((nl = memchr(p, '\n', w->slen - (size_t)(p - w->sbuf)))
-		    != NULL) {
-			if (!w->sskip) {
-				kind = status_parse(p, (size_t)(nl - p), out,
-				    sizeof(out), &olen);
-				if (kind == STATUS_TAG) {
-					slot_set_tag(w->slot, out, olen);
-					slot_notify(w->shm);
-				}
-			}
-			w->sskip = 0;
-			p = nl + 1;
-		}
-		w->slen -= (size_t)(p - w->sbuf);
-		memmove(w->sbuf, p, w->slen);
-		/* A line longer than the buffer: drop it, not its tail. */
-		if (w->slen == sizeof(w->sbuf)) {
-			w->slen = 0;
-			w->sskip = 1;
-		}
-	}
+	status_read(w->hd.st, &w->st, ws_status_line, w);
 }
 
 #define WS_HR_EOF	-1
@@ -747,6 +723,41 @@ ws_pending(struct ws *w)
 	return (atomic_load(&w->slot->handed) != w->received);
 }
 
+/*
+ * A service session (--listen): the slot stays BUSY to its end, and the
+ * mux hears of its user and of its end on the channel.
+ */
+static void
+ws_service(struct ws *w, int fd, uint32_t token, char *vars, size_t len)
+{
+	struct ws_sess_ctx	x;
+	struct sockaddr_storage	ss;
+	socklen_t		salen = sizeof(ss);
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &salen) == -1)
+		ss.ss_family = AF_UNSPEC;
+	ws_begin(w, fd, (struct sockaddr *)&ss);
+	atomic_store(&w->slot->svc, 1);
+	slot_ctr_add(&w->slot->nreq, 1);	/* -r counts sessions too */
+	memset(&x, 0, sizeof(x));
+	x.shm = w->shm;
+	x.slot = w->slot;
+	x.idx = w->idx;
+	x.chan = w->chan;
+	x.conf = w->conf;
+	x.sid = w->sid;
+	vars[len] = '\0';
+	ws_sess_serve(&x, fd, token, vars, len);
+	close(fd);
+	slot_seq_set(&w->slot->verb_seq, w->slot->verb, WS_VERB_MAX, "", 0);
+	slot_set_tag(w->slot, "", 0);
+	atomic_store(&w->slot->svc, 0);
+	ws_end(w);
+	if (x.retire)
+		w->retire = 1;
+	ws_chld = 0;	/* that was the session's handler */
+}
+
 #define WS_TOOK_NONE	0
 #define WS_TOOK_CLIENT	1
 #define WS_TOOK_OTHER	2
@@ -766,6 +777,12 @@ ws_take(struct ws *w, int flags)
 			ws_exit(w, WS_EXIT_MUX);
 		return (WS_TOOK_NONE);
 	}
+	if (h.type == WS_MSG_CLIENT && fd != -1 && h.arg != 0) {
+		w->received++;
+		w->released = w->unmarked = 0;
+		ws_service(w, fd, h.arg, line, h.len);
+		return (WS_TOOK_CLIENT);
+	}
 	if (h.type == WS_MSG_CLIENT && fd != -1) {
 		w->received++;
 		/* The reservation made the slot ours, BUSY. */
@@ -779,6 +796,10 @@ ws_take(struct ws *w, int flags)
 	}
 	if (h.type == WS_MSG_RETIRE)
 		w->retire = 1;
+	else if (h.type == WS_MSG_MQ) {
+		atomic_store(&w->slot->mq_wake, 0);
+		ws_sess_mq_stale(w->conf);
+	}
 	else if (fd != -1)
 		close(fd);
 	return (WS_TOOK_OTHER);
@@ -869,7 +890,7 @@ ws_exit(struct ws *w, int code)
 	    slot_move(w->shm, w->slot, WS_IDLE, WS_RETIRING) == -1)
 		reserved = atomic_load(&w->slot->state) == WS_BUSY;
 	ws_drop_pending(w, reserved);
-	if (w->conf->inproc == NULL)
+	if (w->conf->inproc == NULL && !w->conf->exec)
 		ws_hd_stop(&w->hd, code == WS_EXIT_OK, WS_GRACE_MS);
 	_exit(code);
 }
@@ -967,7 +988,9 @@ ws_setup(struct ws *w)
 	ws_closefrom_except(keep, 3);
 	w->hd.pid = -1;
 	w->hd.in = w->hd.out = w->hd.st = -1;
-	if (w->conf->inproc != NULL) {
+	if (w->conf->exec)
+		;	/* a handler per session, not one per worker */
+	else if (w->conf->inproc != NULL) {
 		if (w->conf->inproc->on_session != NULL &&
 		    w->conf->inproc->on_session(w->conf->inproc->arg) == -1)
 			_exit(WS_EXIT_EXEC);

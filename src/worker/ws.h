@@ -28,11 +28,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define WS_PROTO_VERSION	1
+#define WS_PROTO_VERSION	2
 #define WS_LINE_MAX		4096	/* request line, without the LF */
 #define WS_REPLY_MAX		65536	/* whole reply of a pool handler */
 #define WS_TAG_MAX		200	/* status tag, after sanitising */
 #define WS_STATUS_FD		3	/* handler's status descriptor */
+#define WS_VERB_MAX		15	/* a session's last command, shown by who */
+#define WS_USER_MAX		63	/* user name a handler reports */
 
 /* Slot states.  free = stopped + starting + idle + retiring. */
 enum ws_state {
@@ -91,6 +93,10 @@ struct ws_slot {
 	_Atomic uint64_t	 ms[WS_NCMDS];
 	_Atomic uint32_t	 tag_seq;	/* seqlock: odd while writing */
 	char			 tag[WS_TAG_MAX + 1];
+	_Atomic int		 svc;		/* in a service session */
+	_Atomic int		 mq_wake;	/* WS_MSG_MQ sent, not taken */
+	_Atomic uint32_t	 verb_seq;	/* seqlock of verb */
+	char			 verb[WS_VERB_MAX + 1];
 } __attribute__((aligned(64)));
 
 struct ws_shm {
@@ -119,13 +125,22 @@ enum ws_msg_type {
 	WS_MSG_CMD,		/* w->m: fd + line the mux must answer */
 	WS_MSG_BUSYKILL,	/* w->m: busy timeout, handler being killed */
 	WS_MSG_RETIRE,		/* m->w: retire now if idle */
+	WS_MSG_USER,		/* w->m: the handler named the session's user */
+	WS_MSG_END,		/* w->m: a service session ended */
+	WS_MSG_LIMIT,		/* m->w: refuse the session with this reply */
+	WS_MSG_MQ,		/* m->w: messages wait in the queue */
 };
 
+/*
+ * arg: 0, or for a service session (WS_MSG_CLIENT, USER, END, LIMIT)
+ * its token, which also heads each of its messages in the queue.  A
+ * service client comes with its variables, "NAME=VALUE" NUL-separated.
+ */
 struct ws_msghdr {
 	uint8_t			 version;
 	uint8_t			 type;
 	uint16_t		 len;		/* bytes of line that follow */
-	int32_t			 arg;		/* reserved, 0 */
+	uint32_t		 arg;
 };
 
 #define WS_MSG_MAX	(sizeof(struct ws_msghdr) + WS_LINE_MAX + 1)
@@ -137,6 +152,7 @@ struct ws_msghdr {
 #define WS_EXIT_BUSYKILL	12	/* busy timeout */
 #define WS_EXIT_PROTO		13	/* the handler broke the protocol */
 #define WS_EXIT_MUX		14	/* the mux went away */
+#define WS_EXIT_SESSION		15	/* a session's handler could not run */
 
 /*
  * In-process handlers: link against libmux and pass one to mux_main().
@@ -167,6 +183,7 @@ uint32_t slot_seq_get(_Atomic uint32_t *, const char *, char *, size_t);
 struct sockaddr;
 void	 slot_set_peer(struct ws_slot *, const struct sockaddr *);
 int	 slot_get_peer(struct ws_slot *, char *, size_t);
+int	 slot_take_kick(struct ws_slot *, uint32_t);
 
 /* inject.c: messages into the next eligible reply (pure). */
 #define INJ_SKIP_DEFAULT	"EPSV PASV LPSV STOU"
@@ -183,7 +200,7 @@ int	 inj_eligible(int, const char *, size_t, const char *);
 size_t	 inj_format(char *, size_t, int, const char *, size_t, const char *);
 
 /* mq.c: the MessageEngine queue, receiving side. */
-int	 ws_mq_recv(int, pid_t, void (*)(const char *, size_t, void *),
+int	 ws_mq_recv(int, pid_t, int, void (*)(const char *, size_t, void *),
 	    void *);
 
 /* reply.c: pure reply framing of pool handlers. */
@@ -198,9 +215,21 @@ int	 status_parse(const char *, size_t, char *, size_t, size_t *);
 size_t	 status_sanitize(char *, size_t);
 size_t	 status_pct_decode(char *, size_t);
 
+struct status_rd {
+	char	 buf[1024];
+	size_t	 len;
+	int	 skip;		/* inside a line too long to keep */
+};
+int	 status_read(int, struct status_rd *,
+	    void (*)(int, const char *, size_t, void *), void *);
+
 struct ws_conf {
-	const char	*prog;		/* pool handler, NULL = in-process */
+	const char	*prog;		/* handler, NULL = in-process */
 	char *const	*argv;		/* its argv */
+	int		 exec;		/* one handler per service session */
+	int		 session_timeout; /* s of client silence, 0 = none */
+	int		 mqid;		/* MessageEngine queue, or -1 */
+	const char	*msg_skip;	/* MessageSkipCommands */
 	int		 status_fd;	/* -Z */
 	int		 busy_timeout;	/* s */
 	int		 client_timeout; /* s */
@@ -209,7 +238,7 @@ struct ws_conf {
 };
 
 /* chan.c: the control channel's framing, used by both sides. */
-int	 chan_send(int, int, const char *, size_t, int, int);
+int	 chan_send(int, int, uint32_t, const char *, size_t, int, int);
 int	 chan_recv(int, struct ws_msghdr *, char *, int *, int);
 
 /* handler.c: the pool-mode handler process of a worker session. */
@@ -220,6 +249,22 @@ struct ws_hd {
 
 int	 ws_hd_start(struct ws_hd *, const struct ws_conf *);
 void	 ws_hd_stop(struct ws_hd *, int, int);
+int	 ws_hd_exec(struct ws_hd *, const struct ws_conf *, int,
+	    char *const *);
+
+/* sess.c: a service session (--listen), served to its end. */
+struct ws_sess_ctx {
+	struct ws_shm		*shm;
+	struct ws_slot		*slot;
+	int			 idx;
+	int			 chan;
+	const struct ws_conf	*conf;
+	uint32_t		 sid;		/* the slot's session number */
+	int			 retire;	/* the mux asked us to */
+};
+
+void	 ws_sess_serve(struct ws_sess_ctx *, int, uint32_t, char *, size_t);
+void	 ws_sess_mq_stale(const struct ws_conf *);
 
 /* ws.c: the worker session, entered in the child after fork(2). */
 void	 ws_main(struct ws_shm *, int, int, int, const struct ws_conf *)

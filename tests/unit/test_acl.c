@@ -130,7 +130,7 @@ test_split(void **state)
 static void
 test_format(void **state)
 {
-	struct cmd_worker	w[3];
+	struct cmd_worker	w[4];
 	struct cmd_view		v;
 	struct notify_stats	ns;
 	struct ctl_shut_view	sh;
@@ -148,9 +148,14 @@ test_format(void **state)
 	strcpy(w[0].tag, "scanning a b");
 	w[0].in_session = 1;
 	strcpy(w[0].client, "10.1.2.3");
+	strcpy(w[0].user, "(none)");
+	strcpy(w[0].cls, "default");
 	w[1].state = WS_STOPPED;
 	w[2].state = WS_IDLE;
 	w[2].pid = 102;
+	strcpy(w[2].client, "-");
+	strcpy(w[2].user, "-");
+	strcpy(w[2].cls, "-");
 	w[2].ago = 5;
 	w[2].age = 9;
 	v.nslots = 3;
@@ -162,14 +167,27 @@ test_format(void **state)
 	ns.max = 8;
 	ns.accepted = 3;
 	ns.access_denied = 2;
+	/* A service session: its user, class and last command's verb. */
+	w[3].state = WS_BUSY;
+	w[3].pid = 103;
+	w[3].in_session = 1;
+	w[3].svc = 1;
+	strcpy(w[3].client, "192.0.2.7");
+	strcpy(w[3].user, "dave");
+	strcpy(w[3].cls, "staff");
+	strcpy(w[3].verb, "RETR");
+	v.nslots = 4;
 	ctl_format_who(&b, &v);
+	v.nslots = 3;
 	assert_string_equal(b.p,
 	    "*-slot=0 pid=100 state=busy requests=7 age=60 idle=0 "
 	    "client=10.1.2.3 user=(none) class=default cmd=scan "
 	    "tag=scanning a b\n"
 	    "*-slot=2 pid=102 state=idle requests=0 age=9 idle=5 client=- "
 	    "user=- class=- cmd=- tag=\n"
-	    "*OK 2 worker sessions\n");
+	    "*-slot=3 pid=103 state=busy requests=0 age=0 idle=0 "
+	    "client=192.0.2.7 user=dave class=staff cmd=RETR tag=\n"
+	    "*OK 3 worker sessions\n");
 	cmd_buf_free(&b);
 	ctl_format_status(&b, &v, &ns, NULL, NULL);
 	assert_string_equal(b.p,

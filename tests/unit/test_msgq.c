@@ -56,12 +56,12 @@ test_order(void **state)
 	assert_int_equal(msgq_send(4343, "other", 5), MSGQ_SENT);
 	assert_int_equal(msgq_send(4242, "second", 6), MSGQ_SENT);
 	ngot = 0;
-	assert_int_equal(ws_mq_recv(qid, 4242, take, NULL), 2);
+	assert_int_equal(ws_mq_recv(qid, 4242, 1000, take, NULL), 2);
 	assert_string_equal(got[0], "first");
 	assert_string_equal(got[1], "second");
-	assert_int_equal(ws_mq_recv(qid, 4242, take, NULL), 0);
+	assert_int_equal(ws_mq_recv(qid, 4242, 1000, take, NULL), 0);
 	assert_int_equal(msgq_purge(4343), 1);		/* the dead worker's */
-	assert_int_equal(ws_mq_recv(qid, 4343, take, NULL), 0);
+	assert_int_equal(ws_mq_recv(qid, 4343, 1000, take, NULL), 0);
 	msgq_close();
 	/* Removed: the id is no longer a queue. */
 	assert_int_equal(msgctl(qid, IPC_STAT, &(struct msqid_ds){ 0 }), -1);
@@ -97,7 +97,7 @@ test_full(void **state)
 	    (unsigned long long)st.qbytes, sent, waiting);
 	ngot = 0;
 	while (ngot < 40) {
-		r = ws_mq_recv(qid, 777, take, NULL);
+		r = ws_mq_recv(qid, 777, 1000, take, NULL);
 		assert_true(r >= 0);
 		(void)msgq_retry();
 		if (r == 0 && msgq_retry() == 0)

@@ -1,0 +1,374 @@
+/*
+ * Copyright (c) 2026 The mux authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Service listeners (--listen): the mux accepts long sessions itself,
+ * gives each its attributes (addresses, class, user), enforces the
+ * per-host and per-user limits, and hands it to a worker session
+ * through the pool, once for the whole session (DESIGN §1).  The mux
+ * keeps a record of every live session: msg, kick and who read it.
+ */
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "mux.h"
+
+#define SVC_ACCEPT_MAX	64	/* accepts per wake-up */
+
+struct svc_listener {
+	int		 fd;
+	int		 family;
+	struct event	*ev;
+};
+
+static struct {
+	struct event_base	*base;
+	struct conf		*conf;
+	struct svc_listener	*l;
+	int			 nl;
+	struct event		*pause;
+	uint32_t		 next_token;
+	int			 nsess;
+	TAILQ_HEAD(, svc_sess)	 sess;
+} S = { .sess = TAILQ_HEAD_INITIALIZER(S.sess) };
+
+static void
+svc_refuse(int fd, const char *text)
+{
+	char	buf[WS_TAG_MAX + 8];
+	int	n;
+
+	n = snprintf(buf, sizeof(buf), "%s\r\n", text);
+	if (n > 0 && (size_t)n < sizeof(buf))
+		(void)write(fd, buf, (size_t)n);
+	close(fd);
+}
+
+/* Sessions from this address (kept and queued ones too). */
+static int
+svc_per_host(const uint8_t addr[16])
+{
+	struct svc_sess	*s;
+	int		 n = 0;
+
+	TAILQ_FOREACH(s, &S.sess, entry)
+		if (memcmp(s->addr, addr, 16) == 0)
+			n++;
+	return (n);
+}
+
+static void
+svc_ntop(const struct sockaddr_storage *ss, char *host, size_t hsz,
+    int *port)
+{
+	const struct sockaddr_in	*sin = (const void *)ss;
+	const struct sockaddr_in6	*sin6 = (const void *)ss;
+
+	*port = 0;
+	snprintf(host, hsz, "-");
+	if (ss->ss_family == AF_INET) {
+		(void)inet_ntop(AF_INET, &sin->sin_addr, host, (socklen_t)hsz);
+		*port = ntohs(sin->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		(void)inet_ntop(AF_INET6, &sin6->sin6_addr, host,
+		    (socklen_t)hsz);
+		*port = ntohs(sin6->sin6_port);
+	}
+}
+
+/* Append NAME=VALUE and its NUL to the block; -1 when it is full. */
+static int
+svc_var(char *b, size_t sz, size_t *len, const char *name, const char *fmt,
+    ...)
+{
+	va_list	ap;
+	int	n, m;
+
+	n = snprintf(b + *len, sz - *len, "%s=", name);
+	if (n < 0 || (size_t)n >= sz - *len)
+		return (-1);
+	va_start(ap, fmt);
+	m = vsnprintf(b + *len + n, sz - *len - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (m < 0 || (size_t)(n + m) >= sz - *len)
+		return (-1);
+	*len += (size_t)(n + m) + 1;
+	return (0);
+}
+
+/*
+ * The handler's environment, tcpserver's names (PROTO, TCPREMOTEIP...,
+ * or for UNIX clients ucspi-unix's UNIXREMOTEEUID...), plus the class.
+ */
+static size_t
+svc_env(struct svc_sess *s, int fd, int family, char *b, size_t sz)
+{
+	struct sockaddr_storage	ls;
+	socklen_t		llen = sizeof(ls);
+	struct ucred		cr;
+	socklen_t		crlen = sizeof(cr);
+	char			lhost[64];
+	int			lport;
+	size_t			len = 0;
+
+	if (family == AF_UNIX) {
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == 0)
+			(void)(svc_var(b, sz, &len, "PROTO", "UNIX") ||
+			    svc_var(b, sz, &len, "UNIXREMOTEEUID", "%u",
+			    (unsigned)cr.uid) ||
+			    svc_var(b, sz, &len, "UNIXREMOTEEGID", "%u",
+			    (unsigned)cr.gid) ||
+			    svc_var(b, sz, &len, "UNIXREMOTEPID", "%ld",
+			    (long)cr.pid));
+	} else {
+		if (getsockname(fd, (struct sockaddr *)&ls, &llen) == -1)
+			ls.ss_family = AF_UNSPEC;
+		svc_ntop(&ls, lhost, sizeof(lhost), &lport);
+		(void)(svc_var(b, sz, &len, "PROTO", "TCP") ||
+		    svc_var(b, sz, &len, "TCPREMOTEIP", "%s", s->host) ||
+		    svc_var(b, sz, &len, "TCPREMOTEPORT", "%d", s->port) ||
+		    svc_var(b, sz, &len, "TCPLOCALIP", "%s", lhost) ||
+		    svc_var(b, sz, &len, "TCPLOCALPORT", "%d", lport));
+	}
+	(void)(svc_var(b, sz, &len, "MUX_CLASS", "%s", s->cls) ||
+	    svc_var(b, sz, &len, "MUX_SESSION", "%u", s->token));
+	return (len);
+}
+
+/* SO_PEERCRED's user for a UNIX client, as DESIGN §5 says. */
+static void
+svc_unix_user(struct svc_sess *s, int fd)
+{
+	struct ucred	 cr;
+	socklen_t	 len = sizeof(cr);
+	struct passwd	*pw;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1)
+		return;
+	if ((pw = getpwuid(cr.uid)) != NULL)
+		snprintf(s->user, sizeof(s->user), "%s", pw->pw_name);
+	else
+		snprintf(s->user, sizeof(s->user), "%u", (unsigned)cr.uid);
+}
+
+static struct svc_sess *
+svc_new(int fd, int li, const struct sockaddr_storage *ss)
+{
+	struct svc_sess	*s;
+	struct timespec	 ts;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		log_warn("calloc");
+		return (NULL);
+	}
+	if (++S.next_token == 0)
+		S.next_token = 1;	/* 0 says "not a service session" */
+	s->token = S.next_token;
+	s->listener = li;
+	s->slot = -1;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s->start = ts.tv_sec;
+	snprintf(s->user, sizeof(s->user), "(none)");
+	svc_ntop(ss, s->host, sizeof(s->host), &s->port);
+	if (class_sockaddr((const struct sockaddr *)ss, s->addr) == -1)
+		memset(s->addr, 0, sizeof(s->addr));
+	if (S.l[li].family == AF_UNIX) {
+		snprintf(s->host, sizeof(s->host), "local");
+		svc_unix_user(s, fd);
+	}
+	snprintf(s->cls, sizeof(s->cls), "%s",
+	    class_of(&S.conf->classes, s->addr));
+	TAILQ_INSERT_TAIL(&S.sess, s, entry);
+	S.nsess++;
+	return (s);
+}
+
+/* A new client on listener li: vet it, then give it to the pool. */
+static void
+svc_client(int fd, int li, const struct sockaddr_storage *ss)
+{
+	struct svc_sess	*s;
+	char		 refusal[WS_TAG_MAX + 1], vars[WS_LINE_MAX];
+	char		 msg[WS_TAG_MAX + 8];
+	uint8_t		 a[16];
+	size_t		 len;
+
+	if (pool_refusing(refusal, sizeof(refusal)) != NULL) {
+		snprintf(msg, sizeof(msg), "421 %s", refusal);
+		svc_refuse(fd, msg);
+		return;
+	}
+	if (S.conf->max_per_host > 0 && S.l[li].family != AF_UNIX &&
+	    class_sockaddr((const struct sockaddr *)ss, a) == 0 &&
+	    svc_per_host(a) >= S.conf->max_per_host) {
+		log_info("session refused: MaxClientsPerHost %d reached",
+		    S.conf->max_per_host);
+		svc_refuse(fd, "421 Too many connections from your host");
+		return;
+	}
+	if ((s = svc_new(fd, li, ss)) == NULL) {
+		svc_refuse(fd, "421 Out of memory");
+		return;
+	}
+	len = svc_env(s, fd, S.l[li].family, vars, sizeof(vars));
+	log_debug("session %u from %s:%d, class %s", s->token, s->host,
+	    s->port, s->cls);
+	req_service(fd, s, vars, len);
+}
+
+static void
+svc_pause_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int	i;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	for (i = 0; i < S.nl; i++)
+		event_add(S.l[i].ev, NULL);
+}
+
+/* Out of descriptors: stop accepting for a second, do not spin. */
+static void
+svc_accept_error(void)
+{
+	struct timeval	tv = { 1, 0 };
+	int		i;
+
+	log_warn("service listener: accept");
+	if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS &&
+	    errno != ENOMEM)
+		return;
+	for (i = 0; i < S.nl; i++)
+		event_del(S.l[i].ev);
+	evtimer_add(S.pause, &tv);
+}
+
+static void
+svc_accept_cb(evutil_socket_t lfd, short what, void *arg)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	int			fd, i, li = (int)(intptr_t)arg;
+
+	(void)what;
+	for (i = 0; i < SVC_ACCEPT_MAX; i++) {
+		len = sizeof(ss);
+		fd = accept4(lfd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				svc_accept_error();
+			return;
+		}
+		svc_client(fd, li, &ss);
+	}
+}
+
+void
+svc_init(struct event_base *base, struct conf *conf, const int *fds,
+    const struct sock_spec *specs, int n)
+{
+	int	i;
+
+	S.base = base;
+	S.conf = conf;
+	S.nl = n;
+	if (n == 0)
+		return;
+	if ((S.l = calloc((size_t)n, sizeof(*S.l))) == NULL ||
+	    (S.pause = evtimer_new(base, svc_pause_cb, NULL)) == NULL)
+		fatalx("svc_init");
+	for (i = 0; i < n; i++) {
+		S.l[i].fd = fds[i];
+		S.l[i].family = specs[i].family;
+		S.l[i].ev = event_new(base, fds[i], EV_READ | EV_PERSIST,
+		    svc_accept_cb, (void *)(intptr_t)i);
+		if (S.l[i].ev == NULL || event_add(S.l[i].ev, NULL) == -1)
+			fatalx("svc_init: event_add");
+	}
+}
+
+/* SIGTERM: no new sessions. */
+void
+svc_close(void)
+{
+	int	i;
+
+	for (i = 0; i < S.nl; i++) {
+		if (S.l[i].ev != NULL)
+			event_free(S.l[i].ev);
+		S.l[i].ev = NULL;
+		if (S.l[i].fd != -1)
+			close(S.l[i].fd);
+		S.l[i].fd = -1;
+	}
+	S.nl = 0;
+}
+
+/* The session is over (or never started): forget it. */
+void
+svc_end(struct svc_sess *s)
+{
+	TAILQ_REMOVE(&S.sess, s, entry);
+	S.nsess--;
+	free(s);
+}
+
+/*
+ * The handler named the session's user.  Over MaxClientsPerUser, the
+ * reply that refuses the session; else NULL.
+ */
+const char *
+svc_user(struct svc_sess *s, const char *user, char *buf, size_t sz)
+{
+	struct svc_sess	*o;
+	int		 n = 0;
+
+	snprintf(s->user, sizeof(s->user), "%s", user);
+	if (S.conf->max_per_user <= 0)
+		return (NULL);
+	TAILQ_FOREACH(o, &S.sess, entry)
+		if (strcmp(o->user, s->user) == 0)
+			n++;
+	if (n <= S.conf->max_per_user)
+		return (NULL);
+	log_info("session %u refused: MaxClientsPerUser %d reached by %s",
+	    s->token, S.conf->max_per_user, s->user);
+	snprintf(buf, sz, "421 Too many connections for user %s", s->user);
+	return (buf);
+}
+
+int
+svc_count(void)
+{
+	return (S.nsess);
+}

@@ -1,0 +1,575 @@
+/*
+ * Copyright (c) 2026 The mux authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * A service session (--listen, DESIGN §7): one handler process per
+ * session, tcpserver style.  With the MessageEngine off the handler gets
+ * the client's socket itself and we only wait.  With it on we relay,
+ * both ways, through a socketpair: client lines pass untouched (we note
+ * each command's verb), and the handler's replies get the session's
+ * messages as continuation lines before their final line (inject.c).
+ */
+
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mux.h"
+
+#define SESS_MSG_MAX	16		/* messages held for the next reply */
+#define SESS_STOP_MS	2000		/* handler's grace after the end */
+#define SESS_FLUSH_MS	5000		/* last output to a closing client */
+#define SESS_VARS_MAX	64
+
+struct sess_msg {
+	size_t	 len;
+	char	 text[INJ_TEXT_MAX];
+};
+
+struct sess {
+	struct ws_sess_ctx	*x;
+	int			 client;
+	int			 pair;		/* our end of the handler's stdio */
+	uint32_t		 token;
+	struct ws_hd		 hd;
+	struct status_rd	 st;
+	struct inj_state	 inj;
+	int			 client_eof;
+	int			 hd_eof;
+	int			 midline;	/* passing a line too long to parse */
+	int			 at_bol;	/* client: at a line's start */
+	int			 kicked;
+	int			 st_eof;
+	int			 over;		/* end: flush, then close */
+	int64_t			 last_in;	/* ms, client's last bytes */
+	size_t			 clen;		/* client -> handler */
+	size_t			 hlen;		/* handler bytes to parse */
+	size_t			 ooff, olen;	/* -> client */
+	size_t			 vlen;
+	char			 verb[WS_VERB_MAX + 1];	/* being read */
+	char			 cur[WS_VERB_MAX + 1];	/* last complete */
+	int			 nmsg;
+	struct sess_msg		 msg[SESS_MSG_MAX];
+	char			 cbuf[8192];
+	char			 hbuf[16384];
+	char			 obuf[65536];
+};
+
+static void
+sess_status_line(int kind, const char *out, size_t len, void *arg)
+{
+	struct sess	*s = arg;
+
+	if (kind == STATUS_TAG) {
+		slot_set_tag(s->x->slot, out, len);
+		slot_notify(s->x->shm);
+		return;
+	}
+	if (len > WS_USER_MAX)
+		len = WS_USER_MAX;
+	(void)chan_send(s->x->chan, WS_MSG_USER, s->token, out, len, -1, 0);
+}
+
+/* One message from the queue: ours, or left by a session that ended. */
+static void
+sess_mq_one(const char *m, size_t len, void *arg)
+{
+	struct sess	*s = arg;
+	uint32_t	 tok;
+
+	if (len < sizeof(tok))
+		return;
+	memcpy(&tok, m, sizeof(tok));
+	m += sizeof(tok);
+	len -= sizeof(tok);
+	if (s == NULL || tok != s->token) {
+		log_info("message for an ended session not delivered: "
+		    "%.*s", (int)len, m);
+		return;
+	}
+	s->msg[s->nmsg].len = len;
+	memcpy(s->msg[s->nmsg].text, m, len);
+	s->nmsg++;
+}
+
+/* Take our messages into the session, as many as it holds. */
+static void
+sess_mq_drain(struct sess *s)
+{
+	if (s->x->conf->mqid == -1 || s->nmsg >= SESS_MSG_MAX)
+		return;
+	(void)ws_mq_recv(s->x->conf->mqid, getpid(), SESS_MSG_MAX - s->nmsg,
+	    sess_mq_one, s);
+}
+
+/* Between sessions: whatever is in the queue for us is stale. */
+void
+ws_sess_mq_stale(const struct ws_conf *conf)
+{
+	if (conf->mqid != -1)
+		(void)ws_mq_recv(conf->mqid, getpid(), 1 << 20, sess_mq_one,
+		    NULL);
+}
+
+static void
+sess_chan(struct sess *s)
+{
+	struct ws_msghdr	 h;
+	char			 line[WS_LINE_MAX + 1];
+	int			 fd, r;
+	size_t			 n;
+
+	while ((r = chan_recv(s->x->chan, &h, line, &fd, MSG_DONTWAIT)) > 0) {
+		if (fd != -1)
+			close(fd);
+		switch (h.type) {
+		case WS_MSG_RETIRE:
+			s->x->retire = 1;
+			break;
+		case WS_MSG_MQ:
+			atomic_store(&s->x->slot->mq_wake, 0);
+			sess_mq_drain(s);
+			break;
+		case WS_MSG_LIMIT:
+			if (h.arg != s->token || s->over)
+				break;
+			log_info("worker %d: session refused: %s", s->x->idx,
+			    line);
+			n = strlen(line);
+			if (n + 2 <= sizeof(s->obuf) - s->olen) {
+				memcpy(s->obuf + s->olen, line, n);
+				memcpy(s->obuf + s->olen + n, "\r\n", 2);
+				s->olen += n + 2;
+			}
+			s->over = 1;
+			break;
+		}
+	}
+	if (r == -1)
+		s->over = 1;	/* the mux is gone: PDEATHSIG follows */
+}
+
+/* Client bytes: note the verb of each command line as it passes. */
+static void
+sess_verbs(struct sess *s, const char *p, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\n') {
+			memcpy(s->cur, s->verb, s->vlen);
+			s->cur[s->vlen] = '\0';
+			slot_seq_set(&s->x->slot->verb_seq, s->x->slot->verb,
+			    WS_VERB_MAX, s->cur, s->vlen);
+			s->vlen = 0;
+			s->at_bol = 1;
+		} else if (s->at_bol && s->vlen < WS_VERB_MAX &&
+		    ((p[i] >= 'A' && p[i] <= 'Z') ||
+		    (p[i] >= 'a' && p[i] <= 'z')))
+			s->verb[s->vlen++] = p[i];
+		else
+			s->at_bol = 0;
+	}
+}
+
+static void
+sess_read_client(struct sess *s)
+{
+	ssize_t	n;
+
+	n = read(s->client, s->cbuf + s->clen, sizeof(s->cbuf) - s->clen);
+	if (n > 0) {
+		sess_verbs(s, s->cbuf + s->clen, (size_t)n);
+		s->clen += (size_t)n;
+		s->last_in = slot_now_ms();
+	} else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		s->client_eof = 1;
+}
+
+static void
+sess_write_handler(struct sess *s)
+{
+	ssize_t	n;
+
+	n = write(s->pair, s->cbuf, s->clen);
+	if (n > 0) {
+		s->clen -= (size_t)n;
+		memmove(s->cbuf, s->cbuf + n, s->clen);
+	} else if (n == -1 && errno != EAGAIN && errno != EINTR) {
+		s->clen = 0;	/* the handler is gone: its EOF ends us */
+		s->client_eof = 1;
+	}
+}
+
+static void
+sess_read_handler(struct sess *s)
+{
+	ssize_t	n;
+
+	n = read(s->pair, s->hbuf + s->hlen, sizeof(s->hbuf) - s->hlen);
+	if (n > 0)
+		s->hlen += (size_t)n;
+	else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		s->hd_eof = 1;
+}
+
+/* Room at the end of obuf, compacting it first if that helps. */
+static size_t
+sess_room(struct sess *s)
+{
+	if (s->ooff > 0) {
+		memmove(s->obuf, s->obuf + s->ooff, s->olen - s->ooff);
+		s->olen -= s->ooff;
+		s->ooff = 0;
+	}
+	return (sizeof(s->obuf) - s->olen);
+}
+
+/* The held messages, as continuation lines of a reply with code. */
+static int
+sess_inject(struct sess *s, int code, const char *eol)
+{
+	size_t	need = 0, n;
+	int	i;
+
+	for (i = 0; i < s->nmsg; i++)
+		need += 4 + s->msg[i].len + 2;
+	if (need > sess_room(s))
+		return (-1);
+	for (i = 0; i < s->nmsg; i++) {
+		n = inj_format(s->obuf + s->olen, sizeof(s->obuf) - s->olen,
+		    code, s->msg[i].text, s->msg[i].len, eol);
+		s->olen += n;
+	}
+	log_info("worker %d: %d message%s delivered", s->x->idx, s->nmsg,
+	    s->nmsg == 1 ? "" : "s");
+	s->nmsg = 0;
+	return (0);
+}
+
+/*
+ * Move the handler's complete lines to obuf, each as written; before a
+ * final reply line that may carry them, the held messages.  Stops when
+ * obuf is too full to take the next line with its messages.
+ */
+static void
+sess_parse(struct sess *s)
+{
+	char	*nl;
+	size_t	 len, l;
+	int	 code;
+
+	while (s->hlen > 0) {
+		nl = memchr(s->hbuf, '\n', s->hlen);
+		len = nl ? (size_t)(nl - s->hbuf) + 1 : s->hlen;
+		if (nl == NULL && len < sizeof(s->hbuf) && !s->hd_eof)
+			return;		/* wait for the rest of the line */
+		if (len > sess_room(s))
+			return;
+		l = nl ? len - 1 : len;
+		if (l > 0 && s->hbuf[l - 1] == '\r')
+			l--;
+		code = 0;
+		if (!s->midline && nl != NULL)
+			code = inj_line(&s->inj, s->hbuf, l);
+		if (code != 0 && s->nmsg > 0 &&
+		    inj_eligible(code, s->cur, strlen(s->cur),
+		    s->x->conf->msg_skip) &&
+		    sess_inject(s, code, l + 1 < len ? "\r\n" : "\n") == -1)
+			return;
+		memcpy(s->obuf + s->olen, s->hbuf, len);
+		s->olen += len;
+		s->midline = nl == NULL;
+		s->hlen -= len;
+		memmove(s->hbuf, s->hbuf + len, s->hlen);
+		if (code != 0 && s->nmsg == 0)
+			sess_mq_drain(s);	/* room again: take more */
+	}
+}
+
+static void
+sess_write_client(struct sess *s)
+{
+	ssize_t	n;
+
+	n = write(s->client, s->obuf + s->ooff, s->olen - s->ooff);
+	if (n > 0) {
+		s->ooff += (size_t)n;
+		if (s->ooff == s->olen)
+			s->ooff = s->olen = 0;
+	} else if (n == -1 && errno != EAGAIN && errno != EINTR) {
+		s->ooff = s->olen = 0;
+		s->over = 1;
+	}
+}
+
+static void
+sess_kick(struct sess *s)
+{
+	if (!s->kicked && slot_take_kick(s->x->slot, s->x->sid)) {
+		s->kicked = 1;
+		(void)shutdown(s->client, SHUT_RDWR);
+		log_info("worker %d: session kicked", s->x->idx);
+	}
+}
+
+/* The per-session idle timeout: a 421, as ProFTPD's TimeoutIdle. */
+static int
+sess_idle(struct sess *s, int64_t now)
+{
+	int	t = s->x->conf->session_timeout;
+	char	msg[96];
+	int	n;
+
+	if (t <= 0 || now - s->last_in < (int64_t)t * 1000)
+		return (0);
+	log_info("worker %d: session idle for %d s: closing", s->x->idx, t);
+	n = snprintf(msg, sizeof(msg), "421 Idle timeout (%d seconds): "
+	    "closing connection\r\n", t);
+	if ((size_t)n <= sess_room(s)) {
+		memcpy(s->obuf + s->olen, msg, (size_t)n);
+		s->olen += (size_t)n;
+	}
+	return (1);
+}
+
+static int
+sess_timeout(struct sess *s, int64_t now)
+{
+	int	t = s->x->conf->session_timeout;
+	int64_t	left;
+
+	if (t <= 0 || s->client_eof)
+		return (1000);
+	left = s->last_in + (int64_t)t * 1000 - now;
+	return (left < 0 ? 0 : left > 1000 ? 1000 : (int)left);
+}
+
+/* One round of poll(2) over the client, the handler, status and chan. */
+static void
+sess_poll(struct sess *s)
+{
+	struct pollfd	p[4];
+	int		n;
+
+	/* A closed side stays readable: stop watching it, do not spin. */
+	p[0].fd = s->client_eof && s->olen == s->ooff ? -1 : s->client;
+	p[0].events = (!s->client_eof && s->clen < sizeof(s->cbuf) ?
+	    POLLIN : 0) | (s->olen > s->ooff ? POLLOUT : 0);
+	p[1].fd = s->hd_eof ? -1 : s->pair;
+	p[1].events = (s->hlen < sizeof(s->hbuf) ? POLLIN : 0) |
+	    (s->clen > 0 ? POLLOUT : 0);
+	p[2].fd = s->st_eof ? -1 : s->hd.st;
+	p[2].events = POLLIN;
+	p[3].fd = s->x->chan;
+	p[3].events = POLLIN;
+	for (n = 0; n < 4; n++)
+		p[n].revents = 0;
+	n = poll(p, 4, sess_timeout(s, slot_now_ms()));
+	if (n == -1) {
+		if (errno == EINTR)
+			sess_kick(s);
+		return;
+	}
+	if (p[3].revents)
+		sess_chan(s);
+	if (p[2].revents && status_read(s->hd.st, &s->st, sess_status_line,
+	    s) == -1)
+		s->st_eof = 1;
+	if (p[0].revents & (POLLIN | POLLHUP | POLLERR))
+		sess_read_client(s);
+	if (p[1].revents & POLLOUT)
+		sess_write_handler(s);
+	if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
+		sess_read_handler(s);
+	sess_parse(s);
+	if (s->olen > s->ooff && (p[0].revents & (POLLOUT | POLLERR)))
+		sess_write_client(s);
+}
+
+/* What is left for the client, within SESS_FLUSH_MS. */
+static void
+sess_flush(struct sess *s)
+{
+	struct pollfd	p = { s->client, POLLOUT, 0 };
+	int64_t		deadline = slot_now_ms() + SESS_FLUSH_MS;
+
+	while (s->olen > s->ooff && !s->kicked) {
+		sess_write_client(s);
+		if (s->olen == s->ooff || slot_now_ms() >= deadline)
+			break;
+		if (poll(&p, 1, 100) == -1 && errno == EINTR)
+			sess_kick(s);
+	}
+}
+
+/* Client gone: the handler reads EOF once it has had every byte. */
+static void
+sess_relay(struct sess *s)
+{
+	int	shut = 0;
+	int64_t	eof_at = 0, now;
+
+	while (!s->over) {
+		sess_poll(s);
+		now = slot_now_ms();
+		if (s->client_eof && s->clen == 0 && !shut) {
+			(void)shutdown(s->pair, SHUT_WR);
+			shut = 1;
+			eof_at = now;
+		}
+		if (s->hd_eof && s->hlen == 0)
+			break;		/* the handler ended the session */
+		if (shut && now - eof_at > SESS_STOP_MS)
+			break;
+		if (sess_idle(s, now))
+			break;
+	}
+	sess_flush(s);
+}
+
+/* The handler reaped, or -1 while it runs. */
+static int
+sess_reaped(struct sess *s)
+{
+	if (s->hd.pid > 0 && waitpid(s->hd.pid, NULL, WNOHANG) == s->hd.pid)
+		s->hd.pid = -1;
+	return (s->hd.pid <= 0);
+}
+
+/*
+ * MessageEngine off: the handler has the client's socket.  We watch its
+ * status pipe and our channel until it exits; a kick shuts the socket
+ * under it.
+ */
+static void
+sess_direct(struct sess *s)
+{
+	struct pollfd	p[2];
+	int		n;
+
+	while (!sess_reaped(s)) {
+		p[0].fd = s->st_eof ? -1 : s->hd.st;
+		p[0].events = POLLIN;
+		p[1].fd = s->x->chan;
+		p[1].events = POLLIN;
+		p[0].revents = p[1].revents = 0;
+		if ((n = poll(p, 2, 1000)) == -1 && errno == EINTR)
+			sess_kick(s);
+		if (n <= 0)
+			continue;
+		if (p[0].revents && status_read(s->hd.st, &s->st,
+		    sess_status_line, s) == -1)
+			s->st_eof = 1;
+		if (p[1].revents)
+			sess_chan(s);
+		if (s->over) {
+			/* Refused (LIMIT): the reply, then the end. */
+			(void)write(s->client, s->obuf, s->olen);
+			s->olen = 0;
+			(void)shutdown(s->client, SHUT_RDWR);
+			(void)kill(s->hd.pid, SIGTERM);
+			s->over = 0;
+		}
+	}
+}
+
+/* "NAME=VALUE" strings from the NUL-separated block the mux sent. */
+static int
+sess_vars(char *block, size_t len, char **v, int max)
+{
+	size_t	i = 0;
+	int	n = 0;
+
+	while (i < len && n < max) {
+		if (strchr(block + i, '=') != NULL)
+			v[n++] = block + i;
+		i += strlen(block + i) + 1;
+	}
+	v[n] = NULL;
+	return (n);
+}
+
+static void
+sess_end(struct sess *s)
+{
+	int	i;
+
+	for (i = 0; i < s->nmsg; i++)
+		log_info("worker %d: session ended before its next reply: "
+		    "message not delivered: %.*s", s->x->idx,
+		    (int)s->msg[i].len, s->msg[i].text);
+	s->nmsg = 0;
+	ws_sess_mq_stale(s->x->conf);
+	ws_hd_stop(&s->hd, 1, SESS_STOP_MS);
+	(void)chan_send(s->x->chan, WS_MSG_END, s->token, NULL, 0, -1, 0);
+}
+
+/*
+ * Serve a service session to its end.  vars (NUL-separated, len bytes,
+ * NUL-terminated) become the handler's environment.
+ */
+void
+ws_sess_serve(struct ws_sess_ctx *x, int fd, uint32_t token, char *vars,
+    size_t len)
+{
+	static struct sess	 s;	/* big buffers: keep them off the stack */
+	char			*v[SESS_VARS_MAX + 1];
+	int			 sv[2], relay = x->conf->mqid != -1;
+
+	memset(&s, 0, sizeof(s));
+	s.x = x;
+	s.client = fd;
+	s.token = token;
+	s.pair = -1;
+	s.at_bol = 1;
+	s.last_in = slot_now_ms();
+	s.hd.pid = -1;
+	s.hd.in = s.hd.out = s.hd.st = -1;
+	(void)sess_vars(vars, len, v, SESS_VARS_MAX);
+	if (relay && socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("worker %d: socketpair", x->idx);
+		goto fail;
+	}
+	if (ws_hd_exec(&s.hd, x->conf, relay ? sv[1] : fd, v) == -1) {
+		log_warn("worker %d: cannot run %s", x->idx, x->conf->prog);
+		if (relay) {
+			close(sv[0]);
+			close(sv[1]);
+		}
+		goto fail;
+	}
+	if (relay) {
+		close(sv[1]);
+		s.pair = s.hd.in = sv[0];
+		sess_relay(&s);
+	} else
+		sess_direct(&s);
+	sess_end(&s);
+	return;
+fail:
+	(void)write(fd, "421 Service not available\r\n", 27);
+	(void)chan_send(x->chan, WS_MSG_END, token, NULL, 0, -1, 0);
+}
