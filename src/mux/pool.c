@@ -658,9 +658,10 @@ pool_sess_msg(struct pool_slot *ps, const struct ws_msghdr *h,
 		pool_sess_end(ps, "");
 		return;
 	}
-	if ((refusal = svc_user(ps->sess, line, buf, sizeof(buf))) != NULL &&
-	    chan_send(ps->chan, WS_MSG_LIMIT, h->arg, refusal, strlen(refusal),
-	    -1, MSG_DONTWAIT) == -1)
+	/* Answered either way: the worker may hold the login's reply. */
+	refusal = svc_user(ps->sess, line, buf, sizeof(buf));
+	if (chan_send(ps->chan, refusal ? WS_MSG_LIMIT : WS_MSG_USER, h->arg,
+	    refusal, refusal ? strlen(refusal) : 0, -1, MSG_DONTWAIT) == -1)
 		log_warn("worker %d: control channel", ps->idx);
 }
 
@@ -1014,6 +1015,7 @@ pool_reconf(const struct conf *conf)
 	P.wsc.session_timeout = conf->session_timeout;
 	P.wsc.msg_skip = conf->msg_skip;
 	P.wsc.mqid = msgq_id();
+	P.wsc.user_limit = conf->max_per_user > 0;
 	P.wsc.max_lifetime = conf->max_lifetime;
 	if (P.shm != NULL)
 		atomic_store(&P.shm->wake_every, conf->debug > 0 || P.watched);

@@ -61,6 +61,7 @@ struct sess {
 	int			 at_bol;	/* client: at a line's start */
 	int			 kicked;
 	int			 st_eof;
+	int			 hold;		/* USER verdicts awaited */
 	int			 over;		/* end: flush, then close */
 	int64_t			 last_in;	/* ms, client's last bytes */
 	size_t			 clen;		/* client -> handler */
@@ -89,6 +90,12 @@ sess_status_line(int kind, const char *out, size_t len, void *arg)
 	if (len > WS_USER_MAX)
 		len = WS_USER_MAX;
 	(void)chan_send(s->x->chan, WS_MSG_USER, s->token, out, len, -1, 0);
+	/*
+	 * With MaxClientsPerUser, the login's reply waits for the mux's
+	 * verdict: a refused session must not see "230 logged in" first.
+	 */
+	if (s->x->conf->user_limit)
+		s->hold++;
 }
 
 /* One message from the queue: ours, or left by a session that ended. */
@@ -150,6 +157,10 @@ sess_chan(struct sess *s)
 		case WS_MSG_MQ:
 			atomic_store(&s->x->slot->mq_wake, 0);
 			sess_mq_drain(s);
+			break;
+		case WS_MSG_USER:	/* the mux let the user in */
+			if (h.arg == s->token && s->hold > 0)
+				s->hold--;
 			break;
 		case WS_MSG_LIMIT:
 			if (h.arg != s->token || s->over)
@@ -280,7 +291,7 @@ sess_parse(struct sess *s)
 	size_t	 len, l;
 	int	 code;
 
-	while (s->hlen > 0) {
+	while (s->hlen > 0 && s->hold == 0) {
 		nl = memchr(s->hbuf, '\n', s->hlen);
 		len = nl ? (size_t)(nl - s->hbuf) + 1 : s->hlen;
 		if (nl == NULL && len < sizeof(s->hbuf) && !s->hd_eof)
@@ -394,7 +405,13 @@ sess_poll(struct sess *s)
 	}
 	if (p[3].revents)
 		sess_chan(s);
-	if (p[2].revents && status_read(s->hd.st, &s->st, sess_status_line,
+	/*
+	 * The handler writes "user" on fd 3 before its reply on stdout:
+	 * with a user limit, read fd 3 whenever stdout has data, so the
+	 * reply cannot overtake the user line.
+	 */
+	if (!s->st_eof && (p[2].revents || (s->x->conf->user_limit &&
+	    p[1].revents)) && status_read(s->hd.st, &s->st, sess_status_line,
 	    s) == -1)
 		s->st_eof = 1;
 	if (p[0].revents & (POLLIN | POLLHUP | POLLERR))

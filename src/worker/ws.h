@@ -125,7 +125,8 @@ enum ws_msg_type {
 	WS_MSG_CMD,		/* w->m: fd + line the mux must answer */
 	WS_MSG_BUSYKILL,	/* w->m: busy timeout, handler being killed */
 	WS_MSG_RETIRE,		/* m->w: retire now if idle */
-	WS_MSG_USER,		/* w->m: the handler named the session's user */
+	WS_MSG_USER,		/* w->m: the handler named the session's user;
+				   m->w: and it may stay (else LIMIT) */
 	WS_MSG_END,		/* w->m: a service session ended */
 	WS_MSG_LIMIT,		/* m->w: refuse the session with this reply */
 	WS_MSG_MQ,		/* m->w: messages wait in the queue */
@@ -230,6 +231,7 @@ struct ws_conf {
 	int		 session_timeout; /* s of client silence, 0 = none */
 	int		 mqid;		/* MessageEngine queue, or -1 */
 	const char	*msg_skip;	/* MessageSkipCommands */
+	int		 user_limit;	/* MaxClientsPerUser is set */
 	int		 status_fd;	/* -Z */
 	int		 busy_timeout;	/* s */
 	int		 client_timeout; /* s */

@@ -9,6 +9,8 @@ use strict;
 use warnings;
 use IO::Socket::INET;
 use IO::Handle;
+use Socket qw(sockaddr_family AF_UNIX);
+use Time::HiRes qw(sleep);
 
 my $root = $ENV{FTPD_ROOT} // '/nonexistent';
 my $status;
@@ -44,7 +46,13 @@ sub open_pasv {
 	return $pasv->sockport;
 }
 
-reply("220 ftpd.pl ready for $ENV{TCPREMOTEIP}:$ENV{TCPREMOTEPORT}");
+# "via unix": mux relays (MessageEngine on); "via inet": the client's own
+# socket was handed to us.
+my $name = getsockname(STDIN);
+my $via = !defined($name) ? 'pipe' :
+    sockaddr_family($name) == AF_UNIX ? 'unix' : 'inet';
+reply("220 ftpd.pl ready for $ENV{TCPREMOTEIP}:$ENV{TCPREMOTEPORT} "
+    . "via $via class $ENV{MUX_CLASS}");
 while (defined(my $line = <STDIN>)) {
 	$line =~ s/\r?\n\z//;
 	my ($verb, $arg) = split / /, $line, 2;
@@ -56,6 +64,8 @@ while (defined(my $line = <STDIN>)) {
 	} elsif ($verb eq 'PASS') {
 		$logged = 1;
 		print $status "user $user\n" if $status && defined $user;
+		# Time for a test to send a message during the login.
+		sleep($ENV{FTPD_LOGIN_DELAY}) if $ENV{FTPD_LOGIN_DELAY};
 		reply("230 User $user logged in");
 	} elsif ($verb eq 'QUIT') {
 		reply('221 Goodbye.');

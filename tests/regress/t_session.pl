@@ -1,0 +1,267 @@
+#!/usr/bin/perl
+# Service listeners (--listen) with exec-mode handlers, and messages into
+# their sessions (ProFTPD mod_msg): a small FTP daemon (ftpd.pl) runs
+# once per session; two users log in; msg user/host/class/all reach the
+# right sessions on their next eligible reply, PASV replies are left
+# alone, multi-line replies keep their final line, a session that ends
+# first logs what it missed.  Then the limits (MaxClientsPerHost,
+# MaxClientsPerUser, BusyReply, SessionTimeout), kick, and the
+# MessageEngine-off mode where the handler gets the client's socket.
+use strict;
+use warnings;
+no warnings 'qw';	# msg texts have commas
+use FindBin;
+use lib $FindBin::Bin;
+use MuxTest;
+use Test::More;
+use File::Temp qw(tempdir);
+use IO::Socket::INET;
+use IO::Select;
+use Time::HiRes qw(sleep time);
+
+my $MUXCTL = $ENV{MUXCTL} // "$SRC/build/muxctl";
+my $FTPD = "$SRC/tests/regress/ftpd.pl";
+my $dir = tempdir('mux-sess-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+chmod(0755, $dir);
+
+sub conf {
+	my ($name, $text) = @_;
+	open(my $fh, '>', "$dir/$name") or die;
+	print $fh $text;
+	close($fh);
+	return "$dir/$name";
+}
+
+sub free_port {
+	my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+	    Listen => 1, ReuseAddr => 1) or die "listen: $!";
+	my $p = $s->sockport;
+	close($s);
+	return $p;
+}
+
+sub ctl {
+	my ($m, @args) = @_;
+	my $q = join(' ', map { "'$_'" } @args);
+	my $out = `"$MUXCTL" -s $m->{ctl} $q 2>&1`;
+	return ($? >> 8, $out);
+}
+
+# One FTP control connection; reads whole replies (up to "NNN ").
+sub ftp_open {
+	my ($port, %o) = @_;
+	my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+	    PeerPort => $port, LocalAddr => $o{from} // '127.0.0.1',
+	    Timeout => 5) or die "connect: $!";
+	return { s => $s, greeting => ftp_reply({ s => $s }) };
+}
+
+sub ftp_reply {
+	my ($c, $t) = @_;
+	my $sel = IO::Select->new($c->{s});
+	my ($buf, $end) = ('', time + ($t // 5));
+	while (time < $end) {
+		last if $buf =~ /(?:^|\n)\d\d\d [^\n]*\n\z/;
+		next unless $sel->can_read(0.1);
+		my $n = sysread($c->{s}, $buf, 4096, length $buf);
+		last unless $n;
+	}
+	return $buf;
+}
+
+sub ftp_cmd {
+	my ($c, $line) = @_;
+	syswrite($c->{s}, "$line\r\n");
+	return ftp_reply($c);
+}
+
+sub login {
+	my ($port, $user, %o) = @_;
+	my $c = ftp_open($port, %o);
+	ftp_cmd($c, "USER $user");
+	$c->{login} = ftp_cmd($c, 'PASS secret');
+	return $c;
+}
+
+sub who_has {
+	my ($m, $re) = @_;
+	return wait_for(sub { (ctl($m, 'who'))[1] =~ $re }, 10, "who: $re");
+}
+
+my $port = free_port();
+my $c = conf('mux.conf', "MessageEngine on\nMessageQueue $dir/queue\n"
+    . "MessageLog $dir/msg.log\nClass staff 127.0.0.2\n");
+my $m = mux_start(args => ['--config', $c, '-O', "$dir/ctl.sock", '-x', 6,
+    '--listen', "inet:$port", '--exec', '--', $FTPD]);
+$m->{ctl} = "$dir/ctl.sock";
+
+# A listener subscribed to M.
+my $lis = IO::Socket::UNIX->new(Peer => $m->{ctl}) or die;
+syswrite($lis, "?M\n");
+
+my $dave = login($port, 'dave');
+like($dave->{greeting}, qr/^220 ftpd\.pl ready for 127\.0\.0\.1:\d+ via unix class default\r\n\z/,
+    'the handler gets the tcpserver variables and MUX_CLASS, through the relay');
+is($dave->{login}, "230 User dave logged in\r\n", 'dave logs in');
+my $alice = login($port, 'alice', from => '127.0.0.2');
+like($alice->{greeting}, qr/class staff/, 'alice, from 127.0.0.2, is of class staff');
+who_has($m, qr/client=127\.0\.0\.1 user=dave class=default cmd=PASS/);
+who_has($m, qr/client=127\.0\.0\.2 user=alice class=staff cmd=PASS/);
+
+my ($rc, $out) = ctl($m, qw(msg user dave Dave, you need to delete some files));
+is($rc, 0, 'msg user dave: exit 0');
+is($out, "message sent to 1 sessions\n", "msg user dave: $out");
+my $pasv = ftp_cmd($dave, 'PASV');
+like($pasv, qr/^227 Entering Passive Mode \(127,0,0,1,\d+,\d+\)\.\r\n\z/,
+    'the PASV reply is left untouched');
+is(ftp_cmd($dave, 'NOOP'),
+    "200-Dave, you need to delete some files\r\n200 NOOP command successful\r\n",
+    'the next reply carries the message before its final line');
+is(ftp_cmd($dave, 'NOOP'), "200 NOOP command successful\r\n", 'once');
+is(ftp_cmd($alice, 'NOOP'), "200 NOOP command successful\r\n",
+    'alice got nothing');
+
+($rc, $out) = ctl($m, qw(msg all The server goes down at noon));
+is($out, "message sent to 2 sessions\n", 'msg all: 2 sessions');
+is(ftp_cmd($dave, 'noop'),
+    "200-The server goes down at noon\r\n200 NOOP command successful\r\n",
+    'msg all reaches dave');
+is(ftp_cmd($alice, 'FEAT'),
+    "211-Features:\r\n EPSV\r\n PASV\r\n SIZE\r\n"
+    . "211-The server goes down at noon\r\n211 End\r\n",
+    'and alice, inside a multi-line reply, before its final line');
+
+($rc, $out) = ctl($m, qw(msg class staff staff only));
+is($out, "message sent to 1 sessions\n", 'msg class staff: 1 session');
+is(ftp_cmd($alice, 'NOOP'), "200-staff only\r\n200 NOOP command successful\r\n",
+    'it reaches alice');
+($rc, $out) = ctl($m, qw(msg host 127.0.0.1 from loopback one));
+is($out, "message sent to 1 sessions\n", 'msg host 127.0.0.1: 1 session');
+is(ftp_cmd($dave, 'NOOP'),
+    "200-from loopback one\r\n200 NOOP command successful\r\n",
+    'it reaches dave');
+is(ftp_cmd($alice, 'NOOP'), "200 NOOP command successful\r\n", 'not alice');
+
+# Two messages wait through EPSV and a 3xx, then arrive together.
+ctl($m, qw(msg user dave first));
+ctl($m, qw(msg user dave second));
+like(ftp_cmd($dave, 'EPSV'), qr/^229 [^\n]*\n\z/, 'EPSV: untouched');
+is(ftp_cmd($dave, 'USER dave'), "331 Password required for dave\r\n",
+    'a 3xx reply: untouched');
+is(ftp_cmd($dave, 'PASS x'),
+    "230-first\r\n230-second\r\n230 User dave logged in\r\n",
+    'both arrive in order on the next eligible reply');
+
+($rc, $out) = ctl($m, qw(msg user nobody hello));
+is($rc, 4, 'msg user nobody: exit 4');
+is($out, "muxctl: no such client connected\n", $out);
+
+# The M events.
+my $ev = '';
+my $sel = IO::Select->new($lis);
+my $end = time + 3;
+while (time < $end && ($ev =~ tr/\n//) < 7) {
+	sysread($lis, $ev, 4096, length $ev) if $sel->can_read(0.2);
+}
+like($ev, qr/^\*OK\n/, 'the listener is greeted');
+like($ev, qr/^M 1 user dave\nM 2 all\nM 1 class staff\nM 1 host 127\.0\.0\.1\n/m,
+    "M events: " . join('|', split /\n/, $ev));
+
+# A session that ends before its next reply logs what it missed.
+ctl($m, qw(msg user alice you will never see this));
+close($alice->{s});
+ok(wait_for(sub { log_text($m) =~ /session ended before its next reply: message not delivered: you will never see this/ },
+    5, 'undelivered message logged'), 'a session that ends first logs its message');
+who_has($m, qr/\A(?!.*user=alice)/s);
+
+# kick cuts a service session.
+($rc, $out) = ctl($m, qw(kick user dave));
+is($out, "kicked 1 session\n", 'kick user dave');
+my $t0 = time;
+my $rest = ftp_reply($dave, 3);
+ok(time - $t0 < 2, sprintf('dave sees the end in %.2f s', time - $t0));
+is(sysread($dave->{s}, my $x, 1), 0, 'EOF');
+
+my $log = do { open(my $fh, '<', "$dir/msg.log") or die; local $/; <$fh> };
+like($log, qr/uid=0 msg user dave "Dave, you need to delete some files": sent to 1 sessions$/m,
+    'the MessageLog has each msg');
+like($log, qr/uid=0 msg user nobody "hello": no such client connected$/m,
+    'and the ones that reached nobody');
+
+# A real client: curl fetches a file while a message goes into its
+# session during the login.
+SKIP: {
+	skip 'curl is not installed', 4 unless -x '/usr/bin/curl';
+	is(mux_stop($m), 0, 'clean stop');
+	mkdir("$dir/root");
+	open(my $fh, '>', "$dir/root/hello.txt") or die;
+	print $fh "hello from mux\n";
+	close($fh);
+	$ENV{FTPD_ROOT} = "$dir/root";
+	$ENV{FTPD_LOGIN_DELAY} = 1;
+	$m = mux_start(args => ['--config', $c, '-O', "$dir/ctl.sock",
+	    '--listen', "inet:$port", '--exec', '--', $FTPD]);
+	$m->{ctl} = "$dir/ctl.sock";
+	my $pid = open(my $curl, '-|',
+	    "curl -sS -v ftp://carol:pw\@127.0.0.1:$port/hello.txt 2>&1")
+	    or die;
+	who_has($m, qr/user=carol/);
+	($rc, $out) = ctl($m, qw(msg user carol Carol, disk quota at 95%));
+	is($out, "message sent to 1 sessions\n", 'msg user carol');
+	my $trace = do { local $/; <$curl> };
+	close($curl);
+	is($?, 0, 'curl succeeds');
+	like($trace, qr/^< 230-Carol, disk quota at 95%\r?\n< 230 User carol logged in/m,
+	    'curl shows the injected line before the final 230');
+	like($trace, qr/^hello from mux$/m, 'and got the file');
+	diag(join("\n", grep { /^[<>] / } split /\n/, $trace));
+	delete $ENV{FTPD_LOGIN_DELAY};
+}
+is(mux_stop($m), 0, 'clean stop');
+
+# Limits: MaxClientsPerHost, MaxClientsPerUser, BusyReply, SessionTimeout.
+$c = conf('limits.conf', "MessageEngine on\nMessageQueue $dir/queue\n"
+    . "MaxClientsPerHost 2\nMaxClientsPerUser 1\nSessionTimeout 2\n"
+    . "BusyReply 421 Try again later\n");
+$m = mux_start(args => ['--config', $c, '-O', "$dir/ctl.sock", '-x', 3,
+    '--listen', "inet:$port", '--exec', '--', $FTPD]);
+$m->{ctl} = "$dir/ctl.sock";
+my $a1 = login($port, 'erin');
+my $a2 = ftp_open($port);
+my $a3 = ftp_open($port);
+is($a3->{greeting}, "421 Too many connections from your host\r\n",
+    'MaxClientsPerHost 2: the third from 127.0.0.1 is refused');
+my $b1 = ftp_open($port, from => '127.0.0.3');
+like($b1->{greeting}, qr/^220 /, 'a third session, from 127.0.0.3');
+my $b2 = ftp_open($port, from => '127.0.0.4');
+is($b2->{greeting}, "421 Try again later\r\n",
+    'all 3 workers busy, no queue: BusyReply');
+ftp_cmd($a2, 'USER erin');
+is(ftp_cmd($a2, 'PASS x'), "421 Too many connections for user erin\r\n",
+    'MaxClientsPerUser 1: erin\'s second login is refused');
+is(sysread($a2->{s}, $x, 1), 0, 'and closed');
+$t0 = time;
+is(ftp_reply($a1, 5), "421 Idle timeout (2 seconds): closing connection\r\n",
+    'SessionTimeout 2: an idle session is told, then closed');
+ok(time - $t0 < 3.5, sprintf('after %.1f s more', time - $t0));
+is(mux_stop($m), 0, 'clean stop');
+
+# MessageEngine off: the handler gets the client's socket itself.
+$c = conf('off.conf', "MessageEngine off\n");
+$m = mux_start(args => ['--config', $c, '-O', "$dir/ctl.sock",
+    '--listen', "inet:$port", '--exec', '--', $FTPD]);
+$m->{ctl} = "$dir/ctl.sock";
+my $d = login($port, 'dave');
+like($d->{greeting}, qr/via inet class default/,
+    'MessageEngine off: the handler\'s stdin is the client\'s TCP socket');
+who_has($m, qr/user=dave/);
+($rc, $out) = ctl($m, qw(msg all hello));
+is($rc, 1, 'msg: exit 1');
+is($out, "muxctl: MessageEngine is off\n", $out);
+($rc, $out) = ctl($m, qw(kick user dave));
+is($out, "kicked 1 session\n", 'kick works on a handed socket too');
+$t0 = time;
+ftp_reply($d, 3);
+is(sysread($d->{s}, $x, 1), 0, sprintf('EOF after %.2f s', time - $t0));
+is(mux_stop($m), 0, 'clean stop');
+done_testing();
