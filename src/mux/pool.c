@@ -307,6 +307,9 @@ pool_reset_slot(struct pool_slot *ps)
 	atomic_store(&s->waiting, 0);
 	atomic_store(&s->in_session, 0);
 	atomic_store(&s->kick, 0);
+	atomic_store(&s->mq_wake, 0);
+	atomic_store(&s->mq_owed, 0);
+	atomic_store(&s->svc, 0);
 	atomic_store(&s->peer_family, AF_UNSPEC);
 	s->gen = atomic_load(&P.shm->gen);
 	s->max_req = policy_jitter(P.conf->max_requests, (uint32_t)random());
@@ -1266,9 +1269,12 @@ pool_msg(int (*match)(const struct sess_info *, void *), void *arg,
 			continue;
 		memcpy(buf, &ps->sess->token, 4);
 		memcpy(buf + 4, text, len);
-		if ((rv = msgq_send(ps->pid, buf, len + 4)) == -1)
+		/* Promised first: the worker may take it at once. */
+		atomic_fetch_add(&ps->s->mq_owed, 1);
+		if ((rv = msgq_send(ps->pid, buf, len + 4)) == -1) {
+			atomic_fetch_sub(&ps->s->mq_owed, 1);
 			failed++;
-		else
+		} else
 			n++;
 		if (rv == MSGQ_WAITING && !evtimer_pending(P.mq_ev, NULL))
 			pool_mq_cb(-1, 0, NULL);

@@ -413,8 +413,12 @@ req_flush_queue(const char *msg)
 {
 	struct req	*r;
 
-	while ((r = TAILQ_FIRST(&R.q)) != NULL)
-		req_refuse(r, msg);
+	while ((r = TAILQ_FIRST(&R.q)) != NULL) {
+		if (r->sess != NULL)
+			req_busy(r);
+		else
+			req_refuse(r, msg);
+	}
 }
 
 /* The client now belongs to a worker: drop our copy of it. */

@@ -26,6 +26,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,6 +39,8 @@ ws_hd_child(const struct ws_conf *conf, int in, int out, int st, int errfd,
 {
 	int	e;
 
+	/* A session's handler goes with its worker session. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	/* Only this child's copy of the environment changes. */
 	for (; vars != NULL && *vars != NULL; vars++)
 		(void)putenv(*vars);

@@ -41,6 +41,7 @@
 #define SESS_STOP_MS	2000		/* handler's grace after the end */
 #define SESS_FLUSH_MS	5000		/* last output to a closing client */
 #define SESS_VARS_MAX	64
+#define SESS_OWED_MS	1000		/* a reply waits this long for messages */
 
 struct sess_msg {
 	size_t	 len;
@@ -62,6 +63,8 @@ struct sess {
 	int			 kicked;
 	int			 st_eof;
 	int			 hold;		/* USER verdicts awaited */
+	int64_t			 owed_since;	/* a reply waits for messages */
+	int			 final_seen;	/* code of the line held back */
 	int			 over;		/* end: flush, then close */
 	int64_t			 last_in;	/* ms, client's last bytes */
 	size_t			 clen;		/* client -> handler */
@@ -98,6 +101,9 @@ sess_status_line(int kind, const char *out, size_t len, void *arg)
 		s->hold++;
 }
 
+/* The slot whose mq_owed counts the messages we take. */
+static struct ws_slot	*sess_slot;
+
 /* One message from the queue: ours, or left by a session that ended. */
 static void
 sess_mq_one(const char *m, size_t len, void *arg)
@@ -105,6 +111,9 @@ sess_mq_one(const char *m, size_t len, void *arg)
 	struct sess	*s = arg;
 	uint32_t	 tok;
 
+	if (sess_slot != NULL &&
+	    atomic_fetch_sub(&sess_slot->mq_owed, 1) <= 0)
+		atomic_store(&sess_slot->mq_owed, 0);	/* never below 0 */
 	if (len < sizeof(tok))
 		return;
 	memcpy(&tok, m, sizeof(tok));
@@ -132,8 +141,9 @@ sess_mq_drain(struct sess *s)
 
 /* Between sessions: whatever is in the queue for us is stale. */
 void
-ws_sess_mq_stale(const struct ws_conf *conf)
+ws_sess_mq_stale(struct ws_slot *slot, const struct ws_conf *conf)
 {
+	sess_slot = slot;
 	if (conf->mqid != -1)
 		(void)ws_mq_recv(conf->mqid, getpid(), 1 << 20, sess_mq_one,
 		    NULL);
@@ -280,6 +290,56 @@ sess_inject(struct sess *s, int code, const char *eol)
 }
 
 /*
+ * The code of a final reply line that may carry messages, else 0.  A
+ * line held back (sess_owed) is classified once: inj_line keeps state.
+ */
+static int
+sess_final(struct sess *s, size_t l)
+{
+	int	code;
+
+	if (s->final_seen)
+		return (s->final_seen);
+	code = inj_line(&s->inj, s->hbuf, l);
+	if (code == 0 || !inj_eligible(code, s->cur, strlen(s->cur),
+	    s->x->conf->msg_skip))
+		return (0);
+	s->final_seen = code;
+	return (code);
+}
+
+/*
+ * Messages the mux promised this worker (mq_owed) but which are not
+ * here yet: waiting in the mux for room in a full queue.  Hold the
+ * reply for them, up to SESS_OWED_MS, so that a msg answered "*OK"
+ * before the client's command reaches that command's reply.
+ */
+static int
+sess_owed(struct sess *s)
+{
+	int64_t	now;
+
+	if (atomic_load(&s->x->slot->mq_owed) > 0 && s->nmsg < SESS_MSG_MAX)
+		sess_mq_drain(s);
+	if (atomic_load(&s->x->slot->mq_owed) <= 0 ||
+	    s->nmsg >= SESS_MSG_MAX) {
+		s->owed_since = 0;
+		return (0);
+	}
+	now = slot_now_ms();
+	if (s->owed_since == 0)
+		s->owed_since = now;
+	if (now - s->owed_since < SESS_OWED_MS)
+		return (1);
+	log_warnx("worker %d: %d messages still on their way after %d ms: "
+	    "the reply goes without them", s->x->idx,
+	    atomic_load(&s->x->slot->mq_owed), SESS_OWED_MS);
+	s->owed_since = 0;
+	atomic_store(&s->x->slot->mq_owed, 0);
+	return (0);
+}
+
+/*
  * Move the handler's complete lines to obuf, each as written; before a
  * final reply line that may carry them, the held messages.  Stops when
  * obuf is too full to take the next line with its messages.
@@ -303,19 +363,17 @@ sess_parse(struct sess *s)
 			l--;
 		code = 0;
 		if (!s->midline && nl != NULL)
-			code = inj_line(&s->inj, s->hbuf, l);
-		if (code != 0 && s->nmsg > 0 &&
-		    inj_eligible(code, s->cur, strlen(s->cur),
-		    s->x->conf->msg_skip) &&
-		    sess_inject(s, code, l + 1 < len ? "\r\n" : "\n") == -1)
+			code = sess_final(s, l);
+		if (code > 0 && (sess_owed(s) || (s->nmsg > 0 &&
+		    sess_inject(s, code, l + 1 < len ? "\r\n" : "\n") == -1)))
 			return;
 		memcpy(s->obuf + s->olen, s->hbuf, len);
 		s->olen += len;
 		s->midline = nl == NULL;
 		s->hlen -= len;
 		memmove(s->hbuf, s->hbuf + len, s->hlen);
-		if (code != 0 && s->nmsg == 0)
-			sess_mq_drain(s);	/* room again: take more */
+		if (code > 0)
+			s->final_seen = 0;
 	}
 }
 
@@ -371,6 +429,8 @@ sess_timeout(struct sess *s, int64_t now)
 	int	t = s->x->conf->session_timeout;
 	int64_t	left;
 
+	if (s->owed_since != 0)
+		return (20);	/* the SESS_OWED_MS cap; a wake-up is faster */
 	if (t <= 0 || s->client_eof)
 		return (1000);
 	left = s->last_in + (int64_t)t * 1000 - now;
@@ -538,7 +598,7 @@ sess_end(struct sess *s)
 		    "message not delivered: %.*s", s->x->idx,
 		    (int)s->msg[i].len, s->msg[i].text);
 	s->nmsg = 0;
-	ws_sess_mq_stale(s->x->conf);
+	ws_sess_mq_stale(s->x->slot, s->x->conf);
 	ws_hd_stop(&s->hd, 1, SESS_STOP_MS);
 	(void)chan_send(s->x->chan, WS_MSG_END, s->token, NULL, 0, -1, 0);
 }
@@ -564,6 +624,7 @@ ws_sess_serve(struct ws_sess_ctx *x, int fd, uint32_t token, char *vars,
 	s.last_in = slot_now_ms();
 	s.hd.pid = -1;
 	s.hd.in = s.hd.out = s.hd.st = -1;
+	sess_slot = x->slot;
 	(void)sess_vars(vars, len, v, SESS_VARS_MAX);
 	if (relay && socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0, sv) == -1) {

@@ -798,7 +798,7 @@ ws_take(struct ws *w, int flags)
 		w->retire = 1;
 	else if (h.type == WS_MSG_MQ) {
 		atomic_store(&w->slot->mq_wake, 0);
-		ws_sess_mq_stale(w->conf);
+		ws_sess_mq_stale(w->slot, w->conf);
 	}
 	else if (fd != -1)
 		close(fd);

@@ -95,6 +95,7 @@ struct ws_slot {
 	char			 tag[WS_TAG_MAX + 1];
 	_Atomic int		 svc;		/* in a service session */
 	_Atomic int		 mq_wake;	/* WS_MSG_MQ sent, not taken */
+	_Atomic int		 mq_owed;	/* messages promised, not taken */
 	_Atomic uint32_t	 verb_seq;	/* seqlock of verb */
 	char			 verb[WS_VERB_MAX + 1];
 } __attribute__((aligned(64)));
@@ -266,7 +267,7 @@ struct ws_sess_ctx {
 };
 
 void	 ws_sess_serve(struct ws_sess_ctx *, int, uint32_t, char *, size_t);
-void	 ws_sess_mq_stale(const struct ws_conf *);
+void	 ws_sess_mq_stale(struct ws_slot *, const struct ws_conf *);
 
 /* ws.c: the worker session, entered in the child after fork(2). */
 void	 ws_main(struct ws_shm *, int, int, int, const struct ws_conf *)
