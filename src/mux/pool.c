@@ -1208,15 +1208,18 @@ pool_kick(int (*match)(const struct sess_info *, void *), void *arg)
 }
 
 /* A message reached the queue: wake its worker, once until it drains. */
+static int	pool_mq_hint = -1;	/* the slot pool_msg sends to */
+
 static void
 pool_mq_sent(pid_t pid)
 {
 	struct pool_slot	*ps;
-	int			 i;
+	int			 i, k;
 
-	for (i = 0; i < P.n; i++) {
-		ps = &P.slot[i];
-		if (ps->pid != pid || ps->chan == -1)
+	for (k = 0; k <= P.n; k++) {
+		/* First the hint: no scan of 1,000 slots per message. */
+		i = k == 0 ? pool_mq_hint : k - 1;
+		if (i < 0 || (ps = &P.slot[i])->pid != pid || ps->chan == -1)
 			continue;
 		if (atomic_exchange(&ps->s->mq_wake, 1) == 0 &&
 		    chan_send(ps->chan, WS_MSG_MQ, 0, NULL, 0, -1,
@@ -1271,7 +1274,10 @@ pool_msg(int (*match)(const struct sess_info *, void *), void *arg,
 		memcpy(buf + 4, text, len);
 		/* Promised first: the worker may take it at once. */
 		atomic_fetch_add(&ps->s->mq_owed, 1);
-		if ((rv = msgq_send(ps->pid, buf, len + 4)) == -1) {
+		pool_mq_hint = i;
+		rv = msgq_send(ps->pid, buf, len + 4);
+		pool_mq_hint = -1;
+		if (rv == -1) {
 			atomic_fetch_sub(&ps->s->mq_owed, 1);
 			failed++;
 		} else

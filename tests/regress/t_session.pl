@@ -88,6 +88,7 @@ sub who_has {
 	return wait_for(sub { (ctl($m, 'who'))[1] =~ $re }, 10, "who: $re");
 }
 
+my $t0;
 my $port = free_port();
 my $c = conf('mux.conf', "MessageEngine on\nMessageQueue $dir/queue\n"
     . "MessageLog $dir/msg.log\nClass staff 127.0.0.2\n");
@@ -152,6 +153,34 @@ is(ftp_cmd($dave, 'PASS x'),
     "230-first\r\n230-second\r\n230 User dave logged in\r\n",
     'both arrive in order on the next eligible reply');
 
+# A full queue: dave's worker is stopped, so 30 messages of 900 bytes
+# overflow the kernel's 16 KiB; the rest wait in the mux, which answers
+# every msg at once all the same.  Nothing is lost: at most 16 go into
+# one reply, the rest into the next.
+my ($dpid) = (ctl($m, 'who'))[1] =~ /pid=(\d+) state=busy [^\n]*user=dave/;
+ok($dpid, "dave's worker session is pid $dpid");
+kill 'STOP', $dpid;
+my @big = map { sprintf("%02d ", $_) . ('x' x 897) } 1 .. 30;
+$t0 = time;
+my $sent = 0;
+for my $t (@big) {
+	$sent++ if (ctl($m, 'msg', 'user', 'dave', $t))[1] eq "message sent to 1 sessions\n";
+}
+my $took = time - $t0;
+is($sent, 30, sprintf('30 msgs answered in %.2f s with the queue full', $took));
+my $st = (ctl($m, 'status'))[1];
+my ($waiting, $full) = $st =~ /^messages .* waiting=(\d+) queue_full=(\d+)/m;
+ok($waiting > 0 && $full > 0, "messages wait in the mux: waiting=$waiting queue_full=$full");
+kill 'CONT', $dpid;
+my $r1 = ftp_cmd($dave, 'NOOP');
+my $r2 = ftp_cmd($dave, 'NOOP');
+my @got = map { /^200-(.*)\r$/ ? $1 : () } split /\n/, $r1 . $r2;
+is(scalar(@got), 30, '30 messages arrived over two replies (' .
+    (() = $r1 =~ /^200-/mg) . ' + ' . (() = $r2 =~ /^200-/mg) . ')');
+is_deeply(\@got, \@big, 'all of them, in order, byte for byte');
+like($r1, qr/\r\n200 NOOP command successful\r\n\z/, 'the final line stays last');
+like((ctl($m, 'status'))[1], qr/^messages .* waiting=0 /m, 'nothing waits any more');
+
 ($rc, $out) = ctl($m, qw(msg user nobody hello));
 is($rc, 4, 'msg user nobody: exit 4');
 is($out, "muxctl: no such client connected\n", $out);
@@ -177,7 +206,7 @@ who_has($m, qr/\A(?!.*user=alice)/s);
 # kick cuts a service session.
 ($rc, $out) = ctl($m, qw(kick user dave));
 is($out, "kicked 1 session\n", 'kick user dave');
-my $t0 = time;
+$t0 = time;
 my $rest = ftp_reply($dave, 3);
 ok(time - $t0 < 2, sprintf('dave sees the end in %.2f s', time - $t0));
 is(sysread($dave->{s}, my $x, 1), 0, 'EOF');
