@@ -182,6 +182,7 @@ struct cmd_worker {
 	char		 cls[32];
 	char		 verb[WS_VERB_MAX + 1];	/* service: last command */
 	int		 svc;		/* a service session */
+	int		 online;	/* service: seconds since it began */
 };
 
 struct cmd_view {
@@ -349,6 +350,14 @@ void	 msglog_write(uint32_t, const char *, ...)
 #define CTL_R_OK	0
 #define CTL_R_UNKNOWN	1
 #define CTL_R_DENIED	2
+#define CTL_R_PENDING	3	/* the answer comes later, to as->done */
+
+/* A caller that can wait for an answer (msg host NAME resolves). */
+struct ctl_pending;
+struct ctl_async {
+	void			(*done)(struct ctl_async *, struct cmd_buf *);
+	struct ctl_pending	*pending;
+};
 
 struct ctl_shut_view {
 	int		 refusing;
@@ -365,7 +374,8 @@ void	 ctl_format_help(struct cmd_buf *, const struct acl *,
 	    const struct acl_peer *, uint32_t);
 void	 ctl_configure(const struct conf *);
 int	 ctl_run(const char *, size_t, const struct acl_peer *,
-	    struct cmd_buf *, struct event_base *);
+	    struct cmd_buf *, struct event_base *, struct ctl_async *);
+void	 ctl_cancel(struct ctl_async *);
 
 /* mux.c */
 int	 mux_main(int, char **, const struct ws_handler *);

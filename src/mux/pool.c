@@ -1098,9 +1098,11 @@ pool_view_sess(int i, struct cmd_worker *w)
 		snprintf(w->client, sizeof(w->client), "%s", si.client);
 	snprintf(w->user, sizeof(w->user), "%s", si.user);
 	snprintf(w->cls, sizeof(w->cls), "%s", si.cls);
-	if (w->svc)
+	if (w->svc) {
 		(void)slot_seq_get(&P.slot[i].s->verb_seq,
 		    P.slot[i].s->verb, w->verb, sizeof(w->verb));
+		w->online = (int)(pool_now() - P.slot[i].sess->start);
+	}
 }
 
 void

@@ -34,7 +34,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/dns.h>
 #include <event2/event.h>
+#include <event2/util.h>
 
 #include "mux.h"
 
@@ -121,6 +123,7 @@ void
 ctl_format_who(struct cmd_buf *b, const struct cmd_view *v)
 {
 	const struct cmd_worker	*w;
+	char			 online[16];
 	int			 i, n = 0;
 
 	for (i = 0; i < v->nslots; i++) {
@@ -128,11 +131,15 @@ ctl_format_who(struct cmd_buf *b, const struct cmd_view *v)
 		if (w->state == WS_STOPPED)
 			continue;
 		n++;
+		if (w->svc)
+			snprintf(online, sizeof(online), "%d", w->online);
+		else
+			snprintf(online, sizeof(online), "-");
 		cmd_printf(b, "*-slot=%d pid=%ld state=%s requests=%llu "
-		    "age=%d idle=%d client=%s user=%s class=%s cmd=%s "
-		    "tag=%s\n", i, (long)w->pid, ctl_state(w->state),
+		    "age=%d idle=%d online=%s client=%s user=%s class=%s "
+		    "cmd=%s tag=%s\n", i, (long)w->pid, ctl_state(w->state),
 		    (unsigned long long)w->nreq, w->age,
-		    w->state == WS_IDLE ? w->ago : 0,
+		    w->state == WS_IDLE ? w->ago : 0, online,
 		    w->client, w->user, w->cls, w->svc ? (w->verb[0] ?
 		    w->verb : "-") : w->state == WS_BUSY ?
 		    cmd_kind_name(w->cmd) : "-", w->tag);
@@ -216,10 +223,13 @@ ctl_denied(struct cmd_buf *b, const struct acl_peer *p, const char *what)
 	cmd_printf(b, "*ERR access denied\n");
 }
 
+#define CTL_ADDRS_MAX	32		/* addresses of one host name */
+
 struct ctl_match {
 	int		 kind;		/* 'u'ser, 'h'ost, 'c'lass, 'a'll */
 	const char	*name;
-	uint8_t		 addr[16];	/* v4-mapped */
+	uint8_t		 addr[CTL_ADDRS_MAX][16];	/* v4-mapped */
+	int		 naddr;
 };
 
 /* Which sessions a kick or a msg reaches. */
@@ -227,6 +237,7 @@ static int
 ctl_match(const struct sess_info *si, void *arg)
 {
 	struct ctl_match	*k = arg;
+	int			 i;
 
 	switch (k->kind) {
 	case 'a':
@@ -236,29 +247,181 @@ ctl_match(const struct sess_info *si, void *arg)
 	case 'u':
 		return (strcmp(k->name, si->user) == 0);
 	case 'h':
-		return (si->addr != NULL && memcmp(si->addr, k->addr, 16) == 0);
+		for (i = 0; si->addr != NULL && i < k->naddr; i++)
+			if (memcmp(si->addr, k->addr[i], 16) == 0)
+				return (1);
+		return (0);
 	default:
 		return (0);
 	}
+}
+
+/* Send, answer, log: the end of every msg, now or after a lookup. */
+static void
+ctl_msg_send(struct cmd_buf *b, struct ctl_match *k, const char *who,
+    const char *text, size_t len, uint32_t uid)
+{
+	int	n;
+
+	if ((n = pool_msg(ctl_match, k, text, len)) <= 0) {
+		msglog_write(uid, "msg %s \"%s\": %s", who, text, n == 0 ?
+		    "no such client connected" : "message queue failed");
+		log_info("control: msg %s: %s", who, n == 0 ?
+		    "no such client connected" : "message queue failed");
+		cmd_printf(b, n == 0 ? "*ERR no such client connected\n" :
+		    "*ERR message queue failed\n");
+		return;
+	}
+	msglog_write(uid, "msg %s \"%s\": sent to %d sessions", who, text, n);
+	log_info("control: msg %s: sent to %d sessions", who, n);
+	events_emit(EV_M, n, who);
+	cmd_printf(b, "*OK message sent to %d sessions\n", n);
+}
+
+/* msg host NAME: resolved with evdns, never blocking the mux. */
+struct ctl_pending {
+	struct ctl_async	*as;	/* NULL once cancelled */
+	struct evdns_getaddrinfo_request *req;
+	int			 sync;	/* inside evdns_getaddrinfo() */
+	int			 fired;
+	uint32_t		 uid;
+	size_t			 len;
+	struct cmd_buf		 b;
+	char			 name[256];
+	char			 text[INJ_TEXT_MAX + 1];
+};
+
+static struct evdns_base	*ctl_dnsb;
+
+static struct evdns_base *
+ctl_dns(struct event_base *base)
+{
+	if (ctl_dnsb == NULL && base != NULL &&
+	    (ctl_dnsb = evdns_base_new(base,
+	    EVDNS_BASE_INITIALIZE_NAMESERVERS |
+	    EVDNS_BASE_DISABLE_WHEN_INACTIVE)) != NULL) {
+		/* An answer within seconds, or a clear failure. */
+		(void)evdns_base_set_option(ctl_dnsb, "timeout:", "2");
+		(void)evdns_base_set_option(ctl_dnsb, "attempts:", "2");
+	}
+	return (ctl_dnsb);
+}
+
+static void
+ctl_resolved(int rv, struct evutil_addrinfo *res, void *arg)
+{
+	struct ctl_pending	*pd = arg;
+	struct ctl_match	*k;
+	struct evutil_addrinfo	*ai;
+	struct ctl_async	*as;
+	char			 who[300];
+
+	if (rv == EVUTIL_EAI_CANCEL || pd->as == NULL ||
+	    (k = calloc(1, sizeof(*k))) == NULL) {
+		if (res != NULL)
+			evutil_freeaddrinfo(res);
+		if (!pd->sync)
+			free(pd);
+		return;
+	}
+	k->kind = 'h';
+	for (ai = res; ai != NULL && k->naddr < CTL_ADDRS_MAX; ai = ai->ai_next)
+		if (class_sockaddr(ai->ai_addr, k->addr[k->naddr]) == 0)
+			k->naddr++;
+	if (res != NULL)
+		evutil_freeaddrinfo(res);
+	snprintf(who, sizeof(who), "host %s", pd->name);
+	if (k->naddr == 0) {
+		log_info("control: msg %s: cannot resolve: %s", who,
+		    evutil_gai_strerror(rv));
+		msglog_write(pd->uid, "msg %s \"%s\": no such host", who,
+		    pd->text);
+		cmd_printf(&pd->b, "*ERR no such host %s\n", pd->name);
+	} else
+		ctl_msg_send(&pd->b, k, who, pd->text, pd->len, pd->uid);
+	free(k);
+	if (pd->sync) {
+		pd->fired = 1;	/* ctl_msg_host() takes it from here */
+		return;
+	}
+	as = pd->as;
+	as->pending = NULL;
+	as->done(as, &pd->b);
+	cmd_buf_free(&pd->b);
+	free(pd);
+}
+
+static int
+ctl_msg_host(struct cmd_buf *b, const char *name, const char *text,
+    size_t len, uint32_t uid, struct event_base *base, struct ctl_async *as)
+{
+	struct evutil_addrinfo	 hints;
+	struct ctl_pending	*pd;
+	struct evdns_base	*dns;
+
+	if (as == NULL || as->pending != NULL ||
+	    (dns = ctl_dns(base)) == NULL || strlen(name) >= sizeof(pd->name) ||
+	    (pd = calloc(1, sizeof(*pd))) == NULL) {
+		cmd_printf(b, "*ERR cannot resolve host names here\n");
+		return (CTL_R_OK);
+	}
+	pd->as = as;
+	pd->uid = uid;
+	pd->len = len;
+	memcpy(pd->text, text, len);
+	snprintf(pd->name, sizeof(pd->name), "%s", name);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	pd->sync = 1;
+	pd->req = evdns_getaddrinfo(dns, name, NULL, &hints, ctl_resolved, pd);
+	pd->sync = 0;
+	if (pd->fired || pd->req == NULL) {
+		/* Answered at once (/etc/hosts), or failed at once. */
+		if (!pd->fired)
+			cmd_printf(b, "*ERR no such host %s\n", name);
+		else
+			cmd_printf(b, "%.*s", (int)pd->b.len, pd->b.p);
+		cmd_buf_free(&pd->b);
+		free(pd);
+		return (CTL_R_OK);
+	}
+	as->pending = pd;
+	return (CTL_R_PENDING);
+}
+
+/* A listener went away: its lookup's answer goes nowhere. */
+void
+ctl_cancel(struct ctl_async *as)
+{
+	struct ctl_pending	*pd = as->pending;
+
+	if (pd == NULL)
+		return;
+	as->pending = NULL;
+	pd->as = NULL;
+	evdns_getaddrinfo_cancel(pd->req);	/* frees pd, via the callback */
 }
 
 /*
  * msg user|host|class NAME TEXT... | msg all TEXT...: the text, cleaned
  * of control bytes, goes into the next reply of each matching service
  * session.  Every msg is written to the MessageLog, and one that
- * reached sessions makes an M event.
+ * reached sessions makes an M event.  A host given by name is looked up
+ * first; the answer then comes later (CTL_R_PENDING).
  */
-static void
-ctl_msg(struct cmd_buf *b, int ac, char **av, const struct acl_peer *p)
+static int
+ctl_msg(struct cmd_buf *b, int ac, char **av, const struct acl_peer *p,
+    struct event_base *base, struct ctl_async *as)
 {
-	struct ctl_match k = { 'a', NULL, { 0 } };
+	struct ctl_match *k;
 	char	 raw[NP_LINE_MAX + 1], text[INJ_TEXT_MAX + 1], who[160];
-	int	 all = ac >= 2 && strcmp(av[1], "all") == 0, first, n;
+	int	 all = ac >= 2 && strcmp(av[1], "all") == 0, first;
 	size_t	 len;
 
 	if (!ctl_engine) {
 		cmd_printf(b, "*ERR MessageEngine is off\n");
-		return;
+		return (CTL_R_OK);
 	}
 	first = all ? 2 : 3;
 	if (ac <= first || (!all && strcmp(av[1], "user") != 0 &&
@@ -267,41 +430,32 @@ ctl_msg(struct cmd_buf *b, int ac, char **av, const struct acl_peer *p)
 	    (len = inj_sanitize(text, sizeof(text), raw, strlen(raw))) == 0) {
 		cmd_printf(b, "*ERR bad arguments: msg user|host|class NAME "
 		    "TEXT... | msg all TEXT...\n");
-		return;
+		return (CTL_R_OK);
 	}
-	if (!all) {
-		k.kind = av[1][0];
-		k.name = av[2];
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		cmd_printf(b, "*ERR out of memory\n");
+		return (CTL_R_OK);
 	}
-	if (k.kind == 'h' && class_addr(av[2], k.addr) == -1) {
-		cmd_printf(b, "*ERR bad arguments: msg host takes an IPv4 or "
-		    "IPv6 address\n");
-		return;
+	k->kind = all ? 'a' : av[1][0];
+	k->name = all ? NULL : av[2];
+	k->naddr = 1;
+	if (k->kind == 'h' && class_addr(av[2], k->addr[0]) == -1) {
+		free(k);
+		return (ctl_msg_host(b, av[2], text, len, p->uid, base, as));
 	}
 	if (all)
 		snprintf(who, sizeof(who), "all");
 	else
 		snprintf(who, sizeof(who), "%s %.128s", av[1], av[2]);
-	if ((n = pool_msg(ctl_match, &k, text, len)) <= 0) {
-		msglog_write(p->uid, "msg %s \"%s\": %s", who, text, n == 0 ?
-		    "no such client connected" : "message queue failed");
-		log_info("control: msg %s: %s", who, n == 0 ?
-		    "no such client connected" : "message queue failed");
-		cmd_printf(b, n == 0 ? "*ERR no such client connected\n" :
-		    "*ERR message queue failed\n");
-		return;
-	}
-	msglog_write(p->uid, "msg %s \"%s\": sent to %d sessions", who, text,
-	    n);
-	log_info("control: msg %s: sent to %d sessions", who, n);
-	events_emit(EV_M, n, who);
-	cmd_printf(b, "*OK message sent to %d sessions\n", n);
+	ctl_msg_send(b, k, who, text, len, p->uid);
+	free(k);
+	return (CTL_R_OK);
 }
 
 static void
 ctl_kick(struct cmd_buf *b, int ac, char **av)
 {
-	struct ctl_match k = { 0, NULL, { 0 } };
+	struct ctl_match k;
 	int		n;
 
 	if (ac != 3 || (strcmp(av[1], "user") != 0 &&
@@ -310,9 +464,11 @@ ctl_kick(struct cmd_buf *b, int ac, char **av)
 		    "NAME\n");
 		return;
 	}
+	memset(&k, 0, sizeof(k));
 	k.kind = av[1][0];
 	k.name = av[2];
-	if (k.kind == 'h' && class_addr(av[2], k.addr) == -1) {
+	k.naddr = 1;
+	if (k.kind == 'h' && class_addr(av[2], k.addr[0]) == -1) {
 		cmd_printf(b, "*ERR bad arguments: kick host takes an IPv4 "
 		    "or IPv6 address\n");
 		return;
@@ -337,8 +493,10 @@ ctl_shut_refuse_cb(evutil_socket_t fd, short ev, void *arg)
 static void
 ctl_shut_cut_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct ctl_match k = { 'a', NULL, { 0 } };
+	struct ctl_match k;
 
+	memset(&k, 0, sizeof(k));
+	k.kind = 'a';
 	(void)fd;
 	(void)ev;
 	(void)arg;
@@ -458,7 +616,7 @@ ctl_shut_view(struct ctl_shut_view *sh)
  */
 int
 ctl_run(const char *line, size_t len, const struct acl_peer *p,
-    struct cmd_buf *b, struct event_base *base)
+    struct cmd_buf *b, struct event_base *base, struct ctl_async *as)
 {
 	struct cmd_view		 v;
 	struct cmd_worker	*w;
@@ -481,10 +639,8 @@ ctl_run(const char *line, size_t len, const struct acl_peer *p,
 		ctl_denied(b, p, av[0]);
 		return (CTL_R_DENIED);
 	}
-	if (a == CTL_MSG) {
-		ctl_msg(b, ac, av, p);
-		return (CTL_R_OK);
-	}
+	if (a == CTL_MSG)
+		return (ctl_msg(b, ac, av, p, base, as));
 	if (a == CTL_KICK || a == CTL_SHUTDOWN) {
 		log_info("control: %s by uid %u", av[0], p->uid);
 		if (a == CTL_KICK)

@@ -29,6 +29,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,6 +55,7 @@ struct nl {
 	int			 local;		/* UNIX peer: may act */
 	struct acl_peer		 peer;
 	uint32_t		*groups;
+	struct ctl_async	 as;		/* an action's answer pending */
 	TAILQ_ENTRY(nl)		 entry;
 };
 
@@ -80,6 +82,7 @@ nl_free(struct nl *l)
 {
 	TAILQ_REMOVE(&N.nls, l, entry);
 	N.n--;
+	ctl_cancel(&l->as);
 	bufferevent_free(l->bev);
 	free(l->groups);
 	free(l);
@@ -112,22 +115,49 @@ nl_fail(struct nl *l, const char *msg)
 
 /* A control action: the whole reply at once, never between events. */
 static void
+nl_answer(struct nl *l, struct cmd_buf *b)
+{
+	if (evbuffer_get_length(bufferevent_get_output(l->bev)) > NOTIFY_HARD)
+		nl_too_slow(l);
+	else if (b->len > 0)
+		bufferevent_write(l->bev, b->p, b->len);
+}
+
+static void	nl_read_cb(struct bufferevent *, void *);
+
+/* A pending answer came: send it, then read on, lines kept in order. */
+static void
+nl_answer_later(struct ctl_async *as, struct cmd_buf *b)
+{
+	struct nl	*l = (struct nl *)(void *)((char *)as -
+	    offsetof(struct nl, as));
+
+	nl_answer(l, b);
+	if (l->closing)
+		return;
+	bufferevent_enable(l->bev, EV_READ);
+	nl_read_cb(l->bev, l);
+}
+
+static void
 nl_action(struct nl *l, const char *line, size_t len)
 {
 	struct cmd_buf	b = { NULL, 0, 0 };
 
-	switch (ctl_run(line, len, l->local ? &l->peer : NULL, &b, N.base)) {
+	switch (ctl_run(line, len, l->local ? &l->peer : NULL, &b, N.base,
+	    &l->as)) {
 	case CTL_R_UNKNOWN:
 		N.st.unknown_command++;
 		break;
 	case CTL_R_DENIED:
 		N.st.access_denied++;
 		break;
+	case CTL_R_PENDING:
+		/* Nothing more from this listener until it is answered. */
+		bufferevent_disable(l->bev, EV_READ);
+		return;
 	}
-	if (evbuffer_get_length(bufferevent_get_output(l->bev)) > NOTIFY_HARD)
-		nl_too_slow(l);
-	else if (b.len > 0)
-		bufferevent_write(l->bev, b.p, b.len);
+	nl_answer(l, &b);
 	cmd_buf_free(&b);
 }
 
@@ -161,7 +191,7 @@ nl_read_cb(struct bufferevent *bev, void *arg)
 	char		*line;
 	size_t		 len;
 
-	while (!l->closing &&
+	while (!l->closing && l->as.pending == NULL &&
 	    (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
 		if (len > NP_LINE_MAX) {
 			N.st.line_too_long++;
@@ -171,7 +201,8 @@ nl_read_cb(struct bufferevent *bev, void *arg)
 		free(line);
 	}
 	/* No LF within the limit: refuse, and stop reading (no spin). */
-	if (!l->closing && evbuffer_get_length(in) > NP_LINE_MAX) {
+	if (!l->closing && l->as.pending == NULL &&
+	    evbuffer_get_length(in) > NP_LINE_MAX) {
 		N.st.line_too_long++;
 		nl_fail(l, "*ERR line too long\n");
 	}
@@ -284,6 +315,7 @@ nl_start(struct nl *l)
 	struct timeval	 tv = { NOTIFY_STALL, 0 };
 
 	N.st.accepted++;
+	l->as.done = nl_answer_later;
 	TAILQ_INSERT_TAIL(&N.nls, l, entry);
 	N.n++;
 	bufferevent_setcb(l->bev, nl_read_cb, nl_write_cb, nl_event_cb, l);

@@ -143,6 +143,31 @@ is(ftp_cmd($dave, 'NOOP'),
     'it reaches dave');
 is(ftp_cmd($alice, 'NOOP'), "200 NOOP command successful\r\n", 'not alice');
 
+# A host by name, resolved without blocking the mux (evdns, /etc/hosts).
+($rc, $out) = ctl($m, qw(msg host localhost to whoever is on localhost));
+is($out, "message sent to 1 sessions\n", "msg host localhost: $out");
+is(ftp_cmd($dave, 'NOOP'),
+    "200-to whoever is on localhost\r\n200 NOOP command successful\r\n",
+    'it reaches dave, from 127.0.0.1');
+{
+	# A name that does not resolve: the answer waits for the resolver,
+	# the mux serves others meanwhile.
+	my $t1 = time;
+	my $pid = open(my $slow, '-|', "\"$MUXCTL\" -s $m->{ctl} msg host "
+	    . "no-such-host.invalid hello 2>&1; echo rc=\$?") or die;
+	sleep 0.05;
+	my $t = time;
+	my ($src) = ctl($m, 'status');
+	my $dt = time - $t;
+	is($src, 0, sprintf('status answered in %.3f s meanwhile', $dt));
+	ok($dt < 0.5, 'quickly');
+	my $res = do { local $/; <$slow> };
+	close($slow);
+	is($res, "muxctl: no such host no-such-host.invalid\nrc=4\n",
+	    sprintf('an unknown name: no such host, exit 4, after %.2f s',
+	    time - $t1));
+}
+
 # Two messages wait through EPSV and a 3xx, then arrive together.
 ctl($m, qw(msg user dave first));
 ctl($m, qw(msg user dave second));
@@ -193,7 +218,7 @@ while (time < $end && ($ev =~ tr/\n//) < 7) {
 	sysread($lis, $ev, 4096, length $ev) if $sel->can_read(0.2);
 }
 like($ev, qr/^\*OK\n/, 'the listener is greeted');
-like($ev, qr/^M 1 user dave\nM 2 all\nM 1 class staff\nM 1 host 127\.0\.0\.1\n/m,
+like($ev, qr/^M 1 user dave\nM 2 all\nM 1 class staff\nM 1 host 127\.0\.0\.1\nM 1 host localhost\n/m,
     "M events: " . join('|', split /\n/, $ev));
 
 # A session that ends before its next reply logs what it missed.

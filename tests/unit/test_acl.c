@@ -176,16 +176,18 @@ test_format(void **state)
 	strcpy(w[3].user, "dave");
 	strcpy(w[3].cls, "staff");
 	strcpy(w[3].verb, "RETR");
+	w[3].online = 42;
 	v.nslots = 4;
 	ctl_format_who(&b, &v);
 	v.nslots = 3;
 	assert_string_equal(b.p,
-	    "*-slot=0 pid=100 state=busy requests=7 age=60 idle=0 "
+	    "*-slot=0 pid=100 state=busy requests=7 age=60 idle=0 online=- "
 	    "client=10.1.2.3 user=(none) class=default cmd=scan "
 	    "tag=scanning a b\n"
-	    "*-slot=2 pid=102 state=idle requests=0 age=9 idle=5 client=- "
+	    "*-slot=2 pid=102 state=idle requests=0 age=9 idle=5 online=- "
+	    "client=- "
 	    "user=- class=- cmd=- tag=\n"
-	    "*-slot=3 pid=103 state=busy requests=0 age=0 idle=0 "
+	    "*-slot=3 pid=103 state=busy requests=0 age=0 idle=0 online=42 "
 	    "client=192.0.2.7 user=dave class=staff cmd=RETR tag=\n"
 	    "*OK 3 worker sessions\n");
 	cmd_buf_free(&b);

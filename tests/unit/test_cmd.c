@@ -16,11 +16,11 @@ setup(void **state)
 	stats_add(&st, 1050, WS_CMD_SCAN, 2, 2, 20);
 	stats_activation(&st, 1099);
 	w[0] = (struct cmd_worker){ WS_BUSY, 101, WS_CMD_SCAN, WS_CMD_SCAN,
-	    3, 50, 40, 12, 5, "scan Q1", 1, "-", "-", "-", "", 0 };
+	    3, 50, 40, 12, 5, "scan Q1", 1, "-", "-", "-", "", 0, 0 };
 	w[1] = (struct cmd_worker){ WS_IDLE, 102, WS_CMD_NONE,
-	    WS_CMD_RELAYOK, 9, 60, -1, 0, 0, "", 0, "-", "-", "-", "", 0 };
+	    WS_CMD_RELAYOK, 9, 60, -1, 0, 0, "", 0, "-", "-", "-", "", 0, 0 };
 	w[2] = (struct cmd_worker){ WS_STOPPED, 0, WS_CMD_NONE, WS_CMD_NONE,
-	    100, -1, -1, 0, 0, "", 0, "-", "-", "-", "", 0 };
+	    100, -1, -1, 0, 0, "", 0, "-", "-", "-", "", 0, 0 };
 	memset(&v, 0, sizeof(v));
 	v.nslots = 3;
 	v.w = w;
