@@ -657,10 +657,7 @@ conf_check(struct conf *c, char *err)
 	if (c->exec && c->nlisten == 0)
 		return (snprintf(err, CONF_ERR_MAX, "Exec serves the sessions "
 		    "of service listeners: give a Listen socket"), -1);
-	if (c->nlisten > 0 && !c->exec)
-		return (snprintf(err, CONF_ERR_MAX, "service listeners need "
-		    "Exec on (--exec): pool-mode session handlers are not "
-		    "supported yet"), -1);
+
 	if (c->msg_skip == NULL && (c->msg_skip = strdup(INJ_SKIP_DEFAULT))
 	    == NULL)
 		return (snprintf(err, CONF_ERR_MAX, "out of memory"), -1);

@@ -1011,7 +1011,8 @@ pool_reconf(const struct conf *conf)
 {
 	P.wsc.prog = conf->cmd ? conf->cmd[0] : NULL;
 	P.wsc.argv = conf->cmd;
-	P.wsc.status_fd = conf->status_fd;
+	/* Pool handlers of service sessions report users on fd 3. */
+	P.wsc.status_fd = conf->status_fd || (conf->nlisten > 0 && !conf->exec);
 	P.wsc.busy_timeout = conf->busy_timeout;
 	P.wsc.client_timeout = conf->client_timeout;
 	P.wsc.exec = conf->exec;

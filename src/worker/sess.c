@@ -28,7 +28,10 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <sys/uio.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,10 +54,16 @@ struct sess_msg {
 struct sess {
 	struct ws_sess_ctx	*x;
 	int			 client;
-	int			 pair;		/* our end of the handler's stdio */
+	int			 pair;		/* exec: our end of its stdio */
+	int			 wfd, rfd;	/* to and from the handler */
+	struct ws_hd		*pool;		/* pool mode: the worker's handler */
+	int			 awaiting;	/* pool: a request is out */
+	int64_t			 asked;		/* pool: when, ms */
+	int			 broken;	/* pool: out of step (1), slow (2) */
+	int			 st;		/* its status descriptor */
 	uint32_t		 token;
 	struct ws_hd		 hd;
-	struct status_rd	 st;
+	struct status_rd	 srd;
 	struct inj_state	 inj;
 	int			 client_eof;
 	int			 hd_eof;
@@ -228,12 +237,47 @@ sess_read_client(struct sess *s)
 		s->client_eof = 1;
 }
 
+/*
+ * Pool mode: one request line at a time, as on the request socket:
+ * without its CR, and only once the last one has its whole reply.
+ */
+static void
+sess_write_request(struct sess *s)
+{
+	struct iovec	 iov[2];
+	char		*nl;
+	size_t		 len, used;
+
+	if (s->awaiting || (nl = memchr(s->cbuf, '\n', s->clen)) == NULL)
+		return;
+	used = (size_t)(nl - s->cbuf) + 1;
+	len = used - 1;
+	if (len > 0 && s->cbuf[len - 1] == '\r')
+		len--;
+	iov[0].iov_base = s->cbuf;
+	iov[0].iov_len = len;
+	iov[1].iov_base = "\n";
+	iov[1].iov_len = 1;
+	if (writev(s->wfd, iov, 2) != (ssize_t)len + 1) {
+		s->broken = s->over = 1;
+		return;
+	}
+	s->awaiting = 1;
+	s->asked = slot_now_ms();
+	s->clen -= used;
+	memmove(s->cbuf, s->cbuf + used, s->clen);
+}
+
 static void
 sess_write_handler(struct sess *s)
 {
 	ssize_t	n;
 
-	n = write(s->pair, s->cbuf, s->clen);
+	if (s->pool != NULL) {
+		sess_write_request(s);
+		return;
+	}
+	n = write(s->wfd, s->cbuf, s->clen);
 	if (n > 0) {
 		s->clen -= (size_t)n;
 		memmove(s->cbuf, s->cbuf + n, s->clen);
@@ -248,11 +292,16 @@ sess_read_handler(struct sess *s)
 {
 	ssize_t	n;
 
-	n = read(s->pair, s->hbuf + s->hlen, sizeof(s->hbuf) - s->hlen);
+	n = read(s->rfd, s->hbuf + s->hlen, sizeof(s->hbuf) - s->hlen);
 	if (n > 0)
 		s->hlen += (size_t)n;
 	else if (n == 0 || (errno != EAGAIN && errno != EINTR))
 		s->hd_eof = 1;
+	if (n > 0 && s->pool != NULL && !s->awaiting) {
+		log_warnx("worker %d: handler wrote %zd bytes unasked; "
+		    "replacing it", s->x->idx, n);
+		s->broken = s->over = 1;
+	}
 }
 
 /* Room at the end of obuf, compacting it first if that helps. */
@@ -340,6 +389,28 @@ sess_owed(struct sess *s)
 }
 
 /*
+ * Pool mode, MIMEDefang's framing: a reply ends at its first line that
+ * is not an "NNN-" continuation.  A final 221 or 421 ends the session,
+ * as QUIT does in FTP and SMTP.
+ */
+static void
+sess_pool_line(struct sess *s, size_t l)
+{
+	const char	*h = s->hbuf;
+
+	if (l >= 4 && h[0] >= '0' && h[0] <= '9' && h[1] >= '0' &&
+	    h[1] <= '9' && h[2] >= '0' && h[2] <= '9' && h[3] == '-')
+		return;
+	s->awaiting = 0;
+	if (l >= 3 && h[0] == '4' && h[1] == '2' && h[2] == '1')
+		s->over = 1;
+	else if (l >= 3 && h[0] == '2' && h[1] == '2' && h[2] == '1')
+		s->over = 1;
+	else if (s->clen > 0)
+		sess_write_request(s);	/* the next line was waiting */
+}
+
+/*
  * Move the handler's complete lines to obuf, each as written; before a
  * final reply line that may carry them, the held messages.  Stops when
  * obuf is too full to take the next line with its messages.
@@ -369,6 +440,8 @@ sess_parse(struct sess *s)
 			return;
 		memcpy(s->obuf + s->olen, s->hbuf, len);
 		s->olen += len;
+		if (s->pool != NULL && nl != NULL && !s->midline)
+			sess_pool_line(s, l);
 		s->midline = nl == NULL;
 		s->hlen -= len;
 		memmove(s->hbuf, s->hbuf + len, s->hlen);
@@ -403,23 +476,31 @@ sess_kick(struct sess *s)
 	}
 }
 
+/* A line of our own to the client, if there is room. */
+static void
+sess_say(struct sess *s, const char *msg)
+{
+	size_t	n = strlen(msg);
+
+	if (n <= sess_room(s)) {
+		memcpy(s->obuf + s->olen, msg, n);
+		s->olen += n;
+	}
+}
+
 /* The per-session idle timeout: a 421, as ProFTPD's TimeoutIdle. */
 static int
 sess_idle(struct sess *s, int64_t now)
 {
 	int	t = s->x->conf->session_timeout;
 	char	msg[96];
-	int	n;
 
-	if (t <= 0 || now - s->last_in < (int64_t)t * 1000)
+	if (t <= 0 || s->awaiting || now - s->last_in < (int64_t)t * 1000)
 		return (0);
 	log_info("worker %d: session idle for %d s: closing", s->x->idx, t);
-	n = snprintf(msg, sizeof(msg), "421 Idle timeout (%d seconds): "
+	(void)snprintf(msg, sizeof(msg), "421 Idle timeout (%d seconds): "
 	    "closing connection\r\n", t);
-	if ((size_t)n <= sess_room(s)) {
-		memcpy(s->obuf + s->olen, msg, (size_t)n);
-		s->olen += (size_t)n;
-	}
+	sess_say(s, msg);
 	return (1);
 }
 
@@ -441,23 +522,26 @@ sess_timeout(struct sess *s, int64_t now)
 static void
 sess_poll(struct sess *s)
 {
-	struct pollfd	p[4];
+	struct pollfd	p[5];
 	int		n;
 
 	/* A closed side stays readable: stop watching it, do not spin. */
 	p[0].fd = s->client_eof && s->olen == s->ooff ? -1 : s->client;
 	p[0].events = (!s->client_eof && s->clen < sizeof(s->cbuf) ?
 	    POLLIN : 0) | (s->olen > s->ooff ? POLLOUT : 0);
-	p[1].fd = s->hd_eof ? -1 : s->pair;
+	p[1].fd = s->hd_eof ? -1 : s->rfd;
 	p[1].events = (s->hlen < sizeof(s->hbuf) ? POLLIN : 0) |
-	    (s->clen > 0 ? POLLOUT : 0);
-	p[2].fd = s->st_eof ? -1 : s->hd.st;
+	    (s->clen > 0 && s->pool == NULL ? POLLOUT : 0);
+	/* Pool mode: the request pipe, while a line waits to go. */
+	p[4].fd = s->pool != NULL && !s->awaiting && s->clen > 0 ? s->wfd : -1;
+	p[4].events = POLLOUT;
+	p[2].fd = s->st_eof ? -1 : s->st;
 	p[2].events = POLLIN;
 	p[3].fd = s->x->chan;
 	p[3].events = POLLIN;
-	for (n = 0; n < 4; n++)
+	for (n = 0; n < 5; n++)
 		p[n].revents = 0;
-	n = poll(p, 4, sess_timeout(s, slot_now_ms()));
+	n = poll(p, 5, sess_timeout(s, slot_now_ms()));
 	if (n == -1) {
 		if (errno == EINTR)
 			sess_kick(s);
@@ -471,12 +555,12 @@ sess_poll(struct sess *s)
 	 * reply cannot overtake the user line.
 	 */
 	if (!s->st_eof && (p[2].revents || (s->x->conf->user_limit &&
-	    p[1].revents)) && status_read(s->hd.st, &s->st, sess_status_line,
+	    p[1].revents)) && status_read(s->st, &s->srd, sess_status_line,
 	    s) == -1)
 		s->st_eof = 1;
 	if (p[0].revents & (POLLIN | POLLHUP | POLLERR))
 		sess_read_client(s);
-	if (p[1].revents & POLLOUT)
+	if ((p[1].revents | p[4].revents) & POLLOUT)
 		sess_write_handler(s);
 	if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
 		sess_read_handler(s);
@@ -501,6 +585,39 @@ sess_flush(struct sess *s)
 	}
 }
 
+/*
+ * Pool mode: the session ends when the client does (its last request
+ * answered, so the handler stays in step for the next session), when
+ * the handler ends it, breaks, or is too slow to answer (-b).
+ */
+static int
+sess_pool_done(struct sess *s, int64_t now)
+{
+	if (s->hd_eof) {
+		s->broken = 1;
+		return (1);
+	}
+	if (s->awaiting && now - s->asked >=
+	    (int64_t)s->x->conf->busy_timeout * 1000) {
+		log_warnx("worker %d: handler did not answer in %d s: "
+		    "replacing it", s->x->idx, s->x->conf->busy_timeout);
+		sess_say(s, "421 Service not available, handler timed out\r\n");
+		s->broken = 2;
+		return (1);
+	}
+	if (!s->awaiting && s->client_eof && s->clen == 0)
+		return (1);
+	if (!s->awaiting && !s->client_eof &&
+	    s->clen == sizeof(s->cbuf) && memchr(s->cbuf, '\n', s->clen) ==
+	    NULL) {
+		log_info("worker %d: client line over %zu bytes", s->x->idx,
+		    sizeof(s->cbuf));
+		sess_say(s, "421 Line too long\r\n");
+		return (1);
+	}
+	return (sess_idle(s, now));
+}
+
 /* Client gone: the handler reads EOF once it has had every byte. */
 static void
 sess_relay(struct sess *s)
@@ -511,6 +628,11 @@ sess_relay(struct sess *s)
 	while (!s->over) {
 		sess_poll(s);
 		now = slot_now_ms();
+		if (s->pool != NULL) {
+			if (sess_pool_done(s, now))
+				break;
+			continue;
+		}
 		if (s->client_eof && s->clen == 0 && !shut) {
 			(void)shutdown(s->pair, SHUT_WR);
 			shut = 1;
@@ -547,7 +669,7 @@ sess_direct(struct sess *s)
 	int		n;
 
 	while (!sess_reaped(s)) {
-		p[0].fd = s->st_eof ? -1 : s->hd.st;
+		p[0].fd = s->st_eof ? -1 : s->st;
 		p[0].events = POLLIN;
 		p[1].fd = s->x->chan;
 		p[1].events = POLLIN;
@@ -556,7 +678,7 @@ sess_direct(struct sess *s)
 			sess_kick(s);
 		if (n <= 0)
 			continue;
-		if (p[0].revents && status_read(s->hd.st, &s->st,
+		if (p[0].revents && status_read(s->st, &s->srd,
 		    sess_status_line, s) == -1)
 			s->st_eof = 1;
 		if (p[1].revents)
@@ -599,17 +721,45 @@ sess_end(struct sess *s)
 		    (int)s->msg[i].len, s->msg[i].text);
 	s->nmsg = 0;
 	ws_sess_mq_stale(s->x->slot, s->x->conf);
-	ws_hd_stop(&s->hd, 1, SESS_STOP_MS);
+	if (s->pool == NULL)
+		ws_hd_stop(&s->hd, 1, SESS_STOP_MS);
 	(void)chan_send(s->x->chan, WS_MSG_END, s->token, NULL, 0, -1, 0);
 }
 
 /*
- * Serve a service session to its end.  vars (NUL-separated, len bytes,
- * NUL-terminated) become the handler's environment.
+ * Pool mode: the worker's own handler serves the session, one line at a
+ * time.  It learns of the session from a first request, "session" and
+ * the variables percent-encoded, whose reply is the greeting.
  */
-void
+static int
+sess_pool_begin(struct sess *s, char *const *v)
+{
+	char	line[WS_LINE_MAX + 1];
+	size_t	n = 0;
+	int	i;
+
+	n = (size_t)snprintf(line, sizeof(line), "session");
+	for (i = 0; v[i] != NULL && n + 1 < sizeof(line); i++)
+		n += status_pct_encode(line + n, sizeof(line) - n, v[i]);
+	if (n + 1 >= sizeof(line))
+		return (-1);
+	line[n++] = '\n';
+	if (write(s->wfd, line, n) != (ssize_t)n)
+		return (-1);
+	s->awaiting = 1;
+	s->asked = slot_now_ms();
+	return (0);
+}
+
+/*
+ * Serve a service session to its end.  vars (NUL-separated, len bytes,
+ * NUL-terminated) become the handler's environment, or its first
+ * request in pool mode (pool: the worker's handler).  Returns 0, or the
+ * exit code the worker session must leave with.
+ */
+int
 ws_sess_serve(struct ws_sess_ctx *x, int fd, uint32_t token, char *vars,
-    size_t len)
+    size_t len, struct ws_hd *pool)
 {
 	static struct sess	 s;	/* big buffers: keep them off the stack */
 	char			*v[SESS_VARS_MAX + 1];
@@ -625,7 +775,29 @@ ws_sess_serve(struct ws_sess_ctx *x, int fd, uint32_t token, char *vars,
 	s.hd.pid = -1;
 	s.hd.in = s.hd.out = s.hd.st = -1;
 	sess_slot = x->slot;
+	s.st = -1;
 	(void)sess_vars(vars, len, v, SESS_VARS_MAX);
+	if (pool != NULL) {
+		s.pool = pool;
+		s.wfd = pool->in;
+		s.rfd = pool->out;
+		s.st = pool->st;
+		s.st_eof = s.st == -1;
+		if (sess_pool_begin(&s, v) == -1) {
+			log_warnx("worker %d: handler does not take requests",
+			    x->idx);
+			(void)write(fd, "421 Service not available\r\n", 27);
+			(void)chan_send(x->chan, WS_MSG_END, token, NULL, 0,
+			    -1, 0);
+			return (WS_EXIT_HANDLER);
+		}
+		(void)fcntl(s.rfd, F_SETFL, O_NONBLOCK);
+		sess_relay(&s);
+		(void)fcntl(s.rfd, F_SETFL, 0);
+		sess_end(&s);
+		return (s.broken == 2 ? WS_EXIT_BUSYKILL : s.broken ?
+		    WS_EXIT_PROTO : 0);
+	}
 	if (relay && socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0, sv) == -1) {
 		log_warn("worker %d: socketpair", x->idx);
@@ -639,15 +811,17 @@ ws_sess_serve(struct ws_sess_ctx *x, int fd, uint32_t token, char *vars,
 		}
 		goto fail;
 	}
+	s.st = s.hd.st;
 	if (relay) {
 		close(sv[1]);
-		s.pair = s.hd.in = sv[0];
+		s.pair = s.hd.in = s.wfd = s.rfd = sv[0];
 		sess_relay(&s);
 	} else
 		sess_direct(&s);
 	sess_end(&s);
-	return;
+	return (0);
 fail:
 	(void)write(fd, "421 Service not available\r\n", 27);
 	(void)chan_send(x->chan, WS_MSG_END, token, NULL, 0, -1, 0);
+	return (0);
 }

@@ -145,3 +145,32 @@ status_read(int fd, struct status_rd *rd,
 		}
 	}
 }
+
+/*
+ * " word", percent-encoded as MIMEDefang encodes request arguments:
+ * '%', blanks, control bytes and bytes over 126 become %XX.  Returns
+ * the bytes written, 0 when it does not fit (dst is then untouched).
+ */
+size_t
+status_pct_encode(char *dst, size_t sz, const char *word)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*p;
+	size_t			 n = 1;
+
+	for (p = (const unsigned char *)word; *p != '\0'; p++)
+		n += (*p <= ' ' || *p > '~' || *p == '%') ? 3 : 1;
+	if (n >= sz)
+		return (0);
+	*dst++ = ' ';
+	for (p = (const unsigned char *)word; *p != '\0'; p++) {
+		if (*p <= ' ' || *p > '~' || *p == '%') {
+			*dst++ = '%';
+			*dst++ = hex[*p >> 4];
+			*dst++ = hex[*p & 15];
+		} else
+			*dst++ = (char)*p;
+	}
+	*dst = '\0';
+	return (n);
+}

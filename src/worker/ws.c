@@ -733,6 +733,7 @@ ws_service(struct ws *w, int fd, uint32_t token, char *vars, size_t len)
 	struct ws_sess_ctx	x;
 	struct sockaddr_storage	ss;
 	socklen_t		salen = sizeof(ss);
+	int			code;
 
 	if (getpeername(fd, (struct sockaddr *)&ss, &salen) == -1)
 		ss.ss_family = AF_UNSPEC;
@@ -747,7 +748,8 @@ ws_service(struct ws *w, int fd, uint32_t token, char *vars, size_t len)
 	x.conf = w->conf;
 	x.sid = w->sid;
 	vars[len] = '\0';
-	ws_sess_serve(&x, fd, token, vars, len);
+	code = ws_sess_serve(&x, fd, token, vars, len,
+	    w->conf->exec ? NULL : &w->hd);
 	close(fd);
 	slot_seq_set(&w->slot->verb_seq, w->slot->verb, WS_VERB_MAX, "", 0);
 	slot_set_tag(w->slot, "", 0);
@@ -755,7 +757,15 @@ ws_service(struct ws *w, int fd, uint32_t token, char *vars, size_t len)
 	ws_end(w);
 	if (x.retire)
 		w->retire = 1;
-	ws_chld = 0;	/* that was the session's handler */
+	if (code != 0) {
+		/* The pool handler broke or stalled: a new worker. */
+		(void)slot_move(w->shm, w->slot, WS_BUSY, WS_KILLED);
+		if (code == WS_EXIT_BUSYKILL)
+			(void)ws_send(w, WS_MSG_BUSYKILL, NULL, 0, -1);
+		ws_exit(w, code);
+	}
+	if (w->conf->exec)
+		ws_chld = 0;	/* that was the session's handler */
 }
 
 #define WS_TOOK_NONE	0

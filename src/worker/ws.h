@@ -216,6 +216,7 @@ ssize_t	 reply_scan(const char *, size_t, size_t, size_t *);
 int	 status_parse(const char *, size_t, char *, size_t, size_t *);
 size_t	 status_sanitize(char *, size_t);
 size_t	 status_pct_decode(char *, size_t);
+size_t	 status_pct_encode(char *, size_t, const char *);
 
 struct status_rd {
 	char	 buf[1024];
@@ -266,7 +267,8 @@ struct ws_sess_ctx {
 	int			 retire;	/* the mux asked us to */
 };
 
-void	 ws_sess_serve(struct ws_sess_ctx *, int, uint32_t, char *, size_t);
+int	 ws_sess_serve(struct ws_sess_ctx *, int, uint32_t, char *, size_t,
+	    struct ws_hd *);
 void	 ws_sess_mq_stale(struct ws_slot *, const struct ws_conf *);
 
 /* ws.c: the worker session, entered in the child after fork(2). */

@@ -1,0 +1,132 @@
+#!/usr/bin/perl
+# Service sessions in pool mode (--listen without --exec): the worker's
+# one handler (poolftpd.pl, started with -server) serves session after
+# session, one request line at a time.  Checked: the "session" request
+# and its greeting, lock-step for pipelined lines, CRs stripped,
+# messages (PASV skipped), a final 221 ending the session, the handler
+# kept in step when a client leaves mid-request, the busy timeout (B
+# event, handler replaced).
+use strict;
+use warnings;
+no warnings 'qw';
+use FindBin;
+use lib $FindBin::Bin;
+use MuxTest;
+use Test::More;
+use File::Temp qw(tempdir);
+use IO::Socket::INET;
+use IO::Socket::UNIX;
+use IO::Select;
+use Time::HiRes qw(sleep time);
+
+my $MUXCTL = $ENV{MUXCTL} // "$SRC/build/muxctl";
+my $H = "$SRC/tests/regress/poolftpd.pl";
+my $dir = tempdir('mux-pool-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+chmod(0700, $dir);
+
+sub free_port {
+	my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+	    Listen => 1, ReuseAddr => 1) or die "listen: $!";
+	my $p = $s->sockport;
+	close($s);
+	return $p;
+}
+
+sub ctl {
+	my ($m, @args) = @_;
+	my $q = join(' ', map { "'$_'" } @args);
+	my $out = `"$MUXCTL" -s $m->{ctl} $q 2>&1`;
+	return ($? >> 8, $out);
+}
+
+# Read until n final "NNN " lines have come (or EOF, or t seconds).
+sub replies {
+	my ($s, $n, $t) = @_;
+	my $sel = IO::Select->new($s);
+	my ($buf, $end) = ('', time + ($t // 5));
+	while (time < $end) {
+		last if (() = $buf =~ /^\d\d\d [^\n]*\n/mg) >= $n;
+		next unless $sel->can_read(0.1);
+		last unless sysread($s, $buf, 4096, length $buf);
+	}
+	return $buf;
+}
+
+sub dial {
+	my ($port) = @_;
+	my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+	    PeerPort => $port, Timeout => 5) or die "connect: $!";
+	return $s;
+}
+
+my $port = free_port();
+open(my $fh, '>', "$dir/mux.conf") or die;
+print $fh "MessageEngine on\nMessageQueue $dir/queue\n";
+close($fh);
+my $m = mux_start(args => ['--config', "$dir/mux.conf", '-O', "$dir/ctl.sock",
+    '-m', 1, '-x', 2, '-b', 2, '--listen', "inet:$port", '--', $H]);
+$m->{ctl} = "$dir/ctl.sock";
+
+my $c = dial($port);
+my $g = replies($c, 1);
+like($g, qr/\A220-pool handler (\d+), session 1\r\n220 ready for 127\.0\.0\.1 class default\r\n\z/,
+    'the "session" request, with the variables, is answered by the greeting');
+my ($hpid) = $g =~ /handler (\d+)/;
+syswrite($c, "USER dave\r\nPASS x\r\nNOOP\r\n");
+is(replies($c, 3), "331 Password required for dave\r\n"
+    . "230 User dave logged in\r\n200 NOOP ok\r\n",
+    'three lines in one write: answered one by one, in order, without CRs');
+ok(wait_for(sub { (ctl($m, 'who'))[1] =~ /user=dave class=default cmd=NOOP/ },
+    5, 'who'), 'who shows dave and his last command');
+my ($rc, $out) = ctl($m, qw(msg user dave hello, pool));
+is($out, "message sent to 1 sessions\n", 'msg user dave');
+syswrite($c, "PASV\r\n");
+is(replies($c, 1), "227 Entering Passive Mode (127,0,0,1,4,1).\r\n",
+    'PASV: untouched');
+syswrite($c, "NOOP\r\n");
+is(replies($c, 1), "200-hello, pool\r\n200 NOOP ok\r\n",
+    'the message comes with the next reply');
+syswrite($c, "QUIT\r\n");
+is(replies($c, 1), "221 Goodbye.\r\n", 'QUIT');
+is(sysread($c, my $x, 1), 0, 'a final 221 ends the session');
+
+# The same handler serves the next session.
+$c = dial($port);
+like(replies($c, 1), qr/\A220-pool handler $hpid, session 2\r\n/,
+    "the next session: the same handler (pid $hpid), session 2");
+
+# A client that leaves with a request out: its reply is read and dropped.
+syswrite($c, "SLEEP 1\r\n");
+close($c);
+sleep(1.3);
+$c = dial($port);
+like(replies($c, 1), qr/\A220-pool handler $hpid, session 3\r\n/,
+    'after a client left mid-request the handler is still in step');
+close($c);
+
+# Busy timeout (-b 2): the client is told, listeners get B, the
+# handler is replaced.
+my $lis = IO::Socket::UNIX->new(Peer => $m->{ctl}) or die;
+syswrite($lis, "?B\n");
+$c = dial($port);
+like(replies($c, 1), qr/session 4/, 'a fourth session');
+my $t0 = time;
+syswrite($c, "SLEEP 5\r\n");
+is(replies($c, 1, 5), "421 Service not available, handler timed out\r\n",
+    sprintf('SLEEP 5 with -b 2: 421 after %.1f s', time - $t0));
+my $ev = '';
+my $sel = IO::Select->new($lis);
+my $end = time + 3;
+while (time < $end && $ev !~ /^B$/m) {
+	sysread($lis, $ev, 4096, length $ev) if $sel->can_read(0.2);
+}
+like($ev, qr/^B$/m, 'listeners get B');
+ok(wait_for(sub { !kill(0, $hpid) }, 15, 'old handler gone'),
+    'the slow handler is stopped');
+$c = dial($port);
+my $g2 = replies($c, 1);
+like($g2, qr/\A220-pool handler (\d+), session 1\r\n/,
+    'a new handler serves the next session');
+close($c);
+is(mux_stop($m), 0, 'clean stop');
+done_testing();
