@@ -64,7 +64,7 @@ open(my $fh, '>', "$dir/mux.conf") or die;
 print $fh "MessageEngine on\nMessageQueue $dir/queue\n";
 close($fh);
 my $m = mux_start(args => ['--config', "$dir/mux.conf", '-O', "$dir/ctl.sock",
-    '-m', 1, '-x', 2, '-b', 2, '--listen', "inet:$port", '--', $H]);
+    '-m', 1, '-x', 1, '-q', 5, '-b', 2, '--listen', "inet:$port", '--', $H]);
 $m->{ctl} = "$dir/ctl.sock";
 
 my $c = dial($port);
