@@ -58,6 +58,29 @@ test_length(void **state)
 	assert_int_equal(strlen(out), WS_TAG_MAX);
 }
 
+/* The "session" request's words: MIMEDefang's encoding, and back. */
+static void
+test_encode(void **state)
+{
+	char	buf[64];
+	size_t	n;
+
+	(void)state;
+	n = status_pct_encode(buf, sizeof(buf), "TCPREMOTEIP=127.0.0.1");
+	assert_int_equal(n, 22);
+	assert_string_equal(buf, " TCPREMOTEIP=127.0.0.1");
+	n = status_pct_encode(buf, sizeof(buf), "X=a b%c\n\xff");
+	assert_string_equal(buf, " X=a%20b%25c%0A%FF");
+	assert_int_equal(n, strlen(buf));
+	n = status_pct_decode(buf + 1, n - 1);
+	assert_memory_equal(buf + 1, "X=a b%c\n\xff", n);
+	/* Does not fit: nothing written, 0. */
+	strcpy(buf, "keep");
+	assert_int_equal(status_pct_encode(buf, 5, "abcd"), 0);
+	assert_string_equal(buf, "keep");
+	assert_int_equal(status_pct_encode(buf, 6, "abcd"), 5);
+}
+
 int
 main(void)
 {
@@ -65,6 +88,7 @@ main(void)
 		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_injection),
 		cmocka_unit_test(test_length),
+		cmocka_unit_test(test_encode),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
