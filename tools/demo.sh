@@ -13,41 +13,55 @@ SOCK=$DIR/mux.sock
 USOCK=$DIR/status.sock
 CSOCK=$DIR/control.sock
 
+FTP=$DIR/ftp
+CONF=$DIR/mux.conf
+mkdir -p "$FTP"
+echo "hello from mux" > "$FTP/hello.txt"
+cat > "$CONF" <<EOC
+# the demo's configuration (mux.conf(5))
+MessageEngine on
+MessageQueue $DIR/queue
+MessageLog $DIR/msg.log
+Class staff 127.0.0.2
+MaxClientsPerHost 10
+EOC
+
 cat <<EOM
 
-mux demo: 4 worker slots (2 started), each running the Perl worker
-$SRC/tests/regress/worker.pl -serveru (MIMEDefang's -server contract).
+mux demo: an FTP service on 127.0.0.1:2121, served by up to 4 worker
+sessions, each session running $SRC/tests/regress/ftpd.pl
+(--exec, tcpserver style), with messages into live sessions.
 
-  request socket       $SOCK   (md-mx-ctrl -s $SOCK ...)
-  status socket        $USOCK (read-only commands)
+  service port         127.0.0.1:2121 (FTP; any user, any password)
   notify socket        inet:127.0.0.1:4567 (mux-notify(7))
-  control socket       $CSOCK (mux-notify(7) and actions, muxctl(8))
+  control socket       $CSOCK (actions: muxctl(8))
+  request socket       $SOCK   (md-mx-ctrl-style: status, workers, ...)
+  configuration        $CONF
 
 Watch the pool, in another terminal:
-  $BUILD/muxctl -s inet:4567 watch FYZBURS
+  $BUILD/muxctl -s inet:4567 watch FYZBURSM
   socat - TCP:127.0.0.1:4567          # then type ?*  (or ?FYZ)
   perl $SRC/tools/mux-notify-firewall.pl --print 127.0.0.1:4567
 
 Try, in a third one:
-  echo 'scan Q1 /tmp' | socat - UNIX-CONNECT:$SOCK      # served by a worker
-  echo status         | socat - UNIX-CONNECT:$USOCK     # one letter per slot
-  echo workers        | socat - UNIX-CONNECT:$USOCK
-  echo 'tag hello 3'  | socat - UNIX-CONNECT:$SOCK &    # a busy worker with a tag
-  echo busyworkers    | socat - UNIX-CONNECT:$USOCK
-  echo reread         | socat - UNIX-CONNECT:$SOCK      # fresh workers, event R
-  $BUILD/mux-bench-load -c 4 -t 3 $SOCK                  # load: watch Z/Y below
-  $BUILD/muxctl -s $CSOCK status       # pool and listener counters
-  $BUILD/muxctl -s $CSOCK who --json   # the worker sessions, for scripts
-  $BUILD/muxctl -s $CSOCK reread
+  curl ftp://carol:pw@127.0.0.1:2121/hello.txt
+  socat - TCP:127.0.0.1:2121,crlf     # then: USER dave / PASS x / NOOP
+  $BUILD/muxctl -s $CSOCK who         # dave, his class, his last command
+  $BUILD/muxctl -s $CSOCK msg user dave Dave, you need to delete some files
+                                      # ...on dave's next reply (NOOP again)
+  $BUILD/muxctl -s $CSOCK msg all The server goes down at noon
+  $BUILD/muxctl -s $CSOCK kick user dave
+  $BUILD/muxctl -s $CSOCK status      # pool, listener and message counters
+  echo status | socat - UNIX-CONNECT:$SOCK   # one letter per slot
+  cat $DIR/msg.log                    # every msg, who sent it, the outcome
 
-The same events are logged below ("mux: event ...").  Service ports
-(--listen), messages (msg) and intake rules are not built yet: see the
-open issues.  Ctrl-C stops mux.
+The same events are logged below ("mux: event ...").  Intake rules and
+banners are not built yet: see the open issues.  Ctrl-C stops mux.
 
 EOM
-setsid "$MUX" -D -d 1 -x 4 -m 2 -w 1 -q 16 -Z -s "$SOCK" -a "$USOCK" \
-    -O inet:4567 -O "$CSOCK" \
-    -f "$SRC/tests/regress/worker.pl" &
+FTPD_ROOT=$FTP setsid "$MUX" -D -d 1 -x 4 -m 1 -q 16 --config "$CONF" \
+    -s "$SOCK" -a "$USOCK" -O inet:4567 -O "$CSOCK" \
+    --listen inet:2121 --exec -- "$SRC/tests/regress/ftpd.pl" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null' INT TERM
 wait $pid || true
