@@ -42,6 +42,7 @@ enum { CT_INT, CT_BOOL, CT_STR };
 #define CONF_L_EXEC	256
 #define CONF_L_STIMEOUT	257
 #define CONF_L_LISTEN	258
+#define CONF_L_RULES	259
 
 struct conf_opt {
 	const char	*name;
@@ -87,12 +88,21 @@ static const struct conf_opt conf_opts[] = {
 	{ "MaxClientsPerHost",	0, CT_INT, O(max_per_host), 0, 1000000 },
 	{ "MaxClientsPerUser",	0, CT_INT, O(max_per_user), 0, 1000000 },
 	{ "BusyReply",		0, CT_STR, O(busy_reply), 0, 0 },
+	{ "RulesDenyReply",	0, CT_STR, O(deny_reply), 0, 0 },
+	{ "Banner",		0, CT_STR, O(banner), 0, 0 },
+	{ "BannerFile",		0, CT_STR, O(banner_file), 0, 0 },
+	{ "BannerPreSleep",	0, CT_INT, O(banner_pre), 0, 86400 },
+	{ "BannerPostSleep",	0, CT_INT, O(banner_post), 0, 86400 },
+	{ "BannerImpatientAction", 0, CT_STR, O(banner_action), 0, 0 },
+	{ "BannerMe",		0, CT_STR, O(banner_me), 0, 0 },
+	{ "BannerDateFormat",	0, CT_STR, O(banner_datefmt), 0, 0 },
 };
 #undef O
 #define CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))
 #define CONF_CMD_BIT	(1ULL << CONF_NOPTS)
 #define CONF_NOTIFY_BIT	(1ULL << (CONF_NOPTS + 1))
 #define CONF_LISTEN_BIT	(1ULL << (CONF_NOPTS + 2))
+#define CONF_RULES_BIT	(1ULL << (CONF_NOPTS + 3))
 
 void
 conf_init(struct conf *c)
@@ -151,6 +161,8 @@ conf_free(struct conf *c)
 	c->nacls = 0;
 	conf_free_specs(&c->notify, &c->nnotify);
 	conf_free_specs(&c->listen, &c->nlisten);
+	conf_free_specs(&c->rules, &c->nrules);
+	class_free(&c->banner_exempt);
 	for (i = 0; i < CONF_NOPTS; i++)
 		if (conf_opts[i].type == CT_STR) {
 			free(*(char **)((char *)c + conf_opts[i].off));
@@ -443,7 +455,20 @@ conf_line(struct conf *c, char *line, int lineno, char *err)
 		if (conf_add_spec(&c->listen, &c->nlisten, av[0], av[1],
 		    msg) == 0)
 			return (0);
-	} else if (strcasecmp(av[0], "BusyReply") == 0 && ac > 2) {
+	} else if (strcasecmp(av[0], "Rules") == 0 && ac == 2) {
+		if (c->set & CONF_RULES_BIT)
+			return (0);
+		if (conf_add_spec(&c->rules, &c->nrules, av[0], av[1],
+		    msg) == 0)
+			return (0);
+	} else if (strcasecmp(av[0], "BannerExempt") == 0 && ac >= 2) {
+		if (class_add(&c->banner_exempt, "exempt", ac - 1, av + 1, msg,
+		    sizeof(msg)) == 0)
+			return (0);
+	} else if ((strcasecmp(av[0], "BusyReply") == 0 ||
+	    strcasecmp(av[0], "Banner") == 0 ||
+	    strcasecmp(av[0], "RulesDenyReply") == 0 ||
+	    strcasecmp(av[0], "BannerDateFormat") == 0) && ac > 2) {
 		if (conf_set_words(c, av[0], ac - 1, av + 1, msg) == 0)
 			return (0);
 	} else if (strcasecmp(av[0], "ControlsACLs") == 0 ||
@@ -560,6 +585,7 @@ conf_getopt(struct conf *c, int argc, char **argv, char *err)
 		{ "config", required_argument, NULL, 'C' },
 		{ "exec", no_argument, NULL, CONF_L_EXEC },
 		{ "listen", required_argument, NULL, CONF_L_LISTEN },
+		{ "rules", required_argument, NULL, CONF_L_RULES },
 		{ "session-timeout", required_argument, NULL,
 		    CONF_L_STIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
@@ -586,9 +612,19 @@ conf_getopt(struct conf *c, int argc, char **argv, char *err)
 				return (-1);
 			c->set |= CONF_NOTIFY_BIT;
 			continue;
+		case CONF_L_RULES:
+			if (!(c->set & CONF_RULES_BIT))
+				conf_free_specs(&c->rules, &c->nrules);
+			if (conf_add_spec(&c->rules, &c->nrules, "Rules",
+			    optarg, err) == -1)
+				return (-1);
+			c->set |= CONF_RULES_BIT;
+			continue;
 		case CONF_L_LISTEN:
 			if (!(c->set & CONF_LISTEN_BIT))
 				conf_free_specs(&c->listen, &c->nlisten);
+	conf_free_specs(&c->rules, &c->nrules);
+	class_free(&c->banner_exempt);
 			if (conf_add_spec(&c->listen, &c->nlisten, "Listen",
 			    optarg, err) == -1)
 				return (-1);
@@ -654,6 +690,12 @@ conf_check(struct conf *c, char *err)
 	if (c->busy_reply == NULL && (c->busy_reply = strdup(
 	    "421 Service not available, all workers busy")) == NULL)
 		return (snprintf(err, CONF_ERR_MAX, "out of memory"), -1);
+	if (c->banner_action != NULL && strcmp(c->banner_action, "drop") != 0 &&
+	    strcmp(c->banner_action, "tag") != 0)
+		return (snprintf(err, CONF_ERR_MAX, "BannerImpatientAction: "
+		    "drop or tag, not \"%.64s\"", c->banner_action), -1);
+	c->banner_drop = c->banner_action != NULL &&
+	    strcmp(c->banner_action, "drop") == 0;
 	if (c->exec && c->nlisten == 0)
 		return (snprintf(err, CONF_ERR_MAX, "Exec serves the sessions "
 		    "of service listeners: give a Listen socket"), -1);

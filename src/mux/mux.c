@@ -63,7 +63,8 @@ usage(FILE *f)
 	    "           [-O socket] [-p pidfile] [-Q qtimeout] [-q qsize]\n"
 	    "           [-r requests] [-s socket] [-U user] [-V lifetime]\n"
 	    "           [-W gap] [-w slew] [-x max] [--config file]\n"
-	    "           [--exec] [--listen socket] [--session-timeout secs]\n"
+	    "           [--exec] [--listen socket] [--rules file.cdb]\n"
+	    "           [--session-timeout secs]\n"
 	    "           [-- program [args ...]]\n");
 }
 
@@ -83,6 +84,37 @@ mux_configure(struct conf *c, char *err)
 	if (M.inproc == NULL && conf_check_prog(c, err) == -1)
 		return (-1);
 	return (0);
+}
+
+#define MUX_SWAP(a, b) do {			\
+	__typeof__(a) t_ = (a);			\
+	(a) = (b);				\
+	(b) = t_;				\
+} while (0)
+
+/* Reread: rules and banners of the new configuration (nc keeps the old). */
+static void
+mux_reread_intake(struct conf *nc)
+{
+	char	err[CONF_ERR_MAX];
+
+	MUX_SWAP(M.conf.banner, nc->banner);
+	MUX_SWAP(M.conf.banner_file, nc->banner_file);
+	MUX_SWAP(M.conf.banner_me, nc->banner_me);
+	MUX_SWAP(M.conf.banner_datefmt, nc->banner_datefmt);
+	MUX_SWAP(M.conf.deny_reply, nc->deny_reply);
+	MUX_SWAP(M.conf.banner_exempt, nc->banner_exempt);
+	M.conf.banner_pre = nc->banner_pre;
+	M.conf.banner_post = nc->banner_post;
+	M.conf.banner_drop = nc->banner_drop;
+	MUX_SWAP(M.conf.rules, nc->rules);
+	MUX_SWAP(M.conf.nrules, nc->nrules);
+	/* The files are reopened even if their names did not change. */
+	if (intake_rules(&M.conf, err, sizeof(err)) == -1) {
+		log_warnx("reread: %s; keeping the rules in force", err);
+		MUX_SWAP(M.conf.rules, nc->rules);
+		MUX_SWAP(M.conf.nrules, nc->nrules);
+	}
 }
 
 /* Reread: the configuration file again, then a new generation. */
@@ -135,11 +167,16 @@ mux_reread(void)
 			classes = M.conf.classes;
 			M.conf.classes = nc.classes;
 			nc.classes = classes;
+			mux_reread_intake(&nc);
 			conf_free(&nc);
 			pool_reconf(&M.conf);
 			ctl_configure(&M.conf);
 		}
 	}
+	/* tcprules replaces the file: reopen it to see the new rules. */
+	if (M.conf.config == NULL &&
+	    intake_rules(&M.conf, err, sizeof(err)) == -1)
+		log_warnx("reread: %s; keeping the rules in force", err);
 	pool_reread();
 }
 
@@ -386,6 +423,10 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	}
 	if (mux_messages() == -1)
 		return (1);
+	if (intake_rules(&M.conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "mux: %s\n", err);
+		return (1);
+	}
 	if (mux_sockets(&lfd, &ufd) == -1) {
 		msgq_close();
 		return (1);
@@ -413,6 +454,7 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	mux_events();
 	req_init(M.base, &M.conf, lfd, ufd);
 	pool_init(M.base, &M.conf, inproc, lfd);
+	intake_init(M.base, &M.conf);
 	svc_init(M.base, &M.conf, M.lfd, M.lspec, M.conf.nlisten);
 	ctl_configure(&M.conf);
 	for (i = 0; i < M.conf.nnotify; i++)

@@ -23,6 +23,7 @@
 
 #include <stdarg.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "../worker/ws.h"
 #include "../notify/notify.h"
@@ -96,6 +97,18 @@ struct conf {
 	int	 max_per_host;		/* MaxClientsPerHost, 0 = no limit */
 	int	 max_per_user;		/* MaxClientsPerUser */
 	char	*busy_reply;		/* BusyReply */
+	char   **rules;			/* --rules, Rules (repeatable) */
+	int	 nrules;
+	char	*deny_reply;		/* RulesDenyReply */
+	char	*banner;		/* Banner */
+	char	*banner_file;		/* BannerFile */
+	int	 banner_pre;		/* BannerPreSleep */
+	int	 banner_post;		/* BannerPostSleep */
+	char	*banner_action;		/* BannerImpatientAction */
+	int	 banner_drop;		/* ... is drop */
+	struct classes banner_exempt;	/* BannerExempt */
+	char	*banner_me;		/* BannerMe */
+	char	*banner_datefmt;	/* BannerDateFormat */
 	struct conf_acl {
 		int	 msg;		/* MessageControlsACLs */
 		char	*av[4];		/* ACTIONS allow|deny user|group LIST */
@@ -242,6 +255,41 @@ void	 fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 int	 log_level(void);
 
+/* rules.c: tcprules CDB files. */
+#define RULES_FILES_MAX	16
+#define RULES_VARS_MAX	64
+
+struct rules_file;
+struct rules {
+	struct rules_file	*f;
+	int			 n;
+};
+
+struct rules_res {
+	int		 matched;
+	int		 deny;
+	char		 key[64];		/* the key that matched */
+	int		 nvars;
+	char		*vars[RULES_VARS_MAX];	/* "VAR=VALUE", into data */
+	char		 data[2048];
+};
+
+void	 rules_parse(const char *, size_t, struct rules_res *);
+int	 rules_open(struct rules *, char *const *, int, char *, size_t);
+void	 rules_close(struct rules *);
+int	 rules_lookup(const struct rules *, const char *, struct rules_res *);
+const char *rules_var(const struct rules_res *, const char *);
+
+/* banner.c: qmail-banner's banners (pure). */
+#define BANNER_VAR_MAX	32		/* letters in a variable's name */
+#define BANNER_MAX	4096		/* bytes of banner text */
+
+size_t	 banner_expand(const char *, size_t, char *, size_t,
+	    const char *(*)(const char *, void *), void *);
+size_t	 banner_frame(const char *, size_t, char *, size_t);
+const char *banner_builtin(const char *, const char *, const char *, time_t,
+	    char *, size_t);
+
 /* svc.c: service listeners (--listen), their sessions and limits. */
 struct svc_sess {
 	uint32_t		 token;		/* names it to its worker */
@@ -258,10 +306,24 @@ struct svc_sess {
 
 void	 svc_init(struct event_base *, struct conf *, const int *,
 	    const struct sock_spec *, int);
+size_t	 svc_env(struct svc_sess *, int, int, char *, size_t);
 void	 svc_close(void);
 void	 svc_end(struct svc_sess *);
 const char *svc_user(struct svc_sess *, const char *, char *, size_t);
 int	 svc_count(void);
+
+/* intake.c: rules and the banner phase of service sessions. */
+struct intake_stats {
+	uint64_t	 denied;	/* by a rule */
+	uint64_t	 impatient;	/* early talkers */
+	uint64_t	 hangups;	/* closed during the banner */
+	int		 waiting;	/* in the banner phase now */
+};
+
+void	 intake_init(struct event_base *, struct conf *);
+int	 intake_rules(const struct conf *, char *, size_t);
+void	 intake_start(int, struct svc_sess *, const char *, char *, size_t);
+void	 intake_stats(struct intake_stats *);
 
 /* What kick and msg match a session by (pool_kick, pool_msg). */
 struct sess_info {

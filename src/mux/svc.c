@@ -97,8 +97,13 @@ svc_ntop(const struct sockaddr_storage *ss, char *host, size_t hsz,
 		(void)inet_ntop(AF_INET, &sin->sin_addr, host, (socklen_t)hsz);
 		*port = ntohs(sin->sin_port);
 	} else if (ss->ss_family == AF_INET6) {
-		(void)inet_ntop(AF_INET6, &sin6->sin6_addr, host,
-		    (socklen_t)hsz);
+		/* An IPv4 client of an IPv6 socket is shown, and ruled, as IPv4. */
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			(void)inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12],
+			    host, (socklen_t)hsz);
+		else
+			(void)inet_ntop(AF_INET6, &sin6->sin6_addr, host,
+			    (socklen_t)hsz);
 		*port = ntohs(sin6->sin6_port);
 	}
 }
@@ -127,7 +132,7 @@ svc_var(char *b, size_t sz, size_t *len, const char *name, const char *fmt,
  * The handler's environment, tcpserver's names (PROTO, TCPREMOTEIP...,
  * or for UNIX clients ucspi-unix's UNIXREMOTEEUID...), plus the class.
  */
-static size_t
+size_t
 svc_env(struct svc_sess *s, int fd, int family, char *b, size_t sz)
 {
 	struct sockaddr_storage	ls;
@@ -157,9 +162,8 @@ svc_env(struct svc_sess *s, int fd, int family, char *b, size_t sz)
 		    svc_var(b, sz, &len, "TCPLOCALIP", "%s", lhost) ||
 		    svc_var(b, sz, &len, "TCPLOCALPORT", "%d", lport));
 	}
-	(void)(svc_var(b, sz, &len, "MUX_CLASS", "%s", s->cls) ||
-	    svc_var(b, sz, &len, "MUX_SESSION", "%u", s->token));
-	return (len);
+	(void)svc_var(b, sz, &len, "MUX_SESSION", "%u", s->token);
+	return (len);	/* MUX_CLASS comes after the rules (intake.c) */
 }
 
 /* SO_PEERCRED's user for a UNIX client, as DESIGN §5 says. */
@@ -238,9 +242,8 @@ svc_client(int fd, int li, const struct sockaddr_storage *ss)
 		return;
 	}
 	len = svc_env(s, fd, S.l[li].family, vars, sizeof(vars));
-	log_debug("session %u from %s:%d, class %s", s->token, s->host,
-	    s->port, s->cls);
-	req_service(fd, s, vars, len);
+	log_debug("session %u from %s:%d", s->token, s->host, s->port);
+	intake_start(fd, s, s->host, vars, len);
 }
 
 static void

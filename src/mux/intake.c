@@ -1,0 +1,406 @@
+/*
+ * Copyright (c) 2026 The mux authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Intake of service sessions (DESIGN §6): the tcprules verdict, then
+ * the banner phase, before a session costs a worker.  A client waiting
+ * in the banner phase is one small record and one event in the mux's
+ * loop: sleeps are timers, early talk is seen with MSG_PEEK, so its
+ * bytes stay in the socket for the handler.
+ */
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "mux.h"
+
+#define INTAKE_VARS_MAX	WS_LINE_MAX	/* the variables' block */
+
+enum { IN_PRE, IN_POST };
+
+struct intake_wait {
+	struct svc_sess	*s;
+	int		 fd;
+	int		 phase;
+	int		 post;		/* s, BANNERPOSTSLEEP */
+	struct event	*ev;
+	size_t		 len;
+	char		*vars;		/* NAME=VALUE\0..., exactly len */
+};
+
+static struct {
+	struct event_base	*base;
+	struct conf		*conf;
+	struct rules		 rules;
+	struct intake_stats	 st;
+	char			 me[256];
+} I;
+
+/* Rules open at start and again on reread; a bad set keeps the old. */
+int
+intake_rules(const struct conf *c, char *err, size_t sz)
+{
+	struct rules	nr;
+
+	if (rules_open(&nr, c->rules, c->nrules, err, sz) == -1)
+		return (-1);
+	rules_close(&I.rules);
+	I.rules = nr;
+	return (0);
+}
+
+void
+intake_init(struct event_base *base, struct conf *c)
+{
+	I.base = base;
+	I.conf = c;
+	if (gethostname(I.me, sizeof(I.me)) == -1)
+		snprintf(I.me, sizeof(I.me), "localhost");
+	I.me[sizeof(I.me) - 1] = '\0';
+}
+
+void
+intake_stats(struct intake_stats *st)
+{
+	*st = I.st;
+}
+
+/* VAR's value in a variables' block, or NULL. */
+static const char *
+intake_get(const char *vars, size_t len, const char *name)
+{
+	size_t	 n = strlen(name), i = 0;
+
+	while (i < len) {
+		if (strncmp(vars + i, name, n) == 0 && vars[i + n] == '=')
+			return (vars + i + n + 1);
+		i += strlen(vars + i) + 1;
+	}
+	return (NULL);
+}
+
+/* Append NAME=VALUE (NAME given with its length); -1 when full. */
+static int
+intake_put(char *b, size_t sz, size_t *len, const char *name, size_t nlen,
+    const char *value)
+{
+	size_t	vlen = strlen(value);
+
+	if (*len + nlen + 1 + vlen + 1 > sz)
+		return (-1);
+	memcpy(b + *len, name, nlen);
+	b[*len + nlen] = '=';
+	memcpy(b + *len + nlen + 1, value, vlen + 1);
+	*len += nlen + 1 + vlen + 1;
+	return (0);
+}
+
+static int
+intake_secs(const char *vars, size_t len, const char *name, int dflt)
+{
+	const char	*v = intake_get(vars, len, name);
+	char		*end;
+	long		 n;
+
+	if (v == NULL)
+		return (dflt);
+	n = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || n < 0 || n > 86400)
+		return (dflt);
+	return ((int)n);
+}
+
+struct intake_look {
+	const char	*vars;
+	size_t		 len;
+	char		 buf[256];
+};
+
+/* $VAR in a banner: the session's variables, then the built-ins. */
+static const char *
+intake_lookup(const char *name, void *arg)
+{
+	struct intake_look	*l = arg;
+	const char		*v;
+
+	if ((v = intake_get(l->vars, l->len, name)) != NULL)
+		return (v);
+	return (banner_builtin(name, I.conf->banner_me ? I.conf->banner_me :
+	    I.me, intake_get(l->vars, l->len, "DATEFMT") ?
+	    intake_get(l->vars, l->len, "DATEFMT") : I.conf->banner_datefmt,
+	    time(NULL), l->buf, sizeof(l->buf)));
+}
+
+/* A BANNERFILE, whole, or -1 (missing, unreadable, over the cap). */
+static ssize_t
+intake_file(const char *path, char *buf, size_t sz)
+{
+	ssize_t	n;
+	size_t	got = 0;
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		log_warn("BANNERFILE %s", path);
+		return (-1);
+	}
+	while (got < sz && (n = read(fd, buf + got, sz - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	if (got == sz) {
+		log_warnx("BANNERFILE %s: over %zu bytes: no banner", path,
+		    sz - 1);
+		return (-1);
+	}
+	return ((ssize_t)got);
+}
+
+/* The banner's text (BANNER wins over BANNERFILE), or -1 for none. */
+static ssize_t
+intake_text(struct intake_wait *w, char *buf, size_t sz)
+{
+	const char	*t, *f;
+
+	t = intake_get(w->vars, w->len, "BANNER");
+	f = intake_get(w->vars, w->len, "BANNERFILE");
+	if (t == NULL && f == NULL) {
+		t = I.conf->banner;
+		f = I.conf->banner_file;
+	}
+	if (t != NULL) {
+		snprintf(buf, sz, "%s", t);
+		return ((ssize_t)strlen(buf));
+	}
+	if (f != NULL)
+		return (intake_file(f, buf, sz));
+	return (-1);
+}
+
+/* Expand, frame and send the banner; what the socket does not take is lost. */
+static void
+intake_banner(struct intake_wait *w)
+{
+	struct intake_look	 l = { w->vars, w->len, { 0 } };
+	char			 raw[BANNER_MAX + 1], exp[BANNER_MAX + 1];
+	char			 out[2 * BANNER_MAX + 64];
+	ssize_t			 n;
+	size_t			 e, f;
+
+	if ((n = intake_text(w, raw, sizeof(raw))) <= 0)
+		return;
+	e = banner_expand(raw, (size_t)n, exp, sizeof(exp), intake_lookup, &l);
+	if ((f = banner_frame(exp, e, out, sizeof(out))) == 0)
+		return;
+	if ((n = send(w->fd, out, f, MSG_DONTWAIT | MSG_NOSIGNAL)) !=
+	    (ssize_t)f)
+		log_info("session %u: banner cut at %zd of %zu bytes",
+		    w->s->token, n, f);
+}
+
+static void
+intake_free(struct intake_wait *w)
+{
+	if (w->ev != NULL)
+		event_free(w->ev);
+	free(w->vars);
+	free(w);
+	I.st.waiting--;
+}
+
+/* Done with the banner phase: the session goes to the pool. */
+static void
+intake_done(struct intake_wait *w)
+{
+	req_service(w->fd, w->s, w->vars, w->len);
+	w->fd = -1;
+	intake_free(w);
+}
+
+static void
+intake_drop(struct intake_wait *w)
+{
+	close(w->fd);
+	svc_end(w->s);
+	intake_free(w);
+}
+
+/*
+ * An early talker: every BANNERxxx but the four controls is exported as
+ * xxx too (BANNERRBLSMTPD becomes RBLSMTPD), as qmail-banner does.
+ */
+static void
+intake_impatient(struct intake_wait *w)
+{
+	static const char	*ctl[] = { "BANNER", "BANNERFILE",
+	    "BANNERPRESLEEP", "BANNERPOSTSLEEP" };
+	char			 b[INTAKE_VARS_MAX], *nv;
+	size_t			 i = 0, len = w->len, nl, k;
+	const char		*v, *eq;
+
+	memcpy(b, w->vars, w->len);
+	while (i < w->len) {
+		v = w->vars + i;
+		i += strlen(v) + 1;
+		if ((eq = strchr(v, '=')) == NULL || strncmp(v, "BANNER", 6) ||
+		    (nl = (size_t)(eq - v)) == 6)
+			continue;
+		for (k = 0; k < 4; k++)
+			if (strlen(ctl[k]) == nl && strncmp(v, ctl[k], nl) == 0)
+				break;
+		if (k == 4 && intake_put(b, sizeof(b), &len, v + 6, nl - 6,
+		    eq + 1) == -1)
+			log_warnx("session %u: no room for %.*s", w->s->token,
+			    (int)nl - 6, v + 6);
+	}
+	if (len != w->len && (nv = realloc(w->vars, len)) != NULL) {
+		memcpy(nv, b, len);
+		w->vars = nv;
+		w->len = len;
+	}
+}
+
+static void
+intake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct intake_wait	*w = arg;
+	struct timeval		 tv = { 0, 0 };
+	char			 c;
+	ssize_t			 n;
+
+	if (what & EV_READ) {
+		n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			I.st.hangups++;
+			log_info("session %u from %s: closed during the banner",
+			    w->s->token, w->s->host);
+			intake_drop(w);
+			return;
+		}
+		I.st.impatient++;
+		log_info("session %u from %s: early talker: data before the "
+		    "banner was done (%s)", w->s->token, w->s->host,
+		    I.conf->banner_drop ? "dropped" : "tagged");
+		if (I.conf->banner_drop) {
+			intake_drop(w);
+			return;
+		}
+		intake_impatient(w);
+		intake_done(w);
+		return;
+	}
+	if (w->phase == IN_PRE) {
+		intake_banner(w);
+		w->phase = IN_POST;
+		if (w->post > 0) {
+			tv.tv_sec = w->post;
+			event_add(w->ev, &tv);
+			return;
+		}
+	}
+	intake_done(w);
+}
+
+/* Whether this client skips the banner phase (BannerExempt). */
+static int
+intake_exempt(const struct svc_sess *s)
+{
+	return (I.conf->banner_exempt.nnets > 0 &&
+	    strcmp(class_of(&I.conf->banner_exempt, s->addr), "default") != 0);
+}
+
+/*
+ * A new session from svc.c: rules, then the banner phase or straight to
+ * the pool.  vars holds its variables so far (len bytes).
+ */
+void
+intake_start(int fd, struct svc_sess *s, const char *ip, char *vars,
+    size_t len)
+{
+	struct rules_res	*r;
+	struct intake_wait	*w;
+	struct timeval		 tv = { 0, 0 };
+	const char		*cls;
+	int			 i, pre;
+
+	if (I.rules.n > 0 && (r = calloc(1, sizeof(*r))) != NULL) {
+		rules_lookup(&I.rules, ip, r);
+		if (r->matched && r->deny) {
+			I.st.denied++;
+			log_info("session from %s denied by rule \"%s\"", ip,
+			    r->key);
+			if (I.conf->deny_reply != NULL) {
+				(void)dprintf(fd, "%s\r\n", I.conf->deny_reply);
+				(void)shutdown(fd, SHUT_WR);
+			}
+			close(fd);
+			svc_end(s);
+			free(r);
+			return;
+		}
+		if ((cls = rules_var(r, "CLASS")) != NULL && *cls != '\0')
+			snprintf(s->cls, sizeof(s->cls), "%s", cls);
+		for (i = 0; i < r->nvars; i++)
+			if (intake_put(vars, INTAKE_VARS_MAX, &len, r->vars[i],
+			    (size_t)(strchr(r->vars[i], '=') - r->vars[i]),
+			    strchr(r->vars[i], '=') + 1) == -1)
+				log_warnx("session from %s: rule variables "
+				    "over %d bytes", ip, INTAKE_VARS_MAX);
+		free(r);
+	}
+	(void)intake_put(vars, INTAKE_VARS_MAX, &len, "MUX_CLASS", 9, s->cls);
+	pre = intake_secs(vars, len, "BANNERPRESLEEP", I.conf->banner_pre);
+	if (intake_exempt(s) || (pre == 0 && intake_get(vars, len,
+	    "BANNER") == NULL && intake_get(vars, len, "BANNERFILE") == NULL &&
+	    I.conf->banner == NULL && I.conf->banner_file == NULL &&
+	    intake_secs(vars, len, "BANNERPOSTSLEEP",
+	    I.conf->banner_post) == 0)) {
+		req_service(fd, s, vars, len);	/* no banner phase */
+		return;
+	}
+	if ((w = calloc(1, sizeof(*w))) == NULL ||
+	    (w->vars = malloc(len)) == NULL) {
+		free(w);
+		log_warn("intake");
+		req_service(fd, s, vars, len);
+		return;
+	}
+	I.st.waiting++;
+	w->s = s;
+	w->fd = fd;
+	w->len = len;
+	memcpy(w->vars, vars, len);
+	w->post = intake_secs(vars, len, "BANNERPOSTSLEEP",
+	    I.conf->banner_post);
+	w->ev = event_new(I.base, fd, EV_READ | EV_PERSIST, intake_cb, w);
+	if (w->ev == NULL) {
+		intake_done(w);
+		return;
+	}
+	w->phase = IN_PRE;
+	tv.tv_sec = pre;	/* 0: the banner at the next loop round */
+	event_add(w->ev, &tv);
+}
