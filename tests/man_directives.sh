@@ -3,7 +3,7 @@
 # mux.conf(5): the names in conf.c's table and the ones it handles itself.
 src=${1:-.}
 names=$(sed -n 's/^	{ "\([A-Za-z]*\)",.*/\1/p' "$src/src/mux/conf.c")
-names="$names Command NotifySocket ControlsACLs MessageControlsACLs Class Listen"
+names="$names Command NotifySocket ControlsACLs MessageControlsACLs Class Listen Rules BannerExempt"
 missing=0
 for n in $names; do
 	grep -q "^\.It Ic $n\( \|$\)" "$src/man/mux.conf.5" || {
