@@ -311,6 +311,7 @@ void	 svc_close(void);
 void	 svc_end(struct svc_sess *);
 const char *svc_user(struct svc_sess *, const char *, char *, size_t);
 int	 svc_count(void);
+int	 svc_listeners(void);
 
 /* intake.c: rules and the banner phase of service sessions. */
 struct intake_stats {
@@ -318,6 +319,7 @@ struct intake_stats {
 	uint64_t	 impatient;	/* early talkers */
 	uint64_t	 hangups;	/* closed during the banner */
 	int		 waiting;	/* in the banner phase now */
+	int		 live;		/* sessions (svc_count) */
 };
 
 void	 intake_init(struct event_base *, struct conf *);
@@ -430,7 +432,7 @@ struct ctl_shut_view {
 
 void	 ctl_format_status(struct cmd_buf *, const struct cmd_view *,
 	    const struct notify_stats *, const struct ctl_shut_view *,
-	    const struct msgq_stats *);
+	    const struct msgq_stats *, const struct intake_stats *);
 void	 ctl_format_who(struct cmd_buf *, const struct cmd_view *);
 void	 ctl_format_help(struct cmd_buf *, const struct acl *,
 	    const struct acl_peer *, uint32_t);

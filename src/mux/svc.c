@@ -375,3 +375,9 @@ svc_count(void)
 {
 	return (S.nsess);
 }
+
+int
+svc_listeners(void)
+{
+	return (S.nl);
+}

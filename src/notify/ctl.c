@@ -78,7 +78,7 @@ ctl_state(int st)
 void
 ctl_format_status(struct cmd_buf *b, const struct cmd_view *v,
     const struct notify_stats *ns, const struct ctl_shut_view *sh,
-    const struct msgq_stats *mq)
+    const struct msgq_stats *mq, const struct intake_stats *in)
 {
 	int	i, n[WS_NSTATES] = { 0 };
 
@@ -103,6 +103,12 @@ ctl_format_status(struct cmd_buf *b, const struct cmd_view *v,
 	    (unsigned long long)ns->unknown_command,
 	    (unsigned long long)ns->access_denied,
 	    (unsigned long long)ns->skipped_events);
+	if (in != NULL)
+		cmd_printf(b, "*-sessions live=%d banner=%d denied=%llu "
+		    "impatient=%llu hangups=%llu\n", in->live, in->waiting,
+		    (unsigned long long)in->denied,
+		    (unsigned long long)in->impatient,
+		    (unsigned long long)in->hangups);
 	if (mq != NULL)
 		cmd_printf(b, "*-messages queue_bytes=%llu sent=%llu "
 		    "waiting=%d queue_full=%llu purged=%llu failed=%llu\n",
@@ -623,6 +629,7 @@ ctl_run(const char *line, size_t len, const struct acl_peer *p,
 	struct notify_stats	 ns;
 	struct ctl_shut_view	 sh;
 	struct msgq_stats	 mq;
+	struct intake_stats	 in;
 	char			 buf[NP_LINE_MAX + 1], *av[CTL_ARGS_MAX];
 	int			 ac, a;
 
@@ -671,8 +678,10 @@ ctl_run(const char *line, size_t len, const struct acl_peer *p,
 	if (a == CTL_STATUS) {
 		notify_stats(&ns);
 		msgq_stats(&mq);
+		intake_stats(&in);
+		in.live = svc_count();
 		ctl_format_status(b, &v, &ns, ctl_shut_view(&sh) == 0 ? &sh :
-		    NULL, ctl_engine ? &mq : NULL);
+		    NULL, ctl_engine ? &mq : NULL, svc_listeners() ? &in : NULL);
 	} else
 		ctl_format_who(b, &v);
 	free(w);

@@ -191,7 +191,7 @@ test_format(void **state)
 	    "client=192.0.2.7 user=dave class=staff cmd=RETR tag=\n"
 	    "*OK 3 worker sessions\n");
 	cmd_buf_free(&b);
-	ctl_format_status(&b, &v, &ns, NULL, NULL);
+	ctl_format_status(&b, &v, &ns, NULL, NULL, NULL);
 	assert_string_equal(b.p,
 	    "*-pool slots=3 free=2 idle=1 busy=1 starting=0 retiring=0 "
 	    "killed=0 stopped=1 queued=0 queue_size=0\n"
@@ -205,7 +205,7 @@ test_format(void **state)
 	sh.refuse_in = 0;
 	sh.cut_in = -1;
 	sh.text = "back at 14:00";
-	ctl_format_status(&b, &v, &ns, &sh, NULL);
+	ctl_format_status(&b, &v, &ns, &sh, NULL, NULL);
 	assert_non_null(strstr(b.p, "\n*-shutdown refusing=1 refuse_in=0 "
 	    "cut_in=-1 text=back at 14:00\n*OK status\n"));
 	cmd_buf_free(&b);
