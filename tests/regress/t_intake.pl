@@ -154,6 +154,15 @@ like($r->{text}, qr/^250 got EHLO early\r\n/m,
 ok($r->{all} < 0.9, sprintf('at once (%.2f s)', $r->{all}));
 
 if (!$via_tcpserver) {
+	# Quiet clients in the banner phase show in status.
+	my @q = map { IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+	    PeerPort => $port, LocalAddr => '127.0.0.3') } 1 .. 5;
+	ok(wait_for(sub { `"$ENV{MUXCTL}" -s $dir/ctl.sock status` =~
+	    /^sessions live=\d+ banner=5 denied=(\d+) impatient=(\d+) /m &&
+	    $1 >= 2 }, 5, 'status'), 'status: 5 in the banner phase, the '
+	    . 'denials counted');
+	close($_) for @q;
+
 	# Flooders in the banner phase: 20 clients send 256 KiB each while
 	# the mux sleeps; it reads none of it (MSG_PEEK), its memory stays.
 	my $rss = sub {
@@ -202,6 +211,32 @@ if (!$via_tcpserver) {
 	    5, 'corrupt'), 'a corrupt file on reread is reported');
 	like(session('127.0.0.1')->{text}, qr/WHO=reread/,
 	    'and the rules in force stay');
+	is(mux_stop($m), 0, 'clean stop');
+
+	# Configuration instead of rule variables; exemptions, drop, a
+	# reply for the denied.
+	my $r2 = tcprules('r2.cdb', "127.0.0.2:deny\n:allow\n");
+	open($fh, '>', "$dir/mux2.conf") or die;
+	print $fh "Rules $r2\nRulesDenyReply 554 go away\nBanner hi \$ME\n"
+	    . "BannerMe conf.test\nBannerPreSleep 1\nBannerExempt 127.0.0.7\n"
+	    . "BannerImpatientAction drop\n";
+	close($fh);
+	$m = mux_start(args => ['--config', "$dir/mux2.conf", '-x', 4,
+	    '--listen', "inet:$port", '--exec', '--', $ENVD]);
+	$r = session('127.0.0.8');
+	like($r->{text}, qr/\A220-hi conf\.test\r\n220-TCPREMOTEIP/,
+	    'Banner and BannerMe from the configuration');
+	ok($r->{first} >= 0.95, sprintf('BannerPreSleep 1: after %.2f s',
+	    $r->{first}));
+	$r = session('127.0.0.7');
+	like($r->{text}, qr/\A220-TCPREMOTEIP=127\.0\.0\.7\r\n/,
+	    'BannerExempt: no banner');
+	ok($r->{all} < 0.8, sprintf('and no wait (%.2f s)', $r->{all}));
+	$r = session('127.0.0.8', early => "HELO x\r\n");
+	is($r->{text}, '', 'BannerImpatientAction drop: an early talker is '
+	    . 'closed');
+	$r = session('127.0.0.2');
+	is($r->{text}, "554 go away\r\n", 'RulesDenyReply');
 	is(mux_stop($m), 0, 'clean stop');
 	my $out = `"$ENV{MUX}" -D --listen inet:$port --exec --rules $dir/rules.cdb -- $ENVD 2>&1`;
 	is($? >> 8, 1, 'a corrupt file at start-up: exit 1');
