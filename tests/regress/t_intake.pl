@@ -215,7 +215,7 @@ if (!$via_tcpserver) {
 
 	# Configuration instead of rule variables; exemptions, drop, a
 	# reply for the denied.
-	my $r2 = tcprules('r2.cdb', "127.0.0.2:deny\n:allow\n");
+	my $r2 = tcprules('r2.cdb', "127.0.0.7:allow\n127.0.0.8:allow\n:deny\n");
 	open($fh, '>', "$dir/mux2.conf") or die;
 	print $fh "Rules $r2\nRulesDenyReply 554 go away\nBanner hi \$ME\n"
 	    . "BannerMe conf.test\nBannerPreSleep 1\nBannerExempt 127.0.0.7\n"
@@ -235,8 +235,21 @@ if (!$via_tcpserver) {
 	$r = session('127.0.0.8', early => "HELO x\r\n");
 	is($r->{text}, '', 'BannerImpatientAction drop: an early talker is '
 	    . 'closed');
+	# A BANNERFILE over the cap: no banner, a warning.
+	open($fh, '>', "$dir/huge.txt") or die;
+	print $fh 'x' x 5000;
+	close($fh);
+	tcprules('r2.cdb', "127.0.0.7:allow\n127.0.0.8:allow\n"
+	    . "127.0.0.9:allow,BANNERFILE=\"$dir/huge.txt\"\n:deny\n");
+	kill 'HUP', $m->{pid};
+	ok(wait_for(sub { session('127.0.0.9')->{text} =~
+	    /\A220-TCPREMOTEIP=127\.0\.0\.9\r\n/ }, 5, 'huge'),
+	    'a BANNERFILE over 4096 bytes: no banner');
+	like(log_text($m), qr/BANNERFILE \S+huge\.txt: over 4096 bytes: no banner/,
+	    'and a warning');
 	$r = session('127.0.0.2');
-	is($r->{text}, "554 go away\r\n", 'RulesDenyReply');
+	is($r->{text}, "554 go away\r\n",
+	    'the default rule :deny, with the RulesDenyReply');
 	is(mux_stop($m), 0, 'clean stop');
 	my $out = `"$ENV{MUX}" -D --listen inet:$port --exec --rules $dir/rules.cdb -- $ENVD 2>&1`;
 	is($? >> 8, 1, 'a corrupt file at start-up: exit 1');
