@@ -209,7 +209,8 @@ apply_rules(char **files, int nfiles)
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		exit(EXIT_TEMP);
-	rules_lookup(&rs, ip, r);
+	/* TCPREMOTEHOST: set by tcpserver when it looked the name up. */
+	rules_lookup(&rs, ip, getenv("TCPREMOTEHOST"), r);
 	if (r->matched && r->deny)
 		exit(EXIT_DENY);
 	for (i = 0; i < r->nvars; i++) {

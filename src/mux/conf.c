@@ -96,6 +96,8 @@ static const struct conf_opt conf_opts[] = {
 	{ "BannerImpatientAction", 0, CT_STR, O(banner_action), 0, 0 },
 	{ "BannerMe",		0, CT_STR, O(banner_me), 0, 0 },
 	{ "BannerDateFormat",	0, CT_STR, O(banner_datefmt), 0, 0 },
+	{ "RulesReverseDNS",	0, CT_BOOL, O(rules_rdns), 0, 1 },
+	{ "ResolvConf",		0, CT_STR, O(resolv_conf), 0, 0 },
 };
 #undef O
 #define CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))

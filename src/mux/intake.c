@@ -33,13 +33,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/dns.h>
 #include <event2/event.h>
 
 #include "mux.h"
 
 #define INTAKE_VARS_MAX	WS_LINE_MAX	/* the variables' block */
 
-enum { IN_PRE, IN_POST };
+enum { IN_DNS, IN_PRE, IN_POST };
 
 struct intake_wait {
 	struct svc_sess	*s;
@@ -219,6 +220,26 @@ intake_banner(struct intake_wait *w)
 		    w->s->token, n, f);
 }
 
+/* A client held by the intake: its record and its variables. */
+static struct intake_wait *
+intake_new(int fd, struct svc_sess *s, const char *vars, size_t len)
+{
+	struct intake_wait	*w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL ||
+	    (w->vars = malloc(len)) == NULL) {
+		free(w);
+		log_warn("intake");
+		return (NULL);
+	}
+	I.st.waiting++;
+	w->s = s;
+	w->fd = fd;
+	w->len = len;
+	memcpy(w->vars, vars, len);
+	return (w);
+}
+
 static void
 intake_free(struct intake_wait *w)
 {
@@ -333,11 +354,12 @@ intake_exempt(const struct svc_sess *s)
 }
 
 /*
- * A new session from svc.c: rules, then the banner phase or straight to
- * the pool.  vars holds its variables so far (len bytes).
+ * Rules (host: the client's name, or NULL), then the banner phase or
+ * straight to the pool.  vars holds the session's variables so far (len
+ * bytes, in a buffer of INTAKE_VARS_MAX).
  */
-void
-intake_start(int fd, struct svc_sess *s, const char *ip, char *vars,
+static void
+intake_continue(int fd, struct svc_sess *s, const char *host, char *vars,
     size_t len)
 {
 	struct rules_res	*r;
@@ -346,12 +368,15 @@ intake_start(int fd, struct svc_sess *s, const char *ip, char *vars,
 	const char		*cls;
 	int			 i, pre;
 
+	if (host != NULL)
+		(void)intake_put(vars, INTAKE_VARS_MAX, &len, "TCPREMOTEHOST",
+		    13, host);
 	if (I.rules.n > 0 && (r = calloc(1, sizeof(*r))) != NULL) {
-		rules_lookup(&I.rules, ip, r);
+		rules_lookup(&I.rules, s->host, host, r);
 		if (r->matched && r->deny) {
 			I.st.denied++;
-			log_info("session from %s denied by rule \"%s\"", ip,
-			    r->key);
+			log_info("session from %s denied by rule \"%s\"",
+			    s->host, r->key);
 			if (I.conf->deny_reply != NULL) {
 				(void)dprintf(fd, "%s\r\n", I.conf->deny_reply);
 				(void)shutdown(fd, SHUT_WR);
@@ -368,7 +393,7 @@ intake_start(int fd, struct svc_sess *s, const char *ip, char *vars,
 			    (size_t)(strchr(r->vars[i], '=') - r->vars[i]),
 			    strchr(r->vars[i], '=') + 1) == -1)
 				log_warnx("session from %s: rule variables "
-				    "over %d bytes", ip, INTAKE_VARS_MAX);
+				    "over %d bytes", s->host, INTAKE_VARS_MAX);
 		free(r);
 	}
 	(void)intake_put(vars, INTAKE_VARS_MAX, &len, "MUX_CLASS", 9, s->cls);
@@ -381,18 +406,10 @@ intake_start(int fd, struct svc_sess *s, const char *ip, char *vars,
 		req_service(fd, s, vars, len);	/* no banner phase */
 		return;
 	}
-	if ((w = calloc(1, sizeof(*w))) == NULL ||
-	    (w->vars = malloc(len)) == NULL) {
-		free(w);
-		log_warn("intake");
+	if ((w = intake_new(fd, s, vars, len)) == NULL) {
 		req_service(fd, s, vars, len);
 		return;
 	}
-	I.st.waiting++;
-	w->s = s;
-	w->fd = fd;
-	w->len = len;
-	memcpy(w->vars, vars, len);
 	w->post = intake_secs(vars, len, "BANNERPOSTSLEEP",
 	    I.conf->banner_post);
 	w->ev = event_new(I.base, fd, EV_READ | EV_PERSIST, intake_cb, w);
@@ -403,4 +420,69 @@ intake_start(int fd, struct svc_sess *s, const char *ip, char *vars,
 	w->phase = IN_PRE;
 	tv.tv_sec = pre;	/* 0: the banner at the next loop round */
 	event_add(w->ev, &tv);
+}
+
+/* The client's name came (or not): on with the rules. */
+static void
+intake_ptr_cb(int rv, char type, int count, int ttl, void *addrs,
+    void *arg)
+{
+	struct intake_wait	*w = arg;
+	char			 vars[INTAKE_VARS_MAX];
+	const char		*host = NULL;
+	size_t			 len = w->len;
+	int			 fd = w->fd;
+	struct svc_sess		*s = w->s;
+	char			 name[256];
+
+	(void)ttl;
+	if (rv == DNS_ERR_NONE && type == DNS_PTR && count > 0 &&
+	    ((char **)addrs)[0] != NULL) {
+		snprintf(name, sizeof(name), "%s", ((char **)addrs)[0]);
+		host = name;
+	} else if (rv != DNS_ERR_NOTEXIST)
+		log_info("session from %s: no host name: %s", s->host,
+		    evdns_err_to_string(rv));
+	memcpy(vars, w->vars, len);
+	w->fd = -1;
+	intake_free(w);
+	intake_continue(fd, s, host, vars, len);
+}
+
+/*
+ * A new session from svc.c.  With RulesReverseDNS its name is looked up
+ * first (asynchronously, for =HOST keys and TCPREMOTEHOST).
+ */
+void
+intake_start(int fd, struct svc_sess *s, const char *ip, char *vars,
+    size_t len)
+{
+	struct intake_wait	*w;
+	struct evdns_base	*dns;
+	struct in_addr		 in4;
+	struct in6_addr		 in6;
+	struct evdns_request	*rq = NULL;
+	static const uint8_t	 v4[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+
+	(void)ip;
+	if (I.rules.n == 0 || !I.conf->rules_rdns || (dns = dns_base()) ==
+	    NULL || (w = intake_new(fd, s, vars, len)) == NULL) {
+		intake_continue(fd, s, NULL, vars, len);
+		return;
+	}
+	w->phase = IN_DNS;
+	if (memcmp(s->addr, v4, 12) == 0) {
+		memcpy(&in4, s->addr + 12, 4);
+		rq = evdns_base_resolve_reverse(dns, &in4, 0, intake_ptr_cb, w);
+	} else {
+		memcpy(&in6, s->addr, 16);
+		rq = evdns_base_resolve_reverse_ipv6(dns, &in6, 0,
+		    intake_ptr_cb, w);
+	}
+	if (rq == NULL) {
+		w->fd = -1;
+		intake_free(w);
+		intake_continue(fd, s, NULL, vars, len);
+	}
 }

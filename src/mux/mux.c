@@ -107,6 +107,7 @@ mux_reread_intake(struct conf *nc)
 	M.conf.banner_pre = nc->banner_pre;
 	M.conf.banner_post = nc->banner_post;
 	M.conf.banner_drop = nc->banner_drop;
+	M.conf.rules_rdns = nc->rules_rdns;
 	MUX_SWAP(M.conf.rules, nc->rules);
 	MUX_SWAP(M.conf.nrules, nc->nrules);
 	/* The files are reopened even if their names did not change. */
@@ -454,6 +455,7 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	mux_events();
 	req_init(M.base, &M.conf, lfd, ufd);
 	pool_init(M.base, &M.conf, inproc, lfd);
+	dns_init(M.base, M.conf.resolv_conf);
 	intake_init(M.base, &M.conf);
 	svc_init(M.base, &M.conf, M.lfd, M.lspec, M.conf.nlisten);
 	ctl_configure(&M.conf);

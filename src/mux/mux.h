@@ -109,6 +109,8 @@ struct conf {
 	struct classes banner_exempt;	/* BannerExempt */
 	char	*banner_me;		/* BannerMe */
 	char	*banner_datefmt;	/* BannerDateFormat */
+	int	 rules_rdns;		/* RulesReverseDNS */
+	char	*resolv_conf;		/* ResolvConf */
 	struct conf_acl {
 		int	 msg;		/* MessageControlsACLs */
 		char	*av[4];		/* ACTIONS allow|deny user|group LIST */
@@ -255,6 +257,11 @@ void	 fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 int	 log_level(void);
 
+/* dns.c: the asynchronous resolver. */
+struct evdns_base;
+void	 dns_init(struct event_base *, const char *);
+struct evdns_base *dns_base(void);
+
 /* rules.c: tcprules CDB files. */
 #define RULES_FILES_MAX	16
 #define RULES_VARS_MAX	64
@@ -277,7 +284,8 @@ struct rules_res {
 void	 rules_parse(const char *, size_t, struct rules_res *);
 int	 rules_open(struct rules *, char *const *, int, char *, size_t);
 void	 rules_close(struct rules *);
-int	 rules_lookup(const struct rules *, const char *, struct rules_res *);
+int	 rules_lookup(const struct rules *, const char *, const char *,
+	    struct rules_res *);
 const char *rules_var(const struct rules_res *, const char *);
 
 /* banner.c: qmail-banner's banners (pure). */

@@ -165,25 +165,45 @@ rules_find(struct rules_file *f, const char *key, size_t klen,
 }
 
 /*
- * The rule for a client address (IPv4 dotted, or IPv6 text).  0 and
- * r->matched set when a rule matched, else 0 with r->matched clear: as
- * tcpserver, no rule allows.
+ * The rule for a client, in tcpserver's order: the address, =HOST, the
+ * address's prefixes ending in '.', longest first, =.SUFFIX of the host
+ * name, longest first, "=" for any named host, the empty key.  host is
+ * NULL when its name is unknown (no reverse lookup, or none found).
+ * r->matched tells whether a rule matched: as tcpserver, none allows.
  */
 int
-rules_lookup(const struct rules *rs, const char *ip, struct rules_res *r)
+rules_lookup(const struct rules *rs, const char *ip, const char *host,
+    struct rules_res *r)
 {
-	size_t	len = strlen(ip), k;
+	char	key[300];
+	size_t	len = strlen(ip), k, n;
 	int	i;
 
 	memset(r, 0, sizeof(*r));
+	if (host != NULL && strlen(host) > sizeof(key) - 2)
+		host = NULL;
 	for (i = 0; i < rs->n; i++) {
 		if (rules_find(&rs->f[i], ip, len, r))
 			return (0);
+		if (host != NULL) {
+			k = (size_t)snprintf(key, sizeof(key), "=%s", host);
+			if (rules_find(&rs->f[i], key, k, r))
+				return (0);
+		}
 		/* "1.2.3.", "1.2.", "1.": IPv4 only, as tcpserver. */
 		for (k = len; k > 0 && strchr(ip, ':') == NULL; k--)
 			if (ip[k - 1] == '.' && k < len &&
 			    rules_find(&rs->f[i], ip, k, r))
 				return (0);
+		for (k = 0; host != NULL && host[k] != '\0'; k++) {
+			if (host[k] != '.')
+				continue;
+			n = (size_t)snprintf(key, sizeof(key), "=%s", host + k);
+			if (rules_find(&rs->f[i], key, n, r))
+				return (0);
+		}
+		if (host != NULL && rules_find(&rs->f[i], "=", 1, r))
+			return (0);
 		if (rules_find(&rs->f[i], "", 0, r))
 			return (0);
 	}

@@ -297,22 +297,6 @@ struct ctl_pending {
 	char			 text[INJ_TEXT_MAX + 1];
 };
 
-static struct evdns_base	*ctl_dnsb;
-
-static struct evdns_base *
-ctl_dns(struct event_base *base)
-{
-	if (ctl_dnsb == NULL && base != NULL &&
-	    (ctl_dnsb = evdns_base_new(base,
-	    EVDNS_BASE_INITIALIZE_NAMESERVERS |
-	    EVDNS_BASE_DISABLE_WHEN_INACTIVE)) != NULL) {
-		/* An answer within seconds, or a clear failure. */
-		(void)evdns_base_set_option(ctl_dnsb, "timeout:", "2");
-		(void)evdns_base_set_option(ctl_dnsb, "attempts:", "2");
-	}
-	return (ctl_dnsb);
-}
-
 static void
 ctl_resolved(int rv, struct evutil_addrinfo *res, void *arg)
 {
@@ -359,14 +343,14 @@ ctl_resolved(int rv, struct evutil_addrinfo *res, void *arg)
 
 static int
 ctl_msg_host(struct cmd_buf *b, const char *name, const char *text,
-    size_t len, uint32_t uid, struct event_base *base, struct ctl_async *as)
+    size_t len, uint32_t uid, struct ctl_async *as)
 {
 	struct evutil_addrinfo	 hints;
 	struct ctl_pending	*pd;
 	struct evdns_base	*dns;
 
 	if (as == NULL || as->pending != NULL ||
-	    (dns = ctl_dns(base)) == NULL || strlen(name) >= sizeof(pd->name) ||
+	    (dns = dns_base()) == NULL || strlen(name) >= sizeof(pd->name) ||
 	    (pd = calloc(1, sizeof(*pd))) == NULL) {
 		cmd_printf(b, "*ERR cannot resolve host names here\n");
 		return (CTL_R_OK);
@@ -418,7 +402,7 @@ ctl_cancel(struct ctl_async *as)
  */
 static int
 ctl_msg(struct cmd_buf *b, int ac, char **av, const struct acl_peer *p,
-    struct event_base *base, struct ctl_async *as)
+    struct ctl_async *as)
 {
 	struct ctl_match *k;
 	char	 raw[NP_LINE_MAX + 1], text[INJ_TEXT_MAX + 1], who[160];
@@ -447,7 +431,7 @@ ctl_msg(struct cmd_buf *b, int ac, char **av, const struct acl_peer *p,
 	k->naddr = 1;
 	if (k->kind == 'h' && class_addr(av[2], k->addr[0]) == -1) {
 		free(k);
-		return (ctl_msg_host(b, av[2], text, len, p->uid, base, as));
+		return (ctl_msg_host(b, av[2], text, len, p->uid, as));
 	}
 	if (all)
 		snprintf(who, sizeof(who), "all");
@@ -647,7 +631,7 @@ ctl_run(const char *line, size_t len, const struct acl_peer *p,
 		return (CTL_R_DENIED);
 	}
 	if (a == CTL_MSG)
-		return (ctl_msg(b, ac, av, p, base, as));
+		return (ctl_msg(b, ac, av, p, as));
 	if (a == CTL_KICK || a == CTL_SHUTDOWN) {
 		log_info("control: %s by uid %u", av[0], p->uid);
 		if (a == CTL_KICK)

@@ -5,8 +5,8 @@
 use strict;
 use warnings;
 $| = 1;
-for my $v (qw(TCPREMOTEIP MUX_CLASS WHO GREETING X RBLSMTPD BANNERRBLSMTPD
-    EXTRA)) {
+for my $v (qw(TCPREMOTEIP TCPREMOTEHOST MUX_CLASS WHO GREETING X RBLSMTPD
+    BANNERRBLSMTPD EXTRA)) {
 	print "220-$v=$ENV{$v}\r\n" if defined $ENV{$v};
 }
 print "220 envd ready\r\n";

@@ -251,6 +251,43 @@ if (!$via_tcpserver) {
 	is($r->{text}, "554 go away\r\n",
 	    'the default rule :deny, with the RulesDenyReply');
 	is(mux_stop($m), 0, 'clean stop');
+	# RulesReverseDNS: =HOST keys, from a DNS server the test runs.
+	my $dport = free_port();
+	my $dns = fork() // die;
+	if ($dns == 0) {
+		exec('perl', "$SRC/tests/regress/fakedns.pl", $dport,
+		    '1.0.0.127.in-addr.arpa', 'mx1.example.org',
+		    '2.0.0.127.in-addr.arpa', 'a.b.example.net',
+		    '3.0.0.127.in-addr.arpa', 'host.other');
+		exit 1;
+	}
+	open($fh, '>', "$dir/resolv.conf") or die;
+	print $fh "nameserver 127.0.0.1:$dport\n";
+	close($fh);
+	my $r4 = tcprules('r4.cdb', "=mx1.example.org:allow,WHO=\"byname\"\n"
+	    . "=.example.net:allow,WHO=\"suffix\"\n=:allow,WHO=\"named\"\n"
+	    . ":allow,WHO=\"anonymous\"\n");
+	open($fh, '>', "$dir/mux3.conf") or die;
+	print $fh "Rules $r4\nRulesReverseDNS on\nResolvConf $dir/resolv.conf\n";
+	close($fh);
+	sleep 0.3;
+	$m = mux_start(args => ['--config', "$dir/mux3.conf", '-x', 4,
+	    '--listen', "inet:$port", '--exec', '--', $ENVD]);
+	like(session('127.0.0.1')->{text},
+	    qr/^220-TCPREMOTEHOST=mx1\.example\.org\r\n.*^220-WHO=byname\r\n/ms,
+	    '=mx1.example.org: the name from a PTR lookup, in TCPREMOTEHOST');
+	like(session('127.0.0.2')->{text}, qr/^220-WHO=suffix\r\n/m,
+	    '=.example.net: a suffix of a.b.example.net');
+	like(session('127.0.0.3')->{text}, qr/^220-WHO=named\r\n/m,
+	    '"=": any client with a name');
+	$r = session('127.0.0.4');
+	like($r->{text}, qr/^220-WHO=anonymous\r\n/m,
+	    'no name (NXDOMAIN): the empty key');
+	unlike($r->{text}, qr/TCPREMOTEHOST/, 'and no TCPREMOTEHOST');
+	is(mux_stop($m), 0, 'clean stop');
+	kill 'TERM', $dns;
+	waitpid($dns, 0);
+
 	my $out = `"$ENV{MUX}" -D --listen inet:$port --exec --rules $dir/rules.cdb -- $ENVD 2>&1`;
 	is($? >> 8, 1, 'a corrupt file at start-up: exit 1');
 	like($out, qr/rules \S+: (not a CDB file|corrupt CDB file)/, $out);

@@ -56,25 +56,42 @@ test_lookup(void **state)
 	put(&m, "10.1.2.3", "+WHO=exact\0", 11);
 	put(&m, "10.1.2.", "+WHO=c\0", 7);
 	put(&m, "10.1.", "D\0", 2);
+	put(&m, "=mail.example.com", "+WHO=host\0", 10);
+	put(&m, "=.example.org", "+WHO=suffix\0", 12);
+	put(&m, "=.org", "+WHO=tld\0", 9);
+	put(&m, "=", "+WHO=named\0", 11);
 	put(&m, "", "+WHO=default\0", 13);
 	assert_int_equal(cdb_make_finish(&m), 0);
 	close(fd);
 	paths[0] = "/nonexistent/rules.cdb";	/* missing: no error */
 	paths[1] = path;
 	assert_int_equal(rules_open(&rs, paths, 2, err, sizeof(err)), 0);
-	rules_lookup(&rs, "10.1.2.3", &r);
+	rules_lookup(&rs, "10.1.2.3", NULL, &r);
 	assert_string_equal(rules_var(&r, "WHO"), "exact");
 	assert_string_equal(r.key, "10.1.2.3");
-	rules_lookup(&rs, "10.1.2.99", &r);
+	rules_lookup(&rs, "10.1.2.99", NULL, &r);
 	assert_string_equal(rules_var(&r, "WHO"), "c");
 	assert_string_equal(r.key, "10.1.2.");
-	rules_lookup(&rs, "10.1.9.9", &r);
+	rules_lookup(&rs, "10.1.9.9", NULL, &r);
 	assert_true(r.deny);
-	rules_lookup(&rs, "192.0.2.1", &r);
+	rules_lookup(&rs, "192.0.2.1", NULL, &r);
 	assert_string_equal(rules_var(&r, "WHO"), "default");
 	assert_string_equal(r.key, "");
-	rules_lookup(&rs, "2001:db8::1", &r);
+	rules_lookup(&rs, "2001:db8::1", NULL, &r);
 	assert_string_equal(rules_var(&r, "WHO"), "default");
+	/* Host names, as tcpserver: =HOST before the prefixes, then the
+	 * suffixes longest first, then "=". */
+	rules_lookup(&rs, "10.1.2.99", "mail.example.com", &r);
+	assert_string_equal(rules_var(&r, "WHO"), "host");
+	rules_lookup(&rs, "192.0.2.1", "a.b.example.org", &r);
+	assert_string_equal(rules_var(&r, "WHO"), "suffix");
+	assert_string_equal(r.key, "=.example.org");
+	rules_lookup(&rs, "192.0.2.1", "x.other.org", &r);
+	assert_string_equal(rules_var(&r, "WHO"), "tld");
+	rules_lookup(&rs, "192.0.2.1", "localhost", &r);
+	assert_string_equal(rules_var(&r, "WHO"), "named");
+	rules_lookup(&rs, "10.1.2.99", "x.other.net", &r);
+	assert_string_equal(rules_var(&r, "WHO"), "c");	/* prefix first */
 	rules_close(&rs);
 
 	/* A corrupt file is refused whole. */
