@@ -148,6 +148,8 @@ conf_free_specs(char ***vp, int *np)
 	*np = 0;
 }
 
+static void	conf_free_exempt(struct conf *);
+
 void
 conf_free(struct conf *c)
 {
@@ -164,7 +166,7 @@ conf_free(struct conf *c)
 	conf_free_specs(&c->notify, &c->nnotify);
 	conf_free_specs(&c->listen, &c->nlisten);
 	conf_free_specs(&c->rules, &c->nrules);
-	class_free(&c->banner_exempt);
+	conf_free_exempt(c);
 	for (i = 0; i < CONF_NOPTS; i++)
 		if (conf_opts[i].type == CT_STR) {
 			free(*(char **)((char *)c + conf_opts[i].off));
@@ -336,6 +338,54 @@ conf_add_spec(char ***vp, int *np, const char *name, const char *spec,
 	return (0);
 }
 
+static void
+conf_free_exempt(struct conf *c)
+{
+	int	i;
+
+	for (i = 0; i < c->nbex; i++) {
+		free(c->bex[i].listen);
+		class_free(&c->bex[i].nets);
+	}
+	free(c->bex);
+	c->bex = NULL;
+	c->nbex = 0;
+}
+
+/* BannerExempt [listen=SPEC] NETWORK...: lines add up. */
+static int
+conf_add_exempt(struct conf *c, int ac, char **av, char *err)
+{
+	struct banner_exempt	*v, *e;
+
+	if (c->nbex >= 256 || (v = reallocarray(c->bex, (size_t)c->nbex + 1,
+	    sizeof(*v))) == NULL) {
+		snprintf(err, CONF_ERR_MAX, "BannerExempt: too many lines");
+		return (-1);
+	}
+	c->bex = v;
+	e = &v[c->nbex];
+	memset(e, 0, sizeof(*e));
+	if (ac > 0 && strncmp(av[0], "listen=", 7) == 0) {
+		if ((e->listen = strdup(av[0] + 7)) == NULL) {
+			snprintf(err, CONF_ERR_MAX, "out of memory");
+			return (-1);
+		}
+		ac--;
+		av++;
+	}
+	if (ac == 0 || class_add(&e->nets, "exempt", ac, av, err,
+	    CONF_ERR_MAX) == -1) {
+		if (ac == 0)
+			snprintf(err, CONF_ERR_MAX, "BannerExempt: no network");
+		free(e->listen);
+		class_free(&e->nets);
+		return (-1);
+	}
+	c->nbex++;
+	return (0);
+}
+
 /* ControlsACLs and MessageControlsACLs lines add up (acl.c). */
 static int
 conf_add_acl(struct conf *c, int msg, int ac, char **av, char *err)
@@ -464,8 +514,7 @@ conf_line(struct conf *c, char *line, int lineno, char *err)
 		    msg) == 0)
 			return (0);
 	} else if (strcasecmp(av[0], "BannerExempt") == 0 && ac >= 2) {
-		if (class_add(&c->banner_exempt, "exempt", ac - 1, av + 1, msg,
-		    sizeof(msg)) == 0)
+		if (conf_add_exempt(c, ac - 1, av + 1, msg) == 0)
 			return (0);
 	} else if ((strcasecmp(av[0], "BusyReply") == 0 ||
 	    strcasecmp(av[0], "Banner") == 0 ||
@@ -625,8 +674,6 @@ conf_getopt(struct conf *c, int argc, char **argv, char *err)
 		case CONF_L_LISTEN:
 			if (!(c->set & CONF_LISTEN_BIT))
 				conf_free_specs(&c->listen, &c->nlisten);
-	conf_free_specs(&c->rules, &c->nrules);
-	class_free(&c->banner_exempt);
 			if (conf_add_spec(&c->listen, &c->nlisten, "Listen",
 			    optarg, err) == -1)
 				return (-1);

@@ -349,8 +349,18 @@ intake_cb(evutil_socket_t fd, short what, void *arg)
 static int
 intake_exempt(const struct svc_sess *s)
 {
-	return (I.conf->banner_exempt.nnets > 0 &&
-	    strcmp(class_of(&I.conf->banner_exempt, s->addr), "default") != 0);
+	const struct banner_exempt	*e;
+	int				 i;
+
+	for (i = 0; i < I.conf->nbex; i++) {
+		e = &I.conf->bex[i];
+		if (e->listen != NULL && (s->listener >= I.conf->nlisten ||
+		    strcmp(e->listen, I.conf->listen[s->listener]) != 0))
+			continue;
+		if (strcmp(class_of(&e->nets, s->addr), "default") != 0)
+			return (1);
+	}
+	return (0);
 }
 
 /*

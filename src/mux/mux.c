@@ -103,7 +103,8 @@ mux_reread_intake(struct conf *nc)
 	MUX_SWAP(M.conf.banner_me, nc->banner_me);
 	MUX_SWAP(M.conf.banner_datefmt, nc->banner_datefmt);
 	MUX_SWAP(M.conf.deny_reply, nc->deny_reply);
-	MUX_SWAP(M.conf.banner_exempt, nc->banner_exempt);
+	MUX_SWAP(M.conf.bex, nc->bex);
+	MUX_SWAP(M.conf.nbex, nc->nbex);
 	M.conf.banner_pre = nc->banner_pre;
 	M.conf.banner_post = nc->banner_post;
 	M.conf.banner_drop = nc->banner_drop;

@@ -106,7 +106,11 @@ struct conf {
 	int	 banner_post;		/* BannerPostSleep */
 	char	*banner_action;		/* BannerImpatientAction */
 	int	 banner_drop;		/* ... is drop */
-	struct classes banner_exempt;	/* BannerExempt */
+	struct banner_exempt {
+		char		*listen;	/* this listener only, or NULL */
+		struct classes	 nets;
+	}	*bex;			/* BannerExempt (repeatable) */
+	int	 nbex;
 	char	*banner_me;		/* BannerMe */
 	char	*banner_datefmt;	/* BannerDateFormat */
 	int	 rules_rdns;		/* RulesReverseDNS */

@@ -56,7 +56,7 @@ my $rules_text = <<"EOR";
 127.0.0.3:allow,BANNERPRESLEEP="1",BANNERPOSTSLEEP="1",BANNER="slow banner",BANNERRBLSMTPD="-early talker"
 127.0.0.4-6:allow,WHO="range",X=/a,b "c"/
 127.0.0.:allow,WHO="prefix",BANNERFILE="$dir/banner.txt"
-127.0.2.:allow,BANNER="date \$DATE|\$SECONDS|\$PID",DATEFMT="%Y"
+127.0.2.:allow,BANNER="date \$DATE|\$SECONDS|\$PID|\$RANDOM",DATEFMT="%Y"
 127.0.1.:deny
 :allow,WHO="default"
 EOR
@@ -90,7 +90,7 @@ sub session {
 	my ($from, %o) = @_;
 	my $t0 = time;
 	my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-	    PeerPort => $port, LocalAddr => $from, Timeout => 5)
+	    PeerPort => $o{port} // $port, LocalAddr => $from, Timeout => 5)
 	    or die "connect from $from: $!";
 	syswrite($s, $o{early}) if defined $o{early};
 	my $sel = IO::Select->new($s);
@@ -132,8 +132,9 @@ $r = session('127.0.3.1');
 like($r->{text}, qr/^220-WHO=default\r\n/m, 'no other match: the empty key');
 $r = session('127.0.2.1');
 my $year = strftime('%Y', localtime);
-like($r->{text}, qr/\A220-date $year\|\d{10}\|\d+\r\n/,
-    "DATEFMT=%Y: \$DATE is $year; \$SECONDS and \$PID are numbers");
+like($r->{text}, qr/\A220-date $year\|\d{10}\|\d+\|\d+\r\n/,
+    "DATEFMT=%Y: \$DATE is $year; \$SECONDS, \$PID and \$RANDOM are "
+    . "numbers");
 
 # Sleeps, measured from the client: 1 s before the banner, 1 s after.
 $r = session('127.0.0.3');
@@ -215,14 +216,17 @@ if (!$via_tcpserver) {
 
 	# Configuration instead of rule variables; exemptions, drop, a
 	# reply for the denied.
+	my $port2 = free_port();
 	my $r2 = tcprules('r2.cdb', "127.0.0.7:allow\n127.0.0.8:allow\n:deny\n");
 	open($fh, '>', "$dir/mux2.conf") or die;
 	print $fh "Rules $r2\nRulesDenyReply 554 go away\nBanner hi \$ME\n"
 	    . "BannerMe conf.test\nBannerPreSleep 1\nBannerExempt 127.0.0.7\n"
+	    . "BannerExempt listen=inet:$port2 127.0.0.8\n"
 	    . "BannerImpatientAction drop\n";
 	close($fh);
 	$m = mux_start(args => ['--config', "$dir/mux2.conf", '-x', 4,
-	    '--listen', "inet:$port", '--exec', '--', $ENVD]);
+	    '--listen', "inet:$port", '--listen', "inet:$port2", '--exec',
+	    '--', $ENVD]);
 	$r = session('127.0.0.8');
 	like($r->{text}, qr/\A220-hi conf\.test\r\n220-TCPREMOTEIP/,
 	    'Banner and BannerMe from the configuration');
@@ -232,6 +236,9 @@ if (!$via_tcpserver) {
 	like($r->{text}, qr/\A220-TCPREMOTEIP=127\.0\.0\.7\r\n/,
 	    'BannerExempt: no banner');
 	ok($r->{all} < 0.8, sprintf('and no wait (%.2f s)', $r->{all}));
+	$r = session('127.0.0.8', port => $port2);
+	like($r->{text}, qr/\A220-TCPREMOTEIP=127\.0\.0\.8\r\n/,
+	    'BannerExempt listen=: exempt on that listener only');
 	$r = session('127.0.0.8', early => "HELO x\r\n");
 	is($r->{text}, '', 'BannerImpatientAction drop: an early talker is '
 	    . 'closed');
