@@ -24,6 +24,7 @@ MessageQueue $DIR/queue
 MessageLog $DIR/msg.log
 Class staff 127.0.0.2
 MaxClientsPerHost 10
+Banner "Welcome to the mux demo on \$ME, \$DATE"
 EOC
 
 cat <<EOM
@@ -55,8 +56,10 @@ Try, in a third one:
   echo status | socat - UNIX-CONNECT:$SOCK   # one letter per slot
   cat $DIR/msg.log                    # every msg, who sent it, the outcome
 
-The same events are logged below ("mux: event ...").  Intake rules and
-banners are not built yet: see the open issues.  Ctrl-C stops mux.
+Clients are greeted first by mux itself (the Banner line of $CONF,
+qmail-banner style), then by the FTP daemon; tcprules files (Rules) and
+delays (BannerPreSleep) go there too: see mux.conf(5).
+The same events are logged below ("mux: event ...").  Ctrl-C stops mux.
 
 EOM
 FTPD_ROOT=$FTP setsid "$MUX" -D -d 1 -x 4 -m 1 -q 16 --config "$CONF" \
