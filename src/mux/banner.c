@@ -46,18 +46,6 @@ banner_put(struct banner_out *o, const char *s, size_t n)
 	o->len += n;
 }
 
-static int
-banner_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 /* One escape at s (after the backslash); the bytes it used. */
 static size_t
 banner_escape(const char *s, size_t len, struct banner_out *o)
@@ -76,8 +64,8 @@ banner_escape(const char *s, size_t len, struct banner_out *o)
 		banner_put(o, &to[k - from], 1);
 		return (1);
 	}
-	if (s[0] == 'x' && len >= 3 && (h = banner_hex(s[1])) >= 0 &&
-	    (l = banner_hex(s[2])) >= 0) {
+	if (s[0] == 'x' && len >= 3 && (h = status_hex(s[1])) >= 0 &&
+	    (l = status_hex(s[2])) >= 0) {
 		c = (char)(h << 4 | l);
 		banner_put(o, &c, 1);
 		return (3);

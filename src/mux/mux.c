@@ -285,67 +285,39 @@ mux_unlink_all(void)
 
 	sock_unlink(&M.sspec);
 	sock_unlink(&M.uspec);
-	for (i = 0; i < M.conf.nnotify; i++)
+	for (i = 0; i < M.conf.nnotify && M.nspec != NULL; i++)
 		sock_unlink(&M.nspec[i]);
 	for (i = 0; i < M.conf.nlisten && M.lspec != NULL; i++)
 		sock_unlink(&M.lspec[i]);
 }
 
-/* Service listeners (--listen), made with the other sockets. */
-static int
-mux_service_sockets(void)
-{
-	char	err[256];
-	int	i;
-
-	M.lspec = calloc((size_t)M.conf.nlisten + 1, sizeof(*M.lspec));
-	M.lfd = calloc((size_t)M.conf.nlisten + 1, sizeof(*M.lfd));
-	if (M.lspec == NULL || M.lfd == NULL)
-		return (-1);
-	for (i = 0; i < M.conf.nlisten; i++) {
-		if (sock_parse(M.conf.listen[i], &M.lspec[i]) == -1) {
-			fprintf(stderr, "mux: bad socket spec \"%s\"\n",
-			    M.conf.listen[i]);
-			mux_unlink_all();
-			return (-1);
-		}
-		if ((M.lfd[i] = sock_listen(&M.lspec[i], 0660,
-		    M.conf.backlog, err, sizeof(err))) == -1) {
-			fprintf(stderr, "mux: service listener: %s\n", err);
-			memset(&M.lspec[i], 0, sizeof(M.lspec[i]));
-			mux_unlink_all();
-			return (-1);
-		}
-	}
-	return (0);
-}
-
 /*
- * Listener sockets, made before the mux forks or drops privileges.  A
- * socket that cannot be made stops the start (MIMEDefang went on
- * without it).
+ * Listener sockets (-O) and service listeners (--listen), made before
+ * the mux forks or drops privileges.  A socket that cannot be made
+ * stops the start (MIMEDefang went on without it).
  */
 static int
-mux_notify_sockets(void)
+mux_open_specs(char *const *specs, int n, struct sock_spec **sp, int **fdp,
+    int backlog, const char *what)
 {
 	char	err[256];
 	int	i;
 
-	M.nspec = calloc((size_t)M.conf.nnotify + 1, sizeof(*M.nspec));
-	M.nfd = calloc((size_t)M.conf.nnotify + 1, sizeof(*M.nfd));
-	if (M.nspec == NULL || M.nfd == NULL)
+	*sp = calloc((size_t)n + 1, sizeof(**sp));
+	*fdp = calloc((size_t)n + 1, sizeof(**fdp));
+	if (*sp == NULL || *fdp == NULL)
 		return (-1);
-	for (i = 0; i < M.conf.nnotify; i++) {
-		if (sock_parse(M.conf.notify[i], &M.nspec[i]) == -1) {
+	for (i = 0; i < n; i++) {
+		if (sock_parse(specs[i], &(*sp)[i]) == -1) {
 			fprintf(stderr, "mux: bad socket spec \"%s\"\n",
-			    M.conf.notify[i]);
+			    specs[i]);
 			mux_unlink_all();
 			return (-1);
 		}
-		if ((M.nfd[i] = sock_listen(&M.nspec[i], 0660, 128, err,
+		if (((*fdp)[i] = sock_listen(&(*sp)[i], 0660, backlog, err,
 		    sizeof(err))) == -1) {
-			fprintf(stderr, "mux: listener socket: %s\n", err);
-			memset(&M.nspec[i], 0, sizeof(M.nspec[i]));
+			fprintf(stderr, "mux: %s: %s\n", what, err);
+			memset(&(*sp)[i], 0, sizeof((*sp)[i]));
 			mux_unlink_all();
 			return (-1);
 		}
@@ -382,9 +354,11 @@ mux_sockets(int *lfd, int *ufd)
 		return (-1);
 	}
 others:
-	if (mux_notify_sockets() == -1)
+	if (mux_open_specs(M.conf.notify, M.conf.nnotify, &M.nspec, &M.nfd,
+	    128, "listener socket") == -1)
 		return (-1);
-	return (mux_service_sockets());
+	return (mux_open_specs(M.conf.listen, M.conf.nlisten, &M.lspec,
+	    &M.lfd, M.conf.backlog, "service listener"));
 }
 
 static void

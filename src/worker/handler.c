@@ -65,12 +65,35 @@ fail:
 	_exit(127);
 }
 
+/*
+ * Did the child's execv() succeed?  EOF on the CLOEXEC pipe says yes;
+ * an errno on it says no, and the child is reaped.
+ */
+static int
+ws_hd_execd(struct ws_hd *hd, int perr)
+{
+	ssize_t	n;
+	int	e = 0;
+
+	while ((n = read(perr, &e, sizeof(e))) == -1 && errno == EINTR)
+		;
+	close(perr);
+	if (n == (ssize_t)sizeof(e)) {
+		(void)waitpid(hd->pid, NULL, 0);
+		hd->pid = -1;
+		errno = e;
+		return (-1);
+	}
+	if (hd->st != -1)
+		(void)fcntl(hd->st, F_SETFL, O_NONBLOCK);
+	return (0);
+}
+
 /* Start the handler; -1 with errno set when it could not be executed. */
 int
 ws_hd_start(struct ws_hd *hd, const struct ws_conf *conf)
 {
-	int	pin[2], pout[2], pst[2] = { -1, -1 }, perr[2], e = 0;
-	ssize_t	n;
+	int	pin[2], pout[2], pst[2] = { -1, -1 }, perr[2];
 
 	if (pipe2(pin, O_CLOEXEC) == -1 || pipe2(pout, O_CLOEXEC) == -1 ||
 	    pipe2(perr, O_CLOEXEC) == -1)
@@ -90,19 +113,7 @@ ws_hd_start(struct ws_hd *hd, const struct ws_conf *conf)
 	hd->in = pin[1];
 	hd->out = pout[0];
 	hd->st = pst[0];
-	/* EOF on the CLOEXEC pipe means execv() succeeded. */
-	while ((n = read(perr[0], &e, sizeof(e))) == -1 && errno == EINTR)
-		;
-	close(perr[0]);
-	if (n == (ssize_t)sizeof(e)) {
-		(void)waitpid(hd->pid, NULL, 0);
-		hd->pid = -1;
-		errno = e;
-		return (-1);
-	}
-	if (hd->st != -1)
-		(void)fcntl(hd->st, F_SETFL, O_NONBLOCK);
-	return (0);
+	return (ws_hd_execd(hd, perr[0]));
 }
 
 /*
@@ -114,8 +125,7 @@ int
 ws_hd_exec(struct ws_hd *hd, const struct ws_conf *conf, int fd,
     char *const *vars)
 {
-	int	pst[2], perr[2], e = 0;
-	ssize_t	n;
+	int	pst[2], perr[2];
 
 	if (pipe2(pst, O_CLOEXEC) == -1)
 		return (-1);
@@ -136,17 +146,7 @@ ws_hd_exec(struct ws_hd *hd, const struct ws_conf *conf, int fd,
 		close(perr[0]);
 		return (-1);
 	}
-	while ((n = read(perr[0], &e, sizeof(e))) == -1 && errno == EINTR)
-		;
-	close(perr[0]);
-	if (n == (ssize_t)sizeof(e)) {
-		(void)waitpid(hd->pid, NULL, 0);
-		hd->pid = -1;
-		errno = e;
-		return (-1);
-	}
-	(void)fcntl(hd->st, F_SETFL, O_NONBLOCK);
-	return (0);
+	return (ws_hd_execd(hd, perr[0]));
 }
 
 static int

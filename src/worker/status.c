@@ -27,7 +27,8 @@
 
 #include "ws.h"
 
-static int
+/* The value of a hex digit, or -1 (also used by banner.c). */
+int
 status_hex(int c)
 {
 	if (c >= '0' && c <= '9')

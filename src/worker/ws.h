@@ -215,6 +215,7 @@ ssize_t	 reply_scan(const char *, size_t, size_t, size_t *);
 #define STATUS_USER	2
 int	 status_parse(const char *, size_t, char *, size_t, size_t *);
 size_t	 status_sanitize(char *, size_t);
+int	 status_hex(int);
 size_t	 status_pct_decode(char *, size_t);
 size_t	 status_pct_encode(char *, size_t, const char *);
 

@@ -13,12 +13,38 @@ use Test::More;
 
 our @EXPORT = qw(mux_start mux_stop req ureq wait_for mux_status
     log_count log_text worker_pids alive bg_req bg_wait saturate $SRC
-    $WORKER);
+    $WORKER free_port write_file muxctl);
 
 our $SRC = $ENV{MUX_SRC} // '.';
 our $WORKER = "$SRC/tests/regress/worker.pl";
 my $MUX = $ENV{MUX} // "$SRC/build/mux";
 my @started;
+
+# A TCP port on 127.0.0.1 nobody listens on (free a moment ago).
+sub free_port {
+	my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+	    Listen => 1, ReuseAddr => 1) or die "listen: $!";
+	my $p = $s->sockport;
+	close($s);
+	return $p;
+}
+
+sub write_file {
+	my ($path, $text) = @_;
+	open(my $fh, '>', $path) or die "$path: $!";
+	print $fh $text;
+	close($fh) or die "$path: $!";
+	return $path;
+}
+
+# muxctl on a control socket: (exit status, output with stderr).
+sub muxctl {
+	my ($sock, @args) = @_;
+	my $bin = $ENV{MUXCTL} // "$SRC/build/muxctl";
+	my $q = join(' ', map { "'$_'" } @args);
+	my $out = `"$bin" -s $sock $q 2>&1`;
+	return ($? >> 8, $out);
+}
 
 # mux_start(args => [...], wait_idle => N): returns a handle.
 sub mux_start {

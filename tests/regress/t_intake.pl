@@ -37,13 +37,6 @@ sub tcprules {
 	return "$dir/$name";
 }
 
-sub free_port {
-	my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-	    Listen => 1, ReuseAddr => 1) or die "listen: $!";
-	my $p = $s->sockport;
-	close($s);
-	return $p;
-}
 
 open(my $bf, '>', "$dir/banner.txt") or die;
 print $bf "from a file, for \$WHO\nsecond line\n";

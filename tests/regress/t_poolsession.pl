@@ -19,25 +19,11 @@ use IO::Socket::UNIX;
 use IO::Select;
 use Time::HiRes qw(sleep time);
 
-my $MUXCTL = $ENV{MUXCTL} // "$SRC/build/muxctl";
 my $H = "$SRC/tests/regress/poolftpd.pl";
 my $dir = tempdir('mux-pool-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 chmod(0700, $dir);
 
-sub free_port {
-	my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-	    Listen => 1, ReuseAddr => 1) or die "listen: $!";
-	my $p = $s->sockport;
-	close($s);
-	return $p;
-}
 
-sub ctl {
-	my ($m, @args) = @_;
-	my $q = join(' ', map { "'$_'" } @args);
-	my $out = `"$MUXCTL" -s $m->{ctl} $q 2>&1`;
-	return ($? >> 8, $out);
-}
 
 # Read until n final "NNN " lines have come (or EOF, or t seconds).
 sub replies {
@@ -76,9 +62,9 @@ syswrite($c, "USER dave\r\nPASS x\r\nNOOP\r\n");
 is(replies($c, 3), "331 Password required for dave\r\n"
     . "230 User dave logged in\r\n200 NOOP ok\r\n",
     'three lines in one write: answered one by one, in order, without CRs');
-ok(wait_for(sub { (ctl($m, 'who'))[1] =~ /user=dave class=default cmd=NOOP/ },
+ok(wait_for(sub { (muxctl($m->{ctl}, 'who'))[1] =~ /user=dave class=default cmd=NOOP/ },
     5, 'who'), 'who shows dave and his last command');
-my ($rc, $out) = ctl($m, qw(msg user dave hello, pool));
+my ($rc, $out) = muxctl($m->{ctl}, qw(msg user dave hello, pool));
 is($out, "message sent to 1 sessions\n", 'msg user dave');
 syswrite($c, "PASV\r\n");
 is(replies($c, 1), "227 Entering Passive Mode (127,0,0,1,4,1).\r\n",

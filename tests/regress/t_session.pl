@@ -24,28 +24,8 @@ my $FTPD = "$SRC/tests/regress/ftpd.pl";
 my $dir = tempdir('mux-sess-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 chmod(0755, $dir);
 
-sub conf {
-	my ($name, $text) = @_;
-	open(my $fh, '>', "$dir/$name") or die;
-	print $fh $text;
-	close($fh);
-	return "$dir/$name";
-}
 
-sub free_port {
-	my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-	    Listen => 1, ReuseAddr => 1) or die "listen: $!";
-	my $p = $s->sockport;
-	close($s);
-	return $p;
-}
 
-sub ctl {
-	my ($m, @args) = @_;
-	my $q = join(' ', map { "'$_'" } @args);
-	my $out = `"$MUXCTL" -s $m->{ctl} $q 2>&1`;
-	return ($? >> 8, $out);
-}
 
 # One FTP control connection; reads whole replies (up to "NNN ").
 sub ftp_open {
@@ -85,12 +65,12 @@ sub login {
 
 sub who_has {
 	my ($m, $re) = @_;
-	return wait_for(sub { (ctl($m, 'who'))[1] =~ $re }, 10, "who: $re");
+	return wait_for(sub { (muxctl($m->{ctl}, 'who'))[1] =~ $re }, 10, "who: $re");
 }
 
 my $t0;
 my $port = free_port();
-my $c = conf('mux.conf', "MessageEngine on\nMessageQueue $dir/queue\n"
+my $c = write_file("$dir/mux.conf", "MessageEngine on\nMessageQueue $dir/queue\n"
     . "MessageLog $dir/msg.log\nClass staff 127.0.0.2\n");
 my $m = mux_start(args => ['--config', $c, '-O', "$dir/ctl.sock", '-x', 6,
     '--listen', "inet:$port", '--exec', '--', $FTPD]);
@@ -109,7 +89,7 @@ like($alice->{greeting}, qr/class staff/, 'alice, from 127.0.0.2, is of class st
 who_has($m, qr/client=127\.0\.0\.1 user=dave class=default cmd=PASS/);
 who_has($m, qr/client=127\.0\.0\.2 user=alice class=staff cmd=PASS/);
 
-my ($rc, $out) = ctl($m, qw(msg user dave Dave, you need to delete some files));
+my ($rc, $out) = muxctl($m->{ctl}, qw(msg user dave Dave, you need to delete some files));
 is($rc, 0, 'msg user dave: exit 0');
 is($out, "message sent to 1 sessions\n", "msg user dave: $out");
 my $pasv = ftp_cmd($dave, 'PASV');
@@ -122,7 +102,7 @@ is(ftp_cmd($dave, 'NOOP'), "200 NOOP command successful\r\n", 'once');
 is(ftp_cmd($alice, 'NOOP'), "200 NOOP command successful\r\n",
     'alice got nothing');
 
-($rc, $out) = ctl($m, qw(msg all The server goes down at noon));
+($rc, $out) = muxctl($m->{ctl}, qw(msg all The server goes down at noon));
 is($out, "message sent to 2 sessions\n", 'msg all: 2 sessions');
 is(ftp_cmd($dave, 'noop'),
     "200-The server goes down at noon\r\n200 NOOP command successful\r\n",
@@ -132,11 +112,11 @@ is(ftp_cmd($alice, 'FEAT'),
     . "211-The server goes down at noon\r\n211 End\r\n",
     'and alice, inside a multi-line reply, before its final line');
 
-($rc, $out) = ctl($m, qw(msg class staff staff only));
+($rc, $out) = muxctl($m->{ctl}, qw(msg class staff staff only));
 is($out, "message sent to 1 sessions\n", 'msg class staff: 1 session');
 is(ftp_cmd($alice, 'NOOP'), "200-staff only\r\n200 NOOP command successful\r\n",
     'it reaches alice');
-($rc, $out) = ctl($m, qw(msg host 127.0.0.1 from loopback one));
+($rc, $out) = muxctl($m->{ctl}, qw(msg host 127.0.0.1 from loopback one));
 is($out, "message sent to 1 sessions\n", 'msg host 127.0.0.1: 1 session');
 is(ftp_cmd($dave, 'NOOP'),
     "200-from loopback one\r\n200 NOOP command successful\r\n",
@@ -144,7 +124,7 @@ is(ftp_cmd($dave, 'NOOP'),
 is(ftp_cmd($alice, 'NOOP'), "200 NOOP command successful\r\n", 'not alice');
 
 # A host by name, resolved without blocking the mux (evdns, /etc/hosts).
-($rc, $out) = ctl($m, qw(msg host localhost to whoever is on localhost));
+($rc, $out) = muxctl($m->{ctl}, qw(msg host localhost to whoever is on localhost));
 is($out, "message sent to 1 sessions\n", "msg host localhost: $out");
 is(ftp_cmd($dave, 'NOOP'),
     "200-to whoever is on localhost\r\n200 NOOP command successful\r\n",
@@ -157,7 +137,7 @@ is(ftp_cmd($dave, 'NOOP'),
 	    . "no-such-host.invalid hello 2>&1; echo rc=\$?") or die;
 	sleep 0.05;
 	my $t = time;
-	my ($src) = ctl($m, 'status');
+	my ($src) = muxctl($m->{ctl}, 'status');
 	my $dt = time - $t;
 	is($src, 0, sprintf('status answered in %.3f s meanwhile', $dt));
 	ok($dt < 0.5, 'quickly');
@@ -169,8 +149,8 @@ is(ftp_cmd($dave, 'NOOP'),
 }
 
 # Two messages wait through EPSV and a 3xx, then arrive together.
-ctl($m, qw(msg user dave first));
-ctl($m, qw(msg user dave second));
+muxctl($m->{ctl}, qw(msg user dave first));
+muxctl($m->{ctl}, qw(msg user dave second));
 like(ftp_cmd($dave, 'EPSV'), qr/^229 [^\n]*\n\z/, 'EPSV: untouched');
 is(ftp_cmd($dave, 'USER dave'), "331 Password required for dave\r\n",
     'a 3xx reply: untouched');
@@ -182,18 +162,18 @@ is(ftp_cmd($dave, 'PASS x'),
 # overflow the kernel's 16 KiB; the rest wait in the mux, which answers
 # every msg at once all the same.  Nothing is lost: at most 16 go into
 # one reply, the rest into the next.
-my ($dpid) = (ctl($m, 'who'))[1] =~ /pid=(\d+) state=busy [^\n]*user=dave/;
+my ($dpid) = (muxctl($m->{ctl}, 'who'))[1] =~ /pid=(\d+) state=busy [^\n]*user=dave/;
 ok($dpid, "dave's worker session is pid $dpid");
 kill 'STOP', $dpid;
 my @big = map { sprintf("%02d ", $_) . ('x' x 897) } 1 .. 30;
 $t0 = time;
 my $sent = 0;
 for my $t (@big) {
-	$sent++ if (ctl($m, 'msg', 'user', 'dave', $t))[1] eq "message sent to 1 sessions\n";
+	$sent++ if (muxctl($m->{ctl}, 'msg', 'user', 'dave', $t))[1] eq "message sent to 1 sessions\n";
 }
 my $took = time - $t0;
 is($sent, 30, sprintf('30 msgs answered in %.2f s with the queue full', $took));
-my $st = (ctl($m, 'status'))[1];
+my $st = (muxctl($m->{ctl}, 'status'))[1];
 my ($waiting, $full) = $st =~ /^messages .* waiting=(\d+) queue_full=(\d+)/m;
 ok($waiting > 0 && $full > 0, "messages wait in the mux: waiting=$waiting queue_full=$full");
 kill 'CONT', $dpid;
@@ -204,9 +184,9 @@ is(scalar(@got), 30, '30 messages arrived over two replies (' .
     (() = $r1 =~ /^200-/mg) . ' + ' . (() = $r2 =~ /^200-/mg) . ')');
 is_deeply(\@got, \@big, 'all of them, in order, byte for byte');
 like($r1, qr/\r\n200 NOOP command successful\r\n\z/, 'the final line stays last');
-like((ctl($m, 'status'))[1], qr/^messages .* waiting=0 /m, 'nothing waits any more');
+like((muxctl($m->{ctl}, 'status'))[1], qr/^messages .* waiting=0 /m, 'nothing waits any more');
 
-($rc, $out) = ctl($m, qw(msg user nobody hello));
+($rc, $out) = muxctl($m->{ctl}, qw(msg user nobody hello));
 is($rc, 4, 'msg user nobody: exit 4');
 is($out, "muxctl: no such client connected\n", $out);
 
@@ -222,14 +202,14 @@ like($ev, qr/^M 1 user dave\nM 2 all\nM 1 class staff\nM 1 host 127\.0\.0\.1\nM 
     "M events: " . join('|', split /\n/, $ev));
 
 # A session that ends before its next reply logs what it missed.
-ctl($m, qw(msg user alice you will never see this));
+muxctl($m->{ctl}, qw(msg user alice you will never see this));
 close($alice->{s});
 ok(wait_for(sub { log_text($m) =~ /session ended before its next reply: message not delivered: you will never see this/ },
     5, 'undelivered message logged'), 'a session that ends first logs its message');
 who_has($m, qr/\A(?!.*user=alice)/s);
 
 # kick cuts a service session.
-($rc, $out) = ctl($m, qw(kick user dave));
+($rc, $out) = muxctl($m->{ctl}, qw(kick user dave));
 is($out, "kicked 1 session\n", 'kick user dave');
 $t0 = time;
 my $rest = ftp_reply($dave, 3);
@@ -260,7 +240,7 @@ SKIP: {
 	    "curl -sS -v ftp://carol:pw\@127.0.0.1:$port/hello.txt 2>&1")
 	    or die;
 	who_has($m, qr/user=carol/);
-	($rc, $out) = ctl($m, qw(msg user carol Carol, disk quota at 95%));
+	($rc, $out) = muxctl($m->{ctl}, qw(msg user carol Carol, disk quota at 95%));
 	is($out, "message sent to 1 sessions\n", 'msg user carol');
 	my $trace = do { local $/; <$curl> };
 	close($curl);
@@ -274,7 +254,7 @@ SKIP: {
 is(mux_stop($m), 0, 'clean stop');
 
 # Limits: MaxClientsPerHost, MaxClientsPerUser, BusyReply, SessionTimeout.
-$c = conf('limits.conf', "MessageEngine on\nMessageQueue $dir/queue\n"
+$c = write_file("$dir/limits.conf", "MessageEngine on\nMessageQueue $dir/queue\n"
     . "MaxClientsPerHost 2\nMaxClientsPerUser 1\nSessionTimeout 2\n"
     . "BusyReply 421 Try again later\n");
 $m = mux_start(args => ['--config', $c, '-O', "$dir/ctl.sock", '-x', 3,
@@ -301,7 +281,7 @@ ok(time - $t0 < 3.5, sprintf('after %.1f s more', time - $t0));
 is(mux_stop($m), 0, 'clean stop');
 
 # MessageEngine off: the handler gets the client's socket itself.
-$c = conf('off.conf', "MessageEngine off\n");
+$c = write_file("$dir/off.conf", "MessageEngine off\n");
 $m = mux_start(args => ['--config', $c, '-O', "$dir/ctl.sock",
     '--listen', "inet:$port", '--exec', '--', $FTPD]);
 $m->{ctl} = "$dir/ctl.sock";
@@ -309,10 +289,10 @@ my $d = login($port, 'dave');
 like($d->{greeting}, qr/via inet class default/,
     'MessageEngine off: the handler\'s stdin is the client\'s TCP socket');
 who_has($m, qr/user=dave/);
-($rc, $out) = ctl($m, qw(msg all hello));
+($rc, $out) = muxctl($m->{ctl}, qw(msg all hello));
 is($rc, 1, 'msg: exit 1');
 is($out, "muxctl: MessageEngine is off\n", $out);
-($rc, $out) = ctl($m, qw(kick user dave));
+($rc, $out) = muxctl($m->{ctl}, qw(kick user dave));
 is($out, "kicked 1 session\n", 'kick works on a handed socket too');
 $t0 = time;
 ftp_reply($d, 3);
