@@ -74,6 +74,7 @@ struct sess {
 	int			 hold;		/* USER verdicts awaited */
 	int64_t			 owed_since;	/* a reply waits for messages */
 	int			 final_seen;	/* code of the line held back */
+	int			 draining;	/* pool: dropping a reply */
 	int			 over;		/* end: flush, then close */
 	int64_t			 last_in;	/* ms, client's last bytes */
 	size_t			 clen;		/* client -> handler */
@@ -435,8 +436,9 @@ sess_parse(struct sess *s)
 		code = 0;
 		if (!s->midline && nl != NULL)
 			code = sess_final(s, l);
-		if (code > 0 && (sess_owed(s) || (s->nmsg > 0 &&
-		    sess_inject(s, code, l + 1 < len ? "\r\n" : "\n") == -1)))
+		if (code > 0 && !s->draining && (sess_owed(s) ||
+		    (s->nmsg > 0 && sess_inject(s, code, l + 1 < len ?
+		    "\r\n" : "\n") == -1)))
 			return;
 		memcpy(s->obuf + s->olen, s->hbuf, len);
 		s->olen += len;
@@ -618,6 +620,42 @@ sess_pool_done(struct sess *s, int64_t now)
 	return (sess_idle(s, now));
 }
 
+/*
+ * Pool mode, the session over with a request out (its user refused by
+ * MaxClientsPerUser, the mux gone): read the rest of that reply and
+ * drop it, so the handler is in step for the next session.  Messages
+ * stay held, to be logged as undelivered.
+ */
+static void
+sess_pool_drain(struct sess *s)
+{
+	struct pollfd	p = { s->rfd, POLLIN, 0 };
+	int64_t		left;
+
+	s->clen = 0;		/* no further request */
+	s->hold = 0;
+	s->draining = 1;
+	while (s->awaiting && !s->broken) {
+		s->ooff = s->olen = 0;
+		sess_parse(s);
+		if (!s->awaiting)
+			break;
+		if (s->hd_eof) {
+			s->broken = 1;
+			break;
+		}
+		left = s->asked + (int64_t)s->x->conf->busy_timeout * 1000 -
+		    slot_now_ms();
+		if (left <= 0) {
+			s->broken = 2;
+			break;
+		}
+		if (poll(&p, 1, left > 1000 ? 1000 : (int)left) > 0)
+			sess_read_handler(s);
+	}
+	s->ooff = s->olen = 0;
+}
+
 /* Client gone: the handler reads EOF once it has had every byte. */
 static void
 sess_relay(struct sess *s)
@@ -646,6 +684,8 @@ sess_relay(struct sess *s)
 			break;
 	}
 	sess_flush(s);
+	if (s->pool != NULL)
+		sess_pool_drain(s);
 }
 
 /* The handler reaped, or -1 while it runs. */

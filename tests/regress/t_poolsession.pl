@@ -90,12 +90,29 @@ like(replies($c, 1), qr/\A220-pool handler $hpid, session 3\r\n/,
     'after a client left mid-request the handler is still in step');
 close($c);
 
+# A kick while a request is out: the session ends at once, and its
+# reply is drained all the same.
+$c = dial($port);
+like(replies($c, 1), qr/session 4\r\n/, 'a fourth session');
+syswrite($c, "SLEEP 1\r\n");
+sleep 0.2;
+($rc, $out) = muxctl($m->{ctl}, qw(kick host 127.0.0.1));
+is($out, "kicked 1 session\n", 'kicked with a request out');
+my $t1 = time;
+replies($c, 1, 3);
+ok(time - $t1 < 0.5, sprintf('the client sees the end in %.2f s', time - $t1));
+close($c);
+$c = dial($port);
+like(replies($c, 1), qr/\A220-pool handler $hpid, session 5\r\n/,
+    'the next session meets the same handler, in step');
+close($c);
+
 # Busy timeout (-b 2): the client is told, listeners get B, the
 # handler is replaced.
 my $lis = IO::Socket::UNIX->new(Peer => $m->{ctl}) or die;
 syswrite($lis, "?B\n");
 $c = dial($port);
-like(replies($c, 1), qr/session 4/, 'a fourth session');
+like(replies($c, 1), qr/session 6/, 'a sixth session');
 my $t0 = time;
 syswrite($c, "SLEEP 5\r\n");
 is(replies($c, 1, 5), "421 Service not available, handler timed out\r\n",
@@ -114,5 +131,34 @@ my $g2 = replies($c, 1);
 like($g2, qr/\A220-pool handler (\d+), session 1\r\n/,
     'a new handler serves the next session');
 close($c);
+is(mux_stop($m), 0, 'clean stop');
+
+# MaxClientsPerUser in pool mode: the refused login's "230" never
+# reaches the client, and is drained so its handler stays in step.
+open($fh, '>', "$dir/user.conf") or die;
+print $fh "MessageEngine on\nMessageQueue $dir/queue\nMaxClientsPerUser 1\n";
+close($fh);
+$m = mux_start(args => ['--config', "$dir/user.conf", '-m', 2, '-x', 2,
+    '--listen', "inet:$port", '--', $H]);
+my $e1 = dial($port);
+replies($e1, 1);
+syswrite($e1, "USER erin\r\nPASS x\r\n");
+like(replies($e1, 2), qr/^230 User erin logged in\r\n\z/m, 'erin logs in');
+my $e2 = dial($port);
+replies($e2, 1);
+syswrite($e2, "USER erin\r\nPASS x\r\n");
+is(replies($e2, 2), "331 Password required for erin\r\n"
+    . "421 Too many connections for user erin\r\n",
+    'a second erin gets 421, never the 230');
+close($e1);
+close($e2);
+sleep 0.3;
+for my $k (1, 2) {
+	my @c = map { dial($port) } 1 .. 2;
+	like(replies($_, 1), qr/\A220-pool handler \d+, session \d+\r\n220 ready/,
+	    "round $k: a greeting, not a stale 230") for @c;
+	close($_) for @c;
+	sleep 0.3;
+}
 is(mux_stop($m), 0, 'clean stop');
 done_testing();
