@@ -33,6 +33,8 @@ while (defined(my $line = <STDIN>)) {
 		print "331 Password required for $user\r\n";
 	} elsif ($verb eq 'PASS') {
 		print $status "user $user\n" if $status;
+		# "PASS slow": the reply comes well after the user line.
+		select(undef, undef, undef, 0.5) if ($arg // '') eq 'slow';
 		print "230 User $user logged in\r\n";
 	} elsif ($verb eq 'PASV') {
 		print "227 Entering Passive Mode (127,0,0,1,4,1).\r\n";

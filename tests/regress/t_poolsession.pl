@@ -146,19 +146,19 @@ syswrite($e1, "USER erin\r\nPASS x\r\n");
 like(replies($e1, 2), qr/^230 User erin logged in\r\n\z/m, 'erin logs in');
 my $e2 = dial($port);
 replies($e2, 1);
-syswrite($e2, "USER erin\r\nPASS x\r\n");
+syswrite($e2, "USER erin\r\nPASS slow\r\n");
 is(replies($e2, 2), "331 Password required for erin\r\n"
     . "421 Too many connections for user erin\r\n",
     'a second erin gets 421, never the 230');
 close($e1);
 close($e2);
-sleep 0.3;
 for my $k (1, 2) {
+	ok(wait_for(sub { mux_status($m)->{states} eq 'II' }, 5, 'idle'),
+	    "round $k: both workers idle");
 	my @c = map { dial($port) } 1 .. 2;
 	like(replies($_, 1), qr/\A220-pool handler \d+, session \d+\r\n220 ready/,
 	    "round $k: a greeting, not a stale 230") for @c;
 	close($_) for @c;
-	sleep 0.3;
 }
 is(mux_stop($m), 0, 'clean stop');
 done_testing();
