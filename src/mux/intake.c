@@ -460,11 +460,11 @@ intake_ptr_cb(int rv, char type, int count, int ttl, void *addrs,
 }
 
 /*
- * A new session from svc.c.  With RulesReverseDNS its name is looked up
- * first (asynchronously, for =HOST keys and TCPREMOTEHOST).
+ * A new session from svc.c.  With RulesReverseDNS a TCP client's name is
+ * looked up first (asynchronously, for =HOST keys and TCPREMOTEHOST).
  */
 void
-intake_start(int fd, struct svc_sess *s, const char *ip, char *vars,
+intake_start(int fd, struct svc_sess *s, int family, char *vars,
     size_t len)
 {
 	struct intake_wait	*w;
@@ -475,9 +475,9 @@ intake_start(int fd, struct svc_sess *s, const char *ip, char *vars,
 	static const uint8_t	 v4[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	    0xff, 0xff };
 
-	(void)ip;
-	if (I.rules.n == 0 || !I.conf->rules_rdns || (dns = dns_base()) ==
-	    NULL || (w = intake_new(fd, s, vars, len)) == NULL) {
+	if (I.rules.n == 0 || !I.conf->rules_rdns || family == AF_UNIX ||
+	    (dns = dns_base()) == NULL ||
+	    (w = intake_new(fd, s, vars, len)) == NULL) {
 		intake_continue(fd, s, NULL, vars, len);
 		return;
 	}

@@ -336,7 +336,7 @@ struct intake_stats {
 
 void	 intake_init(struct event_base *, struct conf *);
 int	 intake_rules(const struct conf *, char *, size_t);
-void	 intake_start(int, struct svc_sess *, const char *, char *, size_t);
+void	 intake_start(int, struct svc_sess *, int, char *, size_t);
 void	 intake_stats(struct intake_stats *);
 
 /* What kick and msg match a session by (pool_kick, pool_msg). */

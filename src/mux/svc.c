@@ -243,7 +243,7 @@ svc_client(int fd, int li, const struct sockaddr_storage *ss)
 	}
 	len = svc_env(s, fd, S.l[li].family, vars, sizeof(vars));
 	log_debug("session %u from %s:%d", s->token, s->host, s->port);
-	intake_start(fd, s, s->host, vars, len);
+	intake_start(fd, s, S.l[li].family, vars, len);
 }
 
 static void
