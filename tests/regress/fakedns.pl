@@ -1,11 +1,12 @@
 #!/usr/bin/perl
 # A DNS server for tests, on 127.0.0.1:PORT (UDP): answers PTR queries
 # for the names given (fakedns.pl PORT 1.0.0.127.in-addr.arpa NAME ...),
-# NXDOMAIN for anything else.  The question is echoed as asked (evdns
-# randomises its case).
+# NXDOMAIN for anything else, after FAKEDNS_DELAY seconds if set (a slow
+# resolver).  The question is echoed as asked (evdns randomises its case).
 use strict;
 use warnings;
 use IO::Socket::INET;
+use Time::HiRes qw(sleep);
 
 my ($port, %ptr) = @ARGV;
 my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $port,
@@ -29,6 +30,7 @@ while (1) {
 		$s->send(pack('n6', $id, 0x8180, 1, 1, 0, 0) . $q
 		    . pack('nnnNn', 0xC00C, 12, 1, 60, length $rd) . $rd);
 	} else {
+		sleep($ENV{FAKEDNS_DELAY}) if $ENV{FAKEDNS_DELAY};
 		$s->send(pack('n6', $id, 0x8183, 1, 0, 0, 0) . $q);
 	}
 }

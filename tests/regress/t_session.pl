@@ -70,8 +70,20 @@ sub who_has {
 
 my $t0;
 my $port = free_port();
+
+# A resolver that takes 1 s to say a name does not exist.
+my $dport = free_port();
+my $dns = fork() // die;
+if ($dns == 0) {
+	$ENV{FAKEDNS_DELAY} = 1;
+	exec('perl', "$SRC/tests/regress/fakedns.pl", $dport);
+	exit 1;
+}
+END { kill 'TERM', $dns if $dns }
+write_file("$dir/resolv.conf", "nameserver 127.0.0.1:$dport\n");
 my $c = write_file("$dir/mux.conf", "MessageEngine on\nMessageQueue $dir/queue\n"
-    . "MessageLog $dir/msg.log\nClass staff 127.0.0.2\n");
+    . "MessageLog $dir/msg.log\nClass staff 127.0.0.2\n"
+    . "ResolvConf $dir/resolv.conf\n");
 my $m = mux_start(args => ['--config', $c, '-O', "$dir/ctl.sock", '-x', 6,
     '--listen', "inet:$port", '--exec', '--', $FTPD]);
 $m->{ctl} = "$dir/ctl.sock";
@@ -143,9 +155,12 @@ is(ftp_cmd($dave, 'NOOP'),
 	ok($dt < 0.5, 'quickly');
 	my $res = do { local $/; <$slow> };
 	close($slow);
+	my $took = time - $t1;
 	is($res, "muxctl: no such host no-such-host.invalid\nrc=4\n",
 	    sprintf('an unknown name: no such host, exit 4, after %.2f s',
-	    time - $t1));
+	    $took));
+	ok($took >= 0.9, 'the answer waited for the slow resolver, while '
+	    . 'status was served');
 }
 
 # Two messages wait through EPSV and a 3xx, then arrive together.
