@@ -119,6 +119,19 @@ mux_reread_intake(struct conf *nc)
 	}
 }
 
+static int
+mux_same_specs(char *const *a, int na, char *const *b, int nb)
+{
+	int	i;
+
+	if (na != nb)
+		return (0);
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return (0);
+	return (1);
+}
+
 /* Reread: the configuration file again, then a new generation. */
 void
 mux_reread(void)
@@ -143,6 +156,11 @@ mux_reread(void)
 			    M.conf.sock) != 0))
 				log_warnx("reread: MaxWorkers, QueueSize and "
 				    "Socket change only on restart");
+			if (!mux_same_specs(nc.listen, nc.nlisten,
+			    M.conf.listen, M.conf.nlisten) || nc.exec !=
+			    M.conf.exec)
+				log_warnx("reread: Listen and Exec change only "
+				    "on restart");
 			M.conf.min_workers = nc.min_workers;
 			M.conf.max_requests = nc.max_requests;
 			M.conf.max_lifetime = nc.max_lifetime;

@@ -71,17 +71,59 @@ svc_refuse(int fd, const char *text)
 	close(fd);
 }
 
+/*
+ * Sessions per client address, for MaxClientsPerHost: a small hash, so
+ * an accept costs the same with 10 sessions or 10,000.
+ */
+#define SVC_HOSTS	1024
+
+struct svc_host {
+	uint8_t			 addr[16];
+	int			 n;
+	LIST_ENTRY(svc_host)	 entry;
+};
+
+static LIST_HEAD(, svc_host)	svc_hosts[SVC_HOSTS];
+
+static struct svc_host *
+svc_host_find(const uint8_t addr[16], int create)
+{
+	struct svc_host	*h;
+	uint32_t	 k = 2166136261u;
+	int		 i;
+
+	for (i = 0; i < 16; i++)
+		k = (k ^ addr[i]) * 16777619u;	/* FNV-1a */
+	LIST_FOREACH(h, &svc_hosts[k % SVC_HOSTS], entry)
+		if (memcmp(h->addr, addr, 16) == 0)
+			return (h);
+	if (!create || (h = calloc(1, sizeof(*h))) == NULL)
+		return (NULL);
+	memcpy(h->addr, addr, 16);
+	LIST_INSERT_HEAD(&svc_hosts[k % SVC_HOSTS], h, entry);
+	return (h);
+}
+
 /* Sessions from this address (kept and queued ones too). */
 static int
 svc_per_host(const uint8_t addr[16])
 {
-	struct svc_sess	*s;
-	int		 n = 0;
+	struct svc_host	*h = svc_host_find(addr, 0);
 
-	TAILQ_FOREACH(s, &S.sess, entry)
-		if (memcmp(s->addr, addr, 16) == 0)
-			n++;
-	return (n);
+	return (h != NULL ? h->n : 0);
+}
+
+static void
+svc_host_count(const uint8_t addr[16], int delta)
+{
+	struct svc_host	*h;
+
+	if ((h = svc_host_find(addr, delta > 0)) == NULL)
+		return;
+	if ((h->n += delta) <= 0) {
+		LIST_REMOVE(h, entry);
+		free(h);
+	}
 }
 
 static void
@@ -210,6 +252,7 @@ svc_new(int fd, int li, const struct sockaddr_storage *ss)
 	snprintf(s->cls, sizeof(s->cls), "%s",
 	    class_of(&S.conf->classes, s->addr));
 	TAILQ_INSERT_TAIL(&S.sess, s, entry);
+	svc_host_count(s->addr, 1);
 	S.nsess++;
 	return (s);
 }
@@ -342,6 +385,7 @@ void
 svc_end(struct svc_sess *s)
 {
 	TAILQ_REMOVE(&S.sess, s, entry);
+	svc_host_count(s->addr, -1);
 	S.nsess--;
 	free(s);
 }
