@@ -23,6 +23,7 @@
  * messages as continuation lines before their final line (inject.c).
  */
 
+#include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/socket.h>
@@ -424,6 +425,14 @@ sess_parse(struct sess *s)
 	int	 code;
 
 	while (s->hlen > 0 && s->hold == 0) {
+		if (s->pool != NULL && !s->awaiting) {
+			/* Past its reply: the handler is out of step. */
+			log_warnx("worker %d: handler wrote %zu bytes past "
+			    "its reply; replacing it", s->x->idx, s->hlen);
+			s->hlen = 0;
+			s->broken = s->over = 1;
+			return;
+		}
 		nl = memchr(s->hbuf, '\n', s->hlen);
 		len = nl ? (size_t)(nl - s->hbuf) + 1 : s->hlen;
 		if (nl == NULL && len < sizeof(s->hbuf) && !s->hd_eof)
@@ -776,8 +785,14 @@ sess_pool_begin(struct sess *s, char *const *v)
 {
 	char	line[WS_LINE_MAX + 1];
 	size_t	n = 0;
-	int	i;
+	int	i, unread = 0;
 
+	/* Output from before this session would pass for its greeting. */
+	if (ioctl(s->rfd, FIONREAD, &unread) == -1 || unread > 0) {
+		log_warnx("worker %d: handler wrote %d bytes while idle",
+		    s->x->idx, unread);
+		return (-1);
+	}
 	n = (size_t)snprintf(line, sizeof(line), "session");
 	for (i = 0; v[i] != NULL && n + 1 < sizeof(line); i++)
 		n += status_pct_encode(line + n, sizeof(line) - n, v[i]);
@@ -824,12 +839,12 @@ ws_sess_serve(struct ws_sess_ctx *x, int fd, uint32_t token, char *vars,
 		s.st = pool->st;
 		s.st_eof = s.st == -1;
 		if (sess_pool_begin(&s, v) == -1) {
-			log_warnx("worker %d: handler does not take requests",
-			    x->idx);
+			log_warnx("worker %d: handler cannot take the session; "
+			    "replacing it", x->idx);
 			(void)write(fd, "421 Service not available\r\n", 27);
 			(void)chan_send(x->chan, WS_MSG_END, token, NULL, 0,
 			    -1, 0);
-			return (WS_EXIT_HANDLER);
+			return (WS_EXIT_PROTO);
 		}
 		(void)fcntl(s.rfd, F_SETFL, O_NONBLOCK);
 		sess_relay(&s);

@@ -41,6 +41,9 @@ while (defined(my $line = <STDIN>)) {
 	} elsif ($verb eq 'SLEEP') {
 		sleep($arg);
 		print "200 slept $arg\r\n";
+	} elsif ($verb eq 'JUNK') {
+		# Out of step: a line more than the one reply asked for.
+		print "200 JUNK ok\r\njunk past the reply\r\n";
 	} elsif ($verb eq 'QUIT') {
 		print "221 Goodbye.\r\n";
 	} else {

@@ -107,12 +107,34 @@ like(replies($c, 1), qr/\A220-pool handler $hpid, session 5\r\n/,
     'the next session meets the same handler, in step');
 close($c);
 
+# A handler that writes past its reply is out of step: the session
+# ends, the junk never reaches the client, the handler is replaced.
+$c = dial($port);
+like(replies($c, 1), qr/\A220-pool handler $hpid, session 6\r\n/,
+    'a sixth session');
+syswrite($c, "JUNK\r\n");
+my $j = replies($c, 2, 3);
+unlike($j, qr/junk past/, "the junk is not relayed");
+is($j, "200 JUNK ok\r\n", "only the reply is");
+ok(wait_for(sub { log_text($m) =~ /handler wrote \d+ bytes (past its reply|unasked)/ },
+    5, 'junk logged'), 'the out-of-step handler is logged');
+ok(wait_for(sub { !kill(0, $hpid) }, 15, 'junk handler gone'),
+    'and replaced');
+close($c);
+$c = dial($port);
+my $g3 = replies($c, 1);
+like($g3, qr/\A220-pool handler (\d+), session 1\r\n/,
+    'a new handler greets the next session');
+($hpid) = $g3 =~ /handler (\d+)/;
+close($c);
+ok(wait_for(sub { mux_status($m)->{states} =~ /^I/ }, 5, 'idle'), 'idle again');
+
 # Busy timeout (-b 2): the client is told, listeners get B, the
 # handler is replaced.
 my $lis = IO::Socket::UNIX->new(Peer => $m->{ctl}) or die;
 syswrite($lis, "?B\n");
 $c = dial($port);
-like(replies($c, 1), qr/session 6/, 'a sixth session');
+like(replies($c, 1), qr/handler $hpid, session 2/, 'its second session');
 my $t0 = time;
 syswrite($c, "SLEEP 5\r\n");
 is(replies($c, 1, 5), "421 Service not available, handler timed out\r\n",
