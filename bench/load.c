@@ -46,6 +46,7 @@ now_us(void)
 }
 
 static void	conn_event(struct conn *, uint32_t);
+static void	conn_done(struct conn *, int);
 
 static void
 conn_start(struct conn *c)
@@ -75,12 +76,17 @@ conn_start(struct conn *c)
 		}
 		usleep(errno == EAGAIN ? 100 : 10000);
 	}
-	ev.events = EPOLLOUT;
+	/*
+	 * Connected at once (UNIX sockets): write now, before anything
+	 * else, as the milter's MXCommand does.
+	 */
+	if (rv == 0 && write(c->fd, line, strlen(line)) != (ssize_t)strlen(line)) {
+		conn_done(c, 0);
+		return;
+	}
+	ev.events = rv == 0 ? EPOLLIN : EPOLLOUT;
 	ev.data.ptr = c;
 	epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
-	/* Connected at once (UNIX sockets): write now, as the milter does. */
-	if (rv == 0)
-		conn_event(c, EPOLLOUT);
 }
 
 static void
