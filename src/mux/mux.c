@@ -120,6 +120,54 @@ mux_reread_intake(struct conf *nc)
 }
 
 static int
+mux_same_str(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
+}
+
+/*
+ * MessageLog again, under its new or the same name: logrotate moved it.
+ * What cannot be opened (the mux runs as -U's user by now) leaves the
+ * old one in use.
+ */
+static void
+mux_reopen_msglog(struct conf *nc)
+{
+	char	err[CONF_ERR_MAX];
+	int	fd = -1;
+
+	if (nc != NULL) {
+		MUX_SWAP(M.conf.msg_log, nc->msg_log);
+		M.conf.log_symlinks = nc->log_symlinks;
+	}
+	if (M.conf.msg_log != NULL && strcmp(M.conf.msg_log, "none") != 0 &&
+	    (fd = msglog_open(M.conf.msg_log, M.conf.log_symlinks, err,
+	    sizeof(err))) == -1) {
+		log_warnx("reread: %s; logging to the old MessageLog", err);
+		if (nc != NULL)
+			MUX_SWAP(M.conf.msg_log, nc->msg_log);
+		return;
+	}
+	msglog_set(fd);
+}
+
+/* Reread: what the messages and the busy reply may change. */
+static void
+mux_reread_messages(struct conf *nc)
+{
+	if (nc->msg_engine != M.conf.msg_engine ||
+	    !mux_same_str(nc->msg_queue, M.conf.msg_queue))
+		log_warnx("reread: MessageEngine and MessageQueue change only "
+		    "on restart");
+	/* Worker sessions started from now on take these. */
+	MUX_SWAP(M.conf.msg_skip, nc->msg_skip);
+	MUX_SWAP(M.conf.busy_reply, nc->busy_reply);
+	mux_reopen_msglog(nc);
+}
+
+static int
 mux_same_specs(char *const *a, int na, char *const *b, int nb)
 {
 	int	i;
@@ -188,15 +236,19 @@ mux_reread(void)
 			M.conf.classes = nc.classes;
 			nc.classes = classes;
 			mux_reread_intake(&nc);
+			mux_reread_messages(&nc);
 			conf_free(&nc);
 			pool_reconf(&M.conf);
 			ctl_configure(&M.conf);
 		}
 	}
 	/* tcprules replaces the file: reopen it to see the new rules. */
-	if (M.conf.config == NULL &&
-	    intake_rules(&M.conf, err, sizeof(err)) == -1)
-		log_warnx("reread: %s; keeping the rules in force", err);
+	if (M.conf.config == NULL) {
+		if (intake_rules(&M.conf, err, sizeof(err)) == -1)
+			log_warnx("reread: %s; keeping the rules in force",
+			    err);
+		mux_reopen_msglog(NULL);
+	}
 	pool_reread();
 }
 

@@ -295,6 +295,50 @@ is(ftp_reply($a1, 5), "421 Idle timeout (2 seconds): closing connection\r\n",
 ok(time - $t0 < 3.5, sprintf('after %.1f s more', time - $t0));
 is(mux_stop($m), 0, 'clean stop');
 
+# A reread takes BusyReply at once, and MessageSkipCommands for the
+# sessions that start after it; it reopens the MessageLog, so logrotate
+# can move it.  Sessions already running keep what they started with.
+$c = write_file("$dir/rr.conf", "MessageEngine on\nMessageQueue $dir/queue\n"
+    . "MessageLog $dir/rr.log\nBusyReply 421 first\n");
+$m = mux_start(args => ['--config', $c, '-O', "$dir/ctl.sock", '-x', 2,
+    '--listen', "inet:$port", '--exec', '--', $FTPD]);
+$m->{ctl} = "$dir/ctl.sock";
+my $r1 = login($port, 'frank');
+my $r2 = login($port, 'gina');
+is(ftp_open($port)->{greeting}, "421 first\r\n", 'BusyReply before the reread');
+($rc, $out) = muxctl($m->{ctl}, qw(msg user frank before));
+is(ftp_cmd($r1, 'NOOP'), "200-before\r\n200 NOOP command successful\r\n",
+    'NOOP carries a message before the reread');
+rename("$dir/rr.log", "$dir/rr.log.1") or die;
+write_file($c, "MessageEngine on\nMessageQueue $dir/queue\n"
+    . "MessageLog $dir/rr.log\nBusyReply 421 second\n"
+    . "MessageSkipCommands NOOP\n");
+($rc, $out) = muxctl($m->{ctl}, 'reread');
+is($rc, 0, 'reread');
+is(ftp_open($port)->{greeting}, "421 second\r\n", 'the new BusyReply at once');
+like(ftp_cmd($r2, 'QUIT'), qr/^221 /, 'gina quits');
+ok(wait_for(sub { (muxctl($m->{ctl}, 'status'))[1] =~ /^sessions live=1 /m }, 5,
+    'one session left'), 'gina\'s session is gone');
+my $r3 = login($port, 'hank');
+is($r3->{login}, "230 User hank logged in\r\n", 'hank logs in after the reread');
+who_has($m, qr/user=hank/);
+($rc, $out) = muxctl($m->{ctl}, qw(msg all after));
+is($out, "message sent to 2 sessions\n", 'msg all after the reread');
+is(ftp_cmd($r3, 'NOOP'), "200 NOOP command successful\r\n",
+    'hank\'s session skips NOOP, as the new configuration says');
+is(ftp_cmd($r3, 'SYST'), "215-after\r\n215 UNIX Type: L8\r\n",
+    'and has the message on SYST');
+is(ftp_cmd($r1, 'NOOP'), "200-after\r\n200 NOOP command successful\r\n",
+    'frank\'s session, older than the reread, keeps its list');
+my $old = do { open(my $fh, '<', "$dir/rr.log.1") or die; local $/; <$fh> };
+my $new = do { open(my $fh, '<', "$dir/rr.log") or die "rr.log: $!"; local $/; <$fh> };
+like($old, qr/msg user frank "before": sent to 1 sessions$/m,
+    'the moved MessageLog has the msg before the reread');
+unlike($old, qr/after/, 'and nothing after it');
+like($new, qr/msg all "after": sent to 2 sessions$/m,
+    'the reopened MessageLog has the msg after it');
+is(mux_stop($m), 0, 'clean stop');
+
 # MessageEngine off: the handler gets the client's socket itself.
 $c = write_file("$dir/off.conf", "MessageEngine off\n");
 $m = mux_start(args => ['--config', $c, '-O', "$dir/ctl.sock",
