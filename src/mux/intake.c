@@ -254,6 +254,7 @@ intake_free(struct intake_wait *w)
 static void
 intake_done(struct intake_wait *w)
 {
+	svc_hold(w->s, NULL, NULL);
 	req_service(w->fd, w->s, w->vars, w->len);
 	w->fd = -1;
 	intake_free(w);
@@ -265,6 +266,13 @@ intake_drop(struct intake_wait *w)
 	close(w->fd);
 	svc_end(w->s);
 	intake_free(w);
+}
+
+/* kick, in the banner phase. */
+static void
+intake_cut(void *arg)
+{
+	intake_drop(arg);
 }
 
 /*
@@ -430,6 +438,7 @@ intake_continue(int fd, struct svc_sess *s, const char *host, char *vars,
 	w->phase = IN_PRE;
 	tv.tv_sec = pre;	/* 0: the banner at the next loop round */
 	event_add(w->ev, &tv);
+	svc_hold(s, intake_cut, w);
 }
 
 /* The client's name came (or not): on with the rules. */
@@ -456,6 +465,11 @@ intake_ptr_cb(int rv, char type, int count, int ttl, void *addrs,
 	memcpy(vars, w->vars, len);
 	w->fd = -1;
 	intake_free(w);
+	if (s->kicked) {
+		close(fd);
+		svc_end(s);
+		return;
+	}
 	intake_continue(fd, s, host, vars, len);
 }
 

@@ -302,6 +302,14 @@ size_t	 banner_frame(const char *, size_t, char *, size_t);
 const char *banner_builtin(const char *, const char *, const char *, time_t,
 	    char *, size_t);
 
+/* What kick and msg match a session by (pool_kick, pool_msg). */
+struct sess_info {
+	const char	*client;	/* address, as who shows it */
+	const uint8_t	*addr;		/* v4-mapped, or NULL */
+	const char	*user;
+	const char	*cls;
+};
+
 /* svc.c: service listeners (--listen), their sessions and limits. */
 struct svc_sess {
 	uint32_t		 token;		/* names it to its worker */
@@ -313,8 +321,26 @@ struct svc_sess {
 	char			 cls[32];
 	int64_t			 start;		/* realtime s */
 	int			 slot;		/* -1 until a worker has it */
+	void			(*cut)(void *);	/* closes it where it waits */
+	void			*cut_arg;
+	int			 kicked;	/* while nothing could cut it */
+	STAILQ_HEAD(, svc_held)	 held;		/* msgs for its first reply */
+	int			 nheld;
 	TAILQ_ENTRY(svc_sess)	 entry;
 };
+
+/* A msg text, shared by every session still waiting for a worker. */
+struct svc_text {
+	int			 refs;
+	size_t			 len;
+	char			 text[];
+};
+
+struct svc_held {
+	struct svc_text		*t;
+	STAILQ_ENTRY(svc_held)	 entry;
+};
+#define SVC_HELD_MAX	16	/* as many as one reply carries */
 
 void	 svc_init(struct event_base *, struct conf *, const int *,
 	    const struct sock_spec *, int);
@@ -324,6 +350,12 @@ void	 svc_end(struct svc_sess *);
 const char *svc_user(struct svc_sess *, const char *, char *, size_t);
 int	 svc_count(void);
 int	 svc_listeners(void);
+void	 svc_hold(struct svc_sess *, void (*)(void *), void *);
+int	 svc_kick(int (*)(const struct sess_info *, void *), void *);
+int	 svc_msg(int (*)(const struct sess_info *, void *), void *,
+	    const char *, size_t);
+struct svc_text *svc_held_next(struct svc_sess *);
+void	 svc_text_free(struct svc_text *);
 
 /* intake.c: rules and the banner phase of service sessions. */
 struct intake_stats {
@@ -338,14 +370,6 @@ void	 intake_init(struct event_base *, struct conf *);
 int	 intake_rules(const struct conf *, char *, size_t);
 void	 intake_start(int, struct svc_sess *, int, char *, size_t);
 void	 intake_stats(struct intake_stats *);
-
-/* What kick and msg match a session by (pool_kick, pool_msg). */
-struct sess_info {
-	const char	*client;	/* address, as who shows it */
-	const uint8_t	*addr;		/* v4-mapped, or NULL */
-	const char	*user;
-	const char	*cls;
-};
 
 /* pool.c: the worker pool (libevent glue around the above). */
 struct req;
@@ -367,6 +391,7 @@ void	 pool_reconf(const struct conf *);
 void	 pool_watch_every(int);
 int	 pool_reported_free(void);
 int	 pool_kick(int (*)(const struct sess_info *, void *), void *);
+void	 pool_unpend(struct req *);
 int	 pool_msg(int (*)(const struct sess_info *, void *), void *,
 	    const char *, size_t);
 void	 pool_refuse(const char *);

@@ -292,6 +292,7 @@ pool_alive(void)
 static void	pool_chan_cb(evutil_socket_t, short, void *);
 static void	pool_drain(void);
 static void	pool_mq_cb(evutil_socket_t, short, void *);
+static void	pool_msg_held(struct pool_slot *);
 static void	pool_mq_sent(pid_t);
 static int	pool_sess_info(int, struct sess_info *, char *, size_t,
 		    uint8_t [16]);
@@ -448,10 +449,14 @@ pool_reserve(struct pool_slot *ps, struct req *r)
 	if ((sess = req_take_sess(r)) != NULL) {
 		ps->sess = sess;
 		sess->slot = ps->idx;
+		/* Promised before the client goes: its greeting waits. */
+		atomic_fetch_add(&ps->s->mq_owed, sess->nheld);
 	}
 	pool_ctl(ps, WS_CTL_CHAN, WS_MSG_CLIENT, sess ? sess->token : 0,
 	    req_fd(r), line, len);
 	req_handed(r);
+	if (sess != NULL)
+		pool_msg_held(ps);
 	return (0);
 }
 
@@ -1210,6 +1215,17 @@ pool_kick(int (*match)(const struct sess_info *, void *), void *arg)
 	return (n);
 }
 
+/* A session kicked while it waited for this STARTING slot. */
+void
+pool_unpend(struct req *r)
+{
+	int	i;
+
+	for (i = 0; i < P.n; i++)
+		if (P.slot[i].pending == r)
+			P.slot[i].pending = NULL;
+}
+
 /* A message reached the queue: wake its worker, once until it drains. */
 static int	pool_mq_hint = -1;	/* the slot pool_msg sends to */
 
@@ -1251,10 +1267,52 @@ pool_mq_cb(evutil_socket_t fd, short ev, void *arg)
 }
 
 /*
- * One message for each service session match() picks, headed by its
- * token so that a worker serving the next session drops it.  Returns
- * how many sessions it went to (sent, or waiting for room), -1 if the
- * queue failed for some.
+ * One message into the queue for the session ps serves, headed by its
+ * token so that a worker serving the next session drops it.  The
+ * caller has counted it in mq_owed already: the worker may take it at
+ * once.
+ */
+static int
+pool_msg_one(struct pool_slot *ps, const char *text, size_t len)
+{
+	char	buf[MSGQ_TEXT_MAX];
+	int	rv;
+
+	if (len > INJ_TEXT_MAX)
+		len = INJ_TEXT_MAX;
+	memcpy(buf, &ps->sess->token, 4);
+	memcpy(buf + 4, text, len);
+	pool_mq_hint = ps->idx;
+	rv = msgq_send(ps->pid, buf, len + 4);
+	pool_mq_hint = -1;
+	if (rv == -1)
+		atomic_fetch_sub(&ps->s->mq_owed, 1);
+	if (rv == MSGQ_WAITING && !evtimer_pending(P.mq_ev, NULL))
+		pool_mq_cb(-1, 0, NULL);
+	return (rv == -1 ? -1 : 0);
+}
+
+/* The messages a session got before it had a worker (svc_msg). */
+static void
+pool_msg_held(struct pool_slot *ps)
+{
+	struct svc_text	*t;
+	int		 failed = 0;
+
+	while ((t = svc_held_next(ps->sess)) != NULL) {
+		if (pool_msg_one(ps, t->text, t->len) == -1)
+			failed++;
+		svc_text_free(t);
+	}
+	if (failed > 0)
+		log_warnx("session %u: the queue took no room for %d "
+		    "messages", ps->sess->token, failed);
+}
+
+/*
+ * One message for each service session match() picks that a worker
+ * serves.  Returns how many sessions it went to (sent, or waiting for
+ * room), -1 if the queue failed for some.
  */
 int
 pool_msg(int (*match)(const struct sess_info *, void *), void *arg,
@@ -1262,31 +1320,20 @@ pool_msg(int (*match)(const struct sess_info *, void *), void *arg,
 {
 	struct pool_slot	*ps;
 	struct sess_info	 si;
-	char			 buf[MSGQ_TEXT_MAX], client[64];
+	char			 client[64];
 	uint8_t			 addr[16];
-	int			 i, n = 0, failed = 0, rv;
+	int			 i, n = 0, failed = 0;
 
-	if (len > INJ_TEXT_MAX)
-		len = INJ_TEXT_MAX;
 	for (i = 0; i < P.n && P.shm != NULL; i++) {
 		ps = &P.slot[i];
 		if (ps->sess == NULL || pool_sess_info(i, &si, client,
 		    sizeof(client), addr) == -1 || !match(&si, arg))
 			continue;
-		memcpy(buf, &ps->sess->token, 4);
-		memcpy(buf + 4, text, len);
-		/* Promised first: the worker may take it at once. */
 		atomic_fetch_add(&ps->s->mq_owed, 1);
-		pool_mq_hint = i;
-		rv = msgq_send(ps->pid, buf, len + 4);
-		pool_mq_hint = -1;
-		if (rv == -1) {
-			atomic_fetch_sub(&ps->s->mq_owed, 1);
+		if (pool_msg_one(ps, text, len) == -1)
 			failed++;
-		} else
+		else
 			n++;
-		if (rv == MSGQ_WAITING && !evtimer_pending(P.mq_ev, NULL))
-			pool_mq_cb(-1, 0, NULL);
 	}
 	if (failed > 0)
 		log_warnx("msg: the queue took no message for %d sessions",

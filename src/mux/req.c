@@ -73,6 +73,7 @@ static struct {
 
 static void	req_read_cb(evutil_socket_t, short, void *);
 static void	req_line_done(struct req *);
+static void	req_cut(void *);
 
 static void
 req_free(struct req *r)
@@ -355,7 +356,18 @@ req_service(int fd, struct svc_sess *s, const char *vars, size_t len)
 	r->sess = s;
 	memcpy(r->line, vars, len);
 	r->len = r->llen = len;
+	svc_hold(s, req_cut, r);
 	req_dispatch(r);
+}
+
+/* kick, while the session waits for a worker or for its BusyReply. */
+static void
+req_cut(void *arg)
+{
+	struct req	*r = arg;
+
+	pool_unpend(r);
+	req_free(r);
 }
 
 /* The session now belongs to a worker (pool.c keeps its record). */
@@ -365,6 +377,8 @@ req_take_sess(struct req *r)
 	struct svc_sess	*s = r->sess;
 
 	r->sess = NULL;
+	if (s != NULL)
+		svc_hold(s, NULL, NULL);
 	return (s);
 }
 

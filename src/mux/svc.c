@@ -242,6 +242,7 @@ svc_new(int fd, int li, const struct sockaddr_storage *ss)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	s->start = ts.tv_sec;
 	snprintf(s->user, sizeof(s->user), "(none)");
+	STAILQ_INIT(&s->held);
 	svc_ntop(ss, s->host, sizeof(s->host), &s->port);
 	if (class_sockaddr((const struct sockaddr *)ss, s->addr) == -1)
 		memset(s->addr, 0, sizeof(s->addr));
@@ -384,6 +385,13 @@ svc_close(void)
 void
 svc_end(struct svc_sess *s)
 {
+	struct svc_text	*t;
+
+	if (s->nheld > 0)
+		log_info("session %u from %s ended before a worker had it: "
+		    "%d messages not delivered", s->token, s->host, s->nheld);
+	while ((t = svc_held_next(s)) != NULL)
+		svc_text_free(t);
 	TAILQ_REMOVE(&S.sess, s, entry);
 	svc_host_count(s->addr, -1);
 	S.nsess--;
@@ -424,4 +432,120 @@ int
 svc_listeners(void)
 {
 	return (S.nl);
+}
+
+/*
+ * Whoever holds a session before a worker has it (the banner phase, the
+ * queue) says how to cut it there; NULL when it lets go.
+ */
+void
+svc_hold(struct svc_sess *s, void (*cut)(void *), void *arg)
+{
+	s->cut = cut;
+	s->cut_arg = arg;
+}
+
+static void
+svc_info(const struct svc_sess *s, struct sess_info *si)
+{
+	si->client = s->host;
+	si->addr = s->addr;
+	si->user = s->user;
+	si->cls = s->cls;
+}
+
+/*
+ * kick, for the sessions no worker has yet: each is closed where it
+ * waits, without a reply, as a worker cuts its client.  One waiting for
+ * its host name is cut when the answer comes.  Returns how many.
+ */
+int
+svc_kick(int (*match)(const struct sess_info *, void *), void *arg)
+{
+	struct svc_sess	*s, *next;
+	struct sess_info si;
+	int		 n = 0;
+
+	for (s = TAILQ_FIRST(&S.sess); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		svc_info(s, &si);
+		if (s->slot != -1 || s->kicked || !match(&si, arg))
+			continue;
+		log_info("session %u from %s: kicked before a worker had it",
+		    s->token, s->host);
+		n++;
+		s->kicked = 1;
+		if (s->cut != NULL)
+			s->cut(s->cut_arg);	/* frees s */
+	}
+	return (n);
+}
+
+void
+svc_text_free(struct svc_text *t)
+{
+	if (t != NULL && --t->refs == 0)
+		free(t);
+}
+
+/*
+ * msg, for the sessions no worker has yet: the text waits in the
+ * session, shared by all, and goes to the queue with the session
+ * (svc_held_next), for its first reply.  Returns how many took it.
+ */
+int
+svc_msg(int (*match)(const struct sess_info *, void *), void *arg,
+    const char *text, size_t len)
+{
+	struct svc_sess	*s;
+	struct sess_info si;
+	struct svc_text	*t = NULL;
+	struct svc_held	*h;
+	int		 n = 0;
+
+	TAILQ_FOREACH(s, &S.sess, entry) {
+		svc_info(s, &si);
+		if (s->slot != -1 || s->kicked || !match(&si, arg))
+			continue;
+		if (s->nheld >= SVC_HELD_MAX) {
+			log_warnx("session %u: %d messages already wait for "
+			    "its first reply; not this one", s->token,
+			    s->nheld);
+			continue;
+		}
+		if (t == NULL) {
+			if ((t = malloc(sizeof(*t) + len)) == NULL)
+				break;
+			t->refs = 1;	/* ours, until the loop is done */
+			t->len = len;
+			memcpy(t->text, text, len);
+		}
+		if ((h = malloc(sizeof(*h))) == NULL)
+			break;
+		h->t = t;
+		t->refs++;
+		STAILQ_INSERT_TAIL(&s->held, h, entry);
+		s->nheld++;
+		n++;
+	}
+	if (s != NULL)
+		log_warn("msg: sessions without a worker");
+	svc_text_free(t);
+	return (n);
+}
+
+/* The next message held for the session (the caller frees it), or NULL. */
+struct svc_text *
+svc_held_next(struct svc_sess *s)
+{
+	struct svc_held	*h;
+	struct svc_text	*t;
+
+	if ((h = STAILQ_FIRST(&s->held)) == NULL)
+		return (NULL);
+	STAILQ_REMOVE_HEAD(&s->held, entry);
+	s->nheld--;
+	t = h->t;
+	free(h);
+	return (t);
 }

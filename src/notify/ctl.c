@@ -267,9 +267,13 @@ static void
 ctl_msg_send(struct cmd_buf *b, struct ctl_match *k, const char *who,
     const char *text, size_t len, uint32_t uid)
 {
-	int	n;
+	int	n, held;
 
-	if ((n = pool_msg(ctl_match, k, text, len)) <= 0) {
+	/* Sessions still in the intake or the queue take it too. */
+	n = pool_msg(ctl_match, k, text, len);
+	if ((held = svc_msg(ctl_match, k, text, len)) > 0)
+		n = n == -1 ? held : n + held;
+	if (n <= 0) {
 		msglog_write(uid, "msg %s \"%s\": %s", who, text, n == 0 ?
 		    "no such client connected" : "message queue failed");
 		log_info("control: msg %s: %s", who, n == 0 ?
@@ -463,7 +467,7 @@ ctl_kick(struct cmd_buf *b, int ac, char **av)
 		    "or IPv6 address\n");
 		return;
 	}
-	if ((n = pool_kick(ctl_match, &k)) == 0)
+	if ((n = pool_kick(ctl_match, &k) + svc_kick(ctl_match, &k)) == 0)
 		cmd_printf(b, "*ERR no such client connected\n");
 	else
 		cmd_printf(b, "*OK kicked %d session%s\n", n,
@@ -490,7 +494,8 @@ ctl_shut_cut_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	log_info("shutdown: cut %d sessions", pool_kick(ctl_match, &k));
+	log_info("shutdown: cut %d sessions", pool_kick(ctl_match, &k) +
+	    svc_kick(ctl_match, &k));
 }
 
 static int

@@ -255,6 +255,7 @@ if (!$via_tcpserver) {
 	my $dport = free_port();
 	my $dns = fork() // die;
 	if ($dns == 0) {
+		$ENV{FAKEDNS_DELAY} = 1;	# for NXDOMAIN answers
 		exec('perl', "$SRC/tests/regress/fakedns.pl", $dport,
 		    '1.0.0.127.in-addr.arpa', 'mx1.example.org',
 		    '2.0.0.127.in-addr.arpa', 'a.b.example.net',
@@ -272,7 +273,8 @@ if (!$via_tcpserver) {
 	close($fh);
 	sleep 0.3;
 	$m = mux_start(args => ['--config', "$dir/mux3.conf", '-x', 4,
-	    '--listen', "inet:$port", '--exec', '--', $ENVD]);
+	    '-O', "$dir/ctl.sock", '--listen', "inet:$port", '--exec', '--',
+	    $ENVD]);
 	like(session('127.0.0.1')->{text},
 	    qr/^220-TCPREMOTEHOST=mx1\.example\.org\r\n.*^220-WHO=byname\r\n/ms,
 	    '=mx1.example.org: the name from a PTR lookup, in TCPREMOTEHOST');
@@ -284,6 +286,24 @@ if (!$via_tcpserver) {
 	like($r->{text}, qr/^220-WHO=anonymous\r\n/m,
 	    'no name (NXDOMAIN): the empty key');
 	unlike($r->{text}, qr/TCPREMOTEHOST/, 'and no TCPREMOTEHOST');
+	# A kick while the name is looked up (1 s) cuts it when the
+	# answer comes, before the rules and the handler.
+	my $k = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+	    PeerPort => $port, LocalAddr => '127.0.0.5', Timeout => 5) or die;
+	my $t0 = time;
+	my ($rc, $out) = muxctl("$dir/ctl.sock", qw(kick host 127.0.0.5));
+	is($out, "kicked 1 session\n", 'kick while the PTR lookup runs');
+	my $got = '';
+	my $sel = IO::Select->new($k);
+	while ($sel->can_read(5)) {
+		last unless sysread($k, $got, 4096, length $got);
+	}
+	is($got, '', 'no byte reaches it');
+	ok(time - $t0 < 3, sprintf('closed after %.2f s', time - $t0));
+	ok(wait_for(sub { (muxctl("$dir/ctl.sock", 'status'))[1] =~
+	    /^sessions live=0 /m }, 5, 'live=0'), 'and its record is gone');
+	unlike(log_text($m), qr/session \d+ of 127\.0\.0\.5 ended/,
+	    'no worker had it');
 	is(mux_stop($m), 0, 'clean stop');
 	kill 'TERM', $dns;
 	waitpid($dns, 0);

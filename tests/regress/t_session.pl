@@ -339,6 +339,54 @@ like($new, qr/msg all "after": sent to 2 sessions$/m,
     'the reopened MessageLog has the msg after it');
 is(mux_stop($m), 0, 'clean stop');
 
+# kick and msg reach sessions no worker has yet: in the banner phase
+# and in the queue.  One worker, held by an exempt client.
+$c = write_file("$dir/early.conf", "MessageEngine on\nMessageQueue $dir/queue\n"
+    . "Banner held\nBannerPreSleep 2\nBannerExempt 127.0.0.1\n");
+$m = mux_start(args => ['--config', $c, '-O', "$dir/ctl.sock", '-x', 1,
+    '-q', 4, '--listen', "inet:$port", '--exec', '--', $FTPD]);
+$m->{ctl} = "$dir/ctl.sock";
+my $ea = login($port, 'ivan');
+is($ea->{login}, "230 User ivan logged in\r\n", 'ivan holds the one worker');
+my %early;
+for my $h (2 .. 4) {
+	$early{$h} = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+	    PeerPort => $port, LocalAddr => "127.0.0.$h", Timeout => 5) or die;
+}
+ok(wait_for(sub { (muxctl($m->{ctl}, 'status'))[1] =~ /^sessions live=4 banner=3 /m }, 5,
+    'three in the banner phase'), 'three sessions in the banner phase');
+($rc, $out) = muxctl($m->{ctl}, qw(msg host 127.0.0.2 early bird));
+is($out, "message sent to 1 sessions\n", 'msg to a session in the banner phase');
+($rc, $out) = muxctl($m->{ctl}, qw(kick host 127.0.0.3));
+is($out, "kicked 1 session\n", 'kick of a session in the banner phase');
+$t0 = time;
+is(ftp_reply({ s => $early{3} }, 3), '', 'it gets no byte');
+ok(time - $t0 < 1, sprintf('and the end after %.2f s, before its banner', time - $t0));
+ok(wait_for(sub { (muxctl($m->{ctl}, 'status'))[1] =~ /queued=2 /m }, 5,
+    'two queued'), 'after the banner, the two others wait in the queue');
+($rc, $out) = muxctl($m->{ctl}, qw(kick host 127.0.0.4));
+is($out, "kicked 1 session\n", 'kick of a queued session');
+$t0 = time;
+my $sel = IO::Select->new($early{4});
+my $got = '';
+while ($sel->can_read(3)) {
+	last unless sysread($early{4}, $got, 4096, length $got);
+}
+is($got, "220-held\r\n", 'it had its banner, then the end');
+ok(time - $t0 < 1, sprintf('after %.2f s', time - $t0));
+ok(wait_for(sub { (muxctl($m->{ctl}, 'status'))[1] =~ /queued=1 /m }, 5,
+    'one queued'), 'one left in the queue');
+($rc, $out) = muxctl($m->{ctl}, qw(msg all to everyone));
+is($out, "message sent to 2 sessions\n",
+    'msg all: the session with a worker and the queued one');
+is(ftp_cmd($ea, 'NOOP'), "200-to everyone\r\n200 NOOP command successful\r\n",
+    'ivan has it on his next reply');
+like(ftp_cmd($ea, 'QUIT'), qr/^221 /, 'ivan quits: the worker is free');
+like(ftp_reply({ s => $early{2} }, 5),
+    qr/^220-held\r\n220-early bird\r\n220-to everyone\r\n220 ftpd\.pl ready /,
+    'the queued session has both messages in its greeting, in order');
+is(mux_stop($m), 0, 'clean stop');
+
 # MessageEngine off: the handler gets the client's socket itself.
 $c = write_file("$dir/off.conf", "MessageEngine off\n");
 $m = mux_start(args => ['--config', $c, '-O', "$dir/ctl.sock",
