@@ -254,7 +254,7 @@ intake_free(struct intake_wait *w)
 static void
 intake_done(struct intake_wait *w)
 {
-	svc_hold(w->s, NULL, NULL);
+	svc_hold(w->s, "intake", NULL, NULL);
 	req_service(w->fd, w->s, w->vars, w->len);
 	w->fd = -1;
 	intake_free(w);
@@ -438,7 +438,7 @@ intake_continue(int fd, struct svc_sess *s, const char *host, char *vars,
 	w->phase = IN_PRE;
 	tv.tv_sec = pre;	/* 0: the banner at the next loop round */
 	event_add(w->ev, &tv);
-	svc_hold(s, intake_cut, w);
+	svc_hold(s, "banner", intake_cut, w);
 }
 
 /* The client's name came (or not): on with the rules. */
@@ -496,6 +496,7 @@ intake_start(int fd, struct svc_sess *s, int family, char *vars,
 		return;
 	}
 	w->phase = IN_DNS;
+	svc_hold(s, "lookup", NULL, NULL);
 	if (memcmp(s->addr, v4, 12) == 0) {
 		memcpy(&in4, s->addr + 12, 4);
 		rq = evdns_base_resolve_reverse(dns, &in4, 0, intake_ptr_cb, w);

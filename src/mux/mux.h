@@ -204,9 +204,20 @@ struct cmd_worker {
 	int		 online;	/* service: seconds since it began */
 };
 
+/* A service session that has no worker yet, as who shows it. */
+struct cmd_waiting {
+	const char		*state;		/* lookup, banner, queued */
+	int			 online;
+	const char		*client;
+	const char		*user;
+	const char		*cls;
+};
+
 struct cmd_view {
 	int			 nslots;
 	const struct cmd_worker	*w;
+	const struct cmd_waiting *wait;		/* for who */
+	int			 nwait;
 	const uint64_t		*histo;
 	const struct stats	*stats;
 	int64_t			 now;
@@ -321,7 +332,8 @@ struct svc_sess {
 	char			 cls[32];
 	int64_t			 start;		/* realtime s */
 	int			 slot;		/* -1 until a worker has it */
-	void			(*cut)(void *);	/* closes it where it waits */
+	const char		*wait;		/* where, until a worker */
+	void			(*cut)(void *);	/* closes it there */
 	void			*cut_arg;
 	int			 kicked;	/* while nothing could cut it */
 	STAILQ_HEAD(, svc_held)	 held;		/* msgs for its first reply */
@@ -350,7 +362,8 @@ void	 svc_end(struct svc_sess *);
 const char *svc_user(struct svc_sess *, const char *, char *, size_t);
 int	 svc_count(void);
 int	 svc_listeners(void);
-void	 svc_hold(struct svc_sess *, void (*)(void *), void *);
+void	 svc_hold(struct svc_sess *, const char *, void (*)(void *), void *);
+int	 svc_waiting(struct cmd_waiting *, int, int64_t);
 int	 svc_kick(int (*)(const struct sess_info *, void *), void *);
 int	 svc_msg(int (*)(const struct sess_info *, void *), void *,
 	    const char *, size_t);

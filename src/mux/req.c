@@ -356,7 +356,7 @@ req_service(int fd, struct svc_sess *s, const char *vars, size_t len)
 	r->sess = s;
 	memcpy(r->line, vars, len);
 	r->len = r->llen = len;
-	svc_hold(s, req_cut, r);
+	svc_hold(s, "queued", req_cut, r);
 	req_dispatch(r);
 }
 
@@ -378,7 +378,7 @@ req_take_sess(struct req *r)
 
 	r->sess = NULL;
 	if (s != NULL)
-		svc_hold(s, NULL, NULL);
+		svc_hold(s, NULL, NULL, NULL);
 	return (s);
 }
 

@@ -243,6 +243,7 @@ svc_new(int fd, int li, const struct sockaddr_storage *ss)
 	s->start = ts.tv_sec;
 	snprintf(s->user, sizeof(s->user), "(none)");
 	STAILQ_INIT(&s->held);
+	s->wait = "intake";
 	svc_ntop(ss, s->host, sizeof(s->host), &s->port);
 	if (class_sockaddr((const struct sockaddr *)ss, s->addr) == -1)
 		memset(s->addr, 0, sizeof(s->addr));
@@ -439,8 +440,10 @@ svc_listeners(void)
  * queue) says how to cut it there; NULL when it lets go.
  */
 void
-svc_hold(struct svc_sess *s, void (*cut)(void *), void *arg)
+svc_hold(struct svc_sess *s, const char *wait, void (*cut)(void *),
+    void *arg)
 {
+	s->wait = wait;
 	s->cut = cut;
 	s->cut_arg = arg;
 }
@@ -548,4 +551,26 @@ svc_held_next(struct svc_sess *s)
 	t = h->t;
 	free(h);
 	return (t);
+}
+
+/* The sessions without a worker, for who; now is realtime seconds. */
+int
+svc_waiting(struct cmd_waiting *out, int max, int64_t now)
+{
+	struct svc_sess	*s;
+	int		 n = 0;
+
+	TAILQ_FOREACH(s, &S.sess, entry) {
+		if (s->slot != -1 || s->kicked || s->wait == NULL)
+			continue;
+		if (n == max)
+			break;
+		out[n].state = s->wait;
+		out[n].online = (int)(now - s->start);
+		out[n].client = s->host;
+		out[n].user = s->user;
+		out[n].cls = s->cls;
+		n++;
+	}
+	return (n);
 }

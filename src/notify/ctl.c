@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/dns.h>
@@ -150,7 +151,18 @@ ctl_format_who(struct cmd_buf *b, const struct cmd_view *v)
 		    w->verb : "-") : w->state == WS_BUSY ?
 		    cmd_kind_name(w->cmd) : "-", w->tag);
 	}
-	cmd_printf(b, "*OK %d worker session%s\n", n, n == 1 ? "" : "s");
+	/* Sessions no worker has yet: what kick and msg reach there. */
+	for (i = 0; i < v->nwait; i++)
+		cmd_printf(b, "*-slot=- pid=- state=%s requests=0 age=%d "
+		    "idle=0 online=%d client=%s user=%s class=%s cmd=- tag=\n",
+		    v->wait[i].state, v->wait[i].online, v->wait[i].online,
+		    v->wait[i].client, v->wait[i].user, v->wait[i].cls);
+	if (v->nwait > 0)
+		cmd_printf(b, "*OK %d worker session%s, %d waiting\n", n,
+		    n == 1 ? "" : "s", v->nwait);
+	else
+		cmd_printf(b, "*OK %d worker session%s\n", n,
+		    n == 1 ? "" : "s");
 }
 
 static const struct {
@@ -609,6 +621,24 @@ ctl_shut_view(struct ctl_shut_view *sh)
  * Run one action line for a peer (NULL: a TCP peer).  The reply goes to
  * b; returns CTL_R_OK, CTL_R_UNKNOWN or CTL_R_DENIED for the counters.
  */
+/* who: the worker sessions, then the sessions waiting for one. */
+static void
+ctl_who(struct cmd_buf *b, struct cmd_view *v)
+{
+	struct cmd_waiting	*wait;
+	struct timespec		 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	v->wait = NULL;
+	v->nwait = 0;
+	if ((wait = calloc((size_t)svc_count() + 1, sizeof(*wait))) != NULL) {
+		v->wait = wait;
+		v->nwait = svc_waiting(wait, svc_count(), ts.tv_sec);
+	}
+	ctl_format_who(b, v);
+	free(wait);
+}
+
 int
 ctl_run(const char *line, size_t len, const struct acl_peer *p,
     struct cmd_buf *b, struct event_base *base, struct ctl_async *as)
@@ -672,7 +702,7 @@ ctl_run(const char *line, size_t len, const struct acl_peer *p,
 		ctl_format_status(b, &v, &ns, ctl_shut_view(&sh) == 0 ? &sh :
 		    NULL, ctl_engine ? &mq : NULL, svc_listeners() ? &in : NULL);
 	} else
-		ctl_format_who(b, &v);
+		ctl_who(b, &v);
 	free(w);
 	return (CTL_R_OK);
 }

@@ -355,6 +355,21 @@ for my $h (2 .. 4) {
 }
 ok(wait_for(sub { (muxctl($m->{ctl}, 'status'))[1] =~ /^sessions live=4 banner=3 /m }, 5,
     'three in the banner phase'), 'three sessions in the banner phase');
+($rc, $out) = muxctl($m->{ctl}, 'who');
+like($out, qr/^slot=- pid=- state=banner requests=0 age=\d+ idle=0 online=\d+ client=127\.0\.0\.2 user=\(none\) class=default cmd=- tag=$/m,
+    'who shows the sessions in the banner phase');
+{
+	my $w = IO::Socket::UNIX->new(Peer => $m->{ctl}) or die;
+	syswrite($w, "who\n");
+	my $all = '';
+	while ($all !~ /^\*(OK|ERR)[^\n]*\n/m) {
+		last unless sysread($w, $all, 4096, length $all);
+	}
+	like($all, qr/^\*OK 1 worker session, 3 waiting$/m,
+	    'the listener protocol counts them apart');
+}
+($rc, $out) = muxctl($m->{ctl}, 'who', '--json');
+like($out, qr/\{"slot":"-","pid":"-","state":"banner",/, 'who --json too');
 ($rc, $out) = muxctl($m->{ctl}, qw(msg host 127.0.0.2 early bird));
 is($out, "message sent to 1 sessions\n", 'msg to a session in the banner phase');
 ($rc, $out) = muxctl($m->{ctl}, qw(kick host 127.0.0.3));
@@ -364,6 +379,8 @@ is(ftp_reply({ s => $early{3} }, 3), '', 'it gets no byte');
 ok(time - $t0 < 1, sprintf('and the end after %.2f s, before its banner', time - $t0));
 ok(wait_for(sub { (muxctl($m->{ctl}, 'status'))[1] =~ /queued=2 /m }, 5,
     'two queued'), 'after the banner, the two others wait in the queue');
+like((muxctl($m->{ctl}, 'who'))[1], qr/^slot=- .*state=queued .*client=127\.0\.0\.4 /m,
+    'who shows them as queued');
 ($rc, $out) = muxctl($m->{ctl}, qw(kick host 127.0.0.4));
 is($out, "kicked 1 session\n", 'kick of a queued session');
 $t0 = time;

@@ -191,6 +191,25 @@ test_format(void **state)
 	    "client=192.0.2.7 user=dave class=staff cmd=RETR tag=\n"
 	    "*OK 3 worker sessions\n");
 	cmd_buf_free(&b);
+	/* Sessions without a worker come after, and the count says so. */
+	v.nslots = 1;
+	v.wait = (struct cmd_waiting[]){
+	    { "banner", 7, "198.51.100.9", "(none)", "default" },
+	    { "queued", 12, "local", "bob", "staff" } };
+	v.nwait = 2;
+	ctl_format_who(&b, &v);
+	assert_string_equal(b.p,
+	    "*-slot=0 pid=100 state=busy requests=7 age=60 idle=0 online=- "
+	    "client=10.1.2.3 user=(none) class=default cmd=scan "
+	    "tag=scanning a b\n"
+	    "*-slot=- pid=- state=banner requests=0 age=7 idle=0 online=7 "
+	    "client=198.51.100.9 user=(none) class=default cmd=- tag=\n"
+	    "*-slot=- pid=- state=queued requests=0 age=12 idle=0 online=12 "
+	    "client=local user=bob class=staff cmd=- tag=\n"
+	    "*OK 1 worker session, 2 waiting\n");
+	cmd_buf_free(&b);
+	v.nwait = 0;
+	v.nslots = 3;
 	ctl_format_status(&b, &v, &ns, NULL, NULL, NULL);
 	assert_string_equal(b.p,
 	    "*-pool slots=3 free=2 idle=1 busy=1 starting=0 retiring=0 "
