@@ -18,21 +18,24 @@ attrib() {	# name, then the mux command without its options
 	sleep 4.5
 	w=$(pgrep -P $mp | tr '\n' ' ')
 	h=$(for p in $w; do pgrep -P $p || true; done | tr '\n' ' ')
+	# CPU from /proc without perf attached: perf slows everything.
 	w0=$(ticks $w); h0=$(ticks $h); m0=$(ticks $mp)
-	perf record -q -e cpu-clock -g -o "$D/p.data" \
-	    -p "$(echo $mp $w $h | tr ' ' ',')" -- sleep 4 >/dev/null 2>&1 &
-	pp=$!
 	"$B/mux-bench-load" -c 4 -t 4 "$D/a.sock" > "$D/l.out"
-	wait $pp || true
 	n=$(sed 's/.*ok=\([0-9]*\).*/\1/' "$D/l.out")
 	w1=$(ticks $w); h1=$(ticks $h); m1=$(ticks $mp)
 	echo "$name: $(cat "$D/l.out")"
 	awk -v n="$n" -v w=$((w1 - w0)) -v h=$((h1 - h0)) -v m=$((m1 - m0)) \
 	    'BEGIN { printf "  CPU per request: mux %.2f us, worker sessions %.1f us, handlers %.1f us\n", m * 1e4 / n, w * 1e4 / n, h * 1e4 / n }'
-	perf report -i "$D/p.data" --no-children --comm mux --sort dso \
-	    --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -3
-	perf report -i "$D/p.data" --no-children --comm mux --sort sym \
-	    --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -12
+	# Then the symbols of the worker sessions, in a second run.
+	perf record -q -e cpu-clock -g -o "$D/p.data" \
+	    -p "$(echo $mp $w $h | tr ' ' ',')" -- sleep 4 >/dev/null 2>&1 &
+	pp=$!
+	"$B/mux-bench-load" -c 4 -t 4 "$D/a.sock" > /dev/null
+	wait $pp || true
+	perf report -i "$D/p.data" --no-children --comm mux-worker \
+	    --sort dso --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -3
+	perf report -i "$D/p.data" --no-children --comm mux-worker \
+	    --sort sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -12
 	kill $mp; wait $mp 2>/dev/null || true
 }
 
