@@ -512,6 +512,7 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	    M.conf.max_requests, M.conf.max_lifetime, M.conf.idle_timeout,
 	    M.conf.busy_timeout, M.conf.client_timeout);
 	event_base_dispatch(M.base);
+	notify_drop_all();	/* logs a msg still waiting for its lookup */
 	msgq_close();
 	if (M.pidfile_done)
 		(void)unlink(M.conf.pidfile);

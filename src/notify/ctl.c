@@ -404,10 +404,11 @@ ctl_cancel(struct ctl_async *as)
 
 	if (pd == NULL)
 		return;
-	log_info("control: msg host %s: the listener left during the "
-	    "lookup: not sent", pd->name);
-	msglog_write(pd->uid, "msg host %s \"%s\": not sent: the requester "
-	    "left during the lookup", pd->name, pd->text);
+	/* Its listener is gone (stalled, or the mux stops): say so. */
+	log_info("control: msg host %s: dropped with its listener during "
+	    "the lookup: not sent", pd->name);
+	msglog_write(pd->uid, "msg host %s \"%s\": not sent: dropped with "
+	    "its listener during the lookup", pd->name, pd->text);
 	as->pending = NULL;
 	pd->as = NULL;
 	evdns_getaddrinfo_cancel(pd->req);	/* frees pd, via the callback */

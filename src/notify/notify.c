@@ -383,7 +383,7 @@ notify_attach(struct bufferevent *bev, const struct acl_peer *peer)
 	return (0);
 }
 
-/* Close every listener now (the fuzzer, between inputs). */
+/* Close every listener now (at exit; the fuzzer, between inputs). */
 void
 notify_drop_all(void)
 {

@@ -183,6 +183,22 @@ is(ftp_cmd($dave, 'NOOP'),
 	    'dave has both');
 	my ($rc2) = muxctl($m->{ctl}, 'status');
 	is($rc2, 0, 'the mux serves on');
+	# A listener dropped by the mux during its lookup (here the mux
+	# stops): its msg is logged as not sent.
+	my $c2 = write_file("$dir/drop.conf", "MessageEngine on\n"
+	    . "MessageQueue $dir/queue2\nMessageLog $dir/drop.log\n"
+	    . "ResolvConf $dir/resolv.conf\n");
+	my $m2 = mux_start(args => ['--config', $c2, '-O', "$dir/ctl2.sock",
+	    '--listen', 'inet:' . free_port(), '--exec', '--', $FTPD]);
+	my $l = IO::Socket::UNIX->new(Peer => "$dir/ctl2.sock") or die;
+	syswrite($l, "msg host no-such-host.invalid bye\n");
+	sleep 0.3;
+	is(mux_stop($m2), 0, 'a mux stopped during a lookup stops cleanly');
+	like(log_text($m2), qr/msg host no-such-host\.invalid: dropped with its listener during the lookup: not sent/,
+	    'the dropped msg is logged');
+	my $dl = do { open(my $fh, '<', "$dir/drop.log") or die; local $/; <$fh> };
+	like($dl, qr/msg host no-such-host\.invalid "bye": not sent: dropped with its listener during the lookup$/m,
+	    'and written to the MessageLog');
 }
 
 # Two messages wait through EPSV and a 3xx, then arrive together.
