@@ -366,7 +366,7 @@ void	 svc_hold(struct svc_sess *, const char *, void (*)(void *), void *);
 int	 svc_waiting(struct cmd_waiting *, int, int64_t);
 int	 svc_kick(int (*)(const struct sess_info *, void *), void *);
 int	 svc_msg(int (*)(const struct sess_info *, void *), void *,
-	    const char *, size_t);
+	    const char *, size_t, int *);
 struct svc_text *svc_held_next(struct svc_sess *);
 void	 svc_text_free(struct svc_text *);
 

@@ -494,11 +494,12 @@ svc_text_free(struct svc_text *t)
 /*
  * msg, for the sessions no worker has yet: the text waits in the
  * session, shared by all, and goes to the queue with the session
- * (svc_held_next), for its first reply.  Returns how many took it.
+ * (svc_held_next), for its first reply.  Returns how many took it;
+ * full says how many matched but hold SVC_HELD_MAX already.
  */
 int
 svc_msg(int (*match)(const struct sess_info *, void *), void *arg,
-    const char *text, size_t len)
+    const char *text, size_t len, int *full)
 {
 	struct svc_sess	*s;
 	struct sess_info si;
@@ -506,14 +507,13 @@ svc_msg(int (*match)(const struct sess_info *, void *), void *arg,
 	struct svc_held	*h;
 	int		 n = 0;
 
+	*full = 0;
 	TAILQ_FOREACH(s, &S.sess, entry) {
 		svc_info(s, &si);
 		if (s->slot != -1 || s->kicked || !match(&si, arg))
 			continue;
 		if (s->nheld >= SVC_HELD_MAX) {
-			log_warnx("session %u: %d messages already wait for "
-			    "its first reply; not this one", s->token,
-			    s->nheld);
+			(*full)++;
 			continue;
 		}
 		if (t == NULL) {
@@ -533,6 +533,9 @@ svc_msg(int (*match)(const struct sess_info *, void *), void *arg,
 	}
 	if (s != NULL)
 		log_warn("msg: sessions without a worker");
+	if (*full > 0)
+		log_warnx("msg: %d sessions without a worker hold %d messages "
+		    "already: not sent to them", *full, SVC_HELD_MAX);
 	svc_text_free(t);
 	return (n);
 }

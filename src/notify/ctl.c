@@ -279,19 +279,19 @@ static void
 ctl_msg_send(struct cmd_buf *b, struct ctl_match *k, const char *who,
     const char *text, size_t len, uint32_t uid)
 {
-	int	n, held;
+	const char	*why;
+	int		 n, held, full;
 
 	/* Sessions still in the intake or the queue take it too. */
 	n = pool_msg(ctl_match, k, text, len);
-	if ((held = svc_msg(ctl_match, k, text, len)) > 0)
+	if ((held = svc_msg(ctl_match, k, text, len, &full)) > 0)
 		n = n == -1 ? held : n + held;
 	if (n <= 0) {
-		msglog_write(uid, "msg %s \"%s\": %s", who, text, n == 0 ?
-		    "no such client connected" : "message queue failed");
-		log_info("control: msg %s: %s", who, n == 0 ?
-		    "no such client connected" : "message queue failed");
-		cmd_printf(b, n == 0 ? "*ERR no such client connected\n" :
-		    "*ERR message queue failed\n");
+		why = n == -1 ? "message queue failed" : full > 0 ?
+		    "too many messages waiting" : "no such client connected";
+		msglog_write(uid, "msg %s \"%s\": %s", who, text, why);
+		log_info("control: msg %s: %s", who, why);
+		cmd_printf(b, "*ERR %s\n", why);
 		return;
 	}
 	msglog_write(uid, "msg %s \"%s\": sent to %d sessions", who, text, n);

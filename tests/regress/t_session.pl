@@ -415,6 +415,14 @@ is($out, "kicked 1 session\n", 'kick of a session in the banner phase');
 $t0 = time;
 is(ftp_reply({ s => $early{3} }, 3), '', 'it gets no byte');
 ok(time - $t0 < 1, sprintf('and the end after %.2f s, before its banner', time - $t0));
+my $took = 0;
+for my $i (1 .. 16) {
+	($rc) = muxctl($m->{ctl}, 'msg', 'host', '127.0.0.4', "fill $i");
+	$took++ if $rc == 0;
+}
+is($took, 16, 'a session without a worker holds 16 messages');
+($rc, $out) = muxctl($m->{ctl}, qw(msg host 127.0.0.4 one too many));
+is("$rc $out", "1 muxctl: too many messages waiting\n", 'the 17th is refused, exit 1');
 ok(wait_for(sub { (muxctl($m->{ctl}, 'status'))[1] =~ /queued=2 /m }, 5,
     'two queued'), 'after the banner, the two others wait in the queue');
 like((muxctl($m->{ctl}, 'who'))[1], qr/^slot=- .*state=queued .*client=127\.0\.0\.4 /m,
@@ -428,6 +436,8 @@ while ($sel->can_read(3)) {
 	last unless sysread($early{4}, $got, 4096, length $got);
 }
 is($got, "220-held\r\n", 'it had its banner, then the end');
+like(log_text($m), qr/session \d+ from 127\.0\.0\.4 ended before a worker had it: 16 messages not delivered/,
+    'its 16 messages are logged as not delivered');
 ok(time - $t0 < 1, sprintf('after %.2f s', time - $t0));
 ok(wait_for(sub { (muxctl($m->{ctl}, 'status'))[1] =~ /queued=1 /m }, 5,
     'one queued'), 'one left in the queue');
