@@ -25,6 +25,7 @@ echo "mux, banner phase, $N clients:"
 "$B/mux-bench-hold" "$N" "$P" 5 $p || true
 kill $p; wait $p 2>/dev/null || true
 
+[ "$NT" -gt 0 ] || exit 0
 P=$((P + 1))
 BANNERPRESLEEP=30 BANNER="held by a process" tcpserver -c "$NT" -b 4096 \
     -R -H -l0 127.0.0.1 "$P" "$B/mux-banner" "$D/greet" 2>"$D/tlog" & p=$!
