@@ -72,14 +72,26 @@ is(replies($c, 1), "227 Entering Passive Mode (127,0,0,1,4,1).\r\n",
 syswrite($c, "NOOP\r\n");
 is(replies($c, 1), "200-hello, pool\r\n200 NOOP ok\r\n",
     'the message comes with the next reply');
+# A second client waits in the queue (-x 1); a msg reaches it too, in
+# the greeting, which is the reply to its "session" request.
+my $c2 = dial($port);
+ok(wait_for(sub { mux_status($m)->{queued} == 1 }, 5, 'queued'),
+    'a second client waits in the queue');
+($rc, $out) = muxctl($m->{ctl}, qw(msg all for the queue too));
+is($out, "message sent to 2 sessions\n", 'msg all: the served and the queued');
+syswrite($c, "NOOP\r\n");
+is(replies($c, 1), "200-for the queue too\r\n200 NOOP ok\r\n",
+    'dave has it on his next reply');
 syswrite($c, "QUIT\r\n");
 is(replies($c, 1), "221 Goodbye.\r\n", 'QUIT');
 is(sysread($c, my $x, 1), 0, 'a final 221 ends the session');
 
-# The same handler serves the next session.
-$c = dial($port);
-like(replies($c, 1), qr/\A220-pool handler $hpid, session 2\r\n/,
-    "the next session: the same handler (pid $hpid), session 2");
+# The same handler serves the next session: the queued one.
+$c = $c2;
+is(replies($c, 1), "220-pool handler $hpid, session 2\r\n"
+    . "220-for the queue too\r\n220 ready for 127.0.0.1 class default\r\n",
+    "the next session: the same handler (pid $hpid), session 2, with "
+    . 'the message in its greeting');
 
 # A client that leaves with a request out: its reply is read and dropped.
 syswrite($c, "SLEEP 1\r\n");
