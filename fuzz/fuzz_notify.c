@@ -9,12 +9,24 @@
  *   - every line is a "*" line or an event line;
  *   - nothing follows "*ERR line too long";
  *   - each action line got exactly one final "*OK text" or "*ERR text".
- * The first byte picks the peer: a TCP one, or root on a UNIX socket.
+ * The first byte picks the peer (bit 0: a TCP one, or root on a UNIX
+ * socket) and whether MessageEngine is on (bit 1).  With it on, "msg
+ * host NAME" is looked up for real, against a name server run here on
+ * loopback (a name whose first letter is "a" has 127.0.0.1, any other
+ * does not exist), so the deferred answer and the lines that wait
+ * behind it are fuzzed too; the loop runs until every answer is out.
  */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -66,7 +78,10 @@ check_output(const char *o, size_t len, size_t want, int toolong)
 		if ((nl = memchr(o, '\n', (size_t)(end - o))) == NULL)
 			abort();
 		n = (size_t)(nl - o);
-		if (n == 0 || n > WS_TAG_MAX + 16 || memchr(o, '\r', n) ||
+		/* Longest: an event's tag, or a host name echoed back. */
+		if (n == 0 || (n > WS_TAG_MAX + 16 && !(n <= 18 +
+		    CTL_NAME_MAX && memcmp(o, "*ERR no such host ", 18) ==
+		    0)) || memchr(o, '\r', n) ||
 		    memchr(o, '\0', n))
 			abort();
 		if (o[0] == '*') {
@@ -86,6 +101,116 @@ check_output(const char *o, size_t len, size_t want, int toolong)
 		abort();
 }
 
+/*
+ * The name server: one answer per query, at once.  A name starting
+ * with "a" has 127.0.0.1 (and no other records); every other name is
+ * NXDOMAIN.
+ */
+static void
+dns_stub_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss);
+	uint8_t			 q[512], *p;
+	ssize_t			 n;
+	size_t			 qend;
+	int			 hit;
+	static const uint8_t	 rr[] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 0,
+	    0, 4, 127, 0, 0, 1 };
+
+	(void)what;
+	(void)arg;
+	while ((n = recvfrom(fd, q, sizeof(q) - sizeof(rr), 0,
+	    (struct sockaddr *)&ss, &sl)) >= 12) {
+		for (qend = 12; qend < (size_t)n && q[qend] != 0;
+		    qend += q[qend] + 1)
+			;
+		qend += 5;		/* the root label, type, class */
+		if (qend > (size_t)n)
+			continue;
+		hit = q[12] > 0 && q[13] == 'a';
+		q[2] = 0x81;		/* QR, RD */
+		q[3] = hit ? 0x80 : 0x83;	/* RA; NXDOMAIN if not */
+		q[6] = 0;
+		q[7] = hit && q[qend - 3] == 1;	/* ANCOUNT: A only */
+		memset(q + 8, 0, 4);
+		p = q + qend;
+		if (q[7]) {
+			memcpy(p, rr, sizeof(rr));
+			p += sizeof(rr);
+		}
+		(void)sendto(fd, q, (size_t)(p - q), 0,
+		    (struct sockaddr *)&ss, sl);
+		sl = sizeof(ss);
+	}
+}
+
+/* A name server on 127.0.0.1 and a resolv.conf that names it. */
+static void
+dns_stub(struct event_base *base)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 sl = sizeof(sin);
+	static char		 path[] = "/tmp/fuzz_notify.resolv.XXXXXX";
+	char			 line[64];
+	int			 fd, rf;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &sl) == -1 ||
+	    event_add(event_new(base, fd, EV_READ | EV_PERSIST, dns_stub_cb,
+	    NULL), NULL) == -1 || (rf = mkstemp(path)) == -1)
+		abort();
+	snprintf(line, sizeof(line), "nameserver 127.0.0.1:%d\n",
+	    ntohs(sin.sin_port));
+	if (write(rf, line, strlen(line)) != (ssize_t)strlen(line))
+		abort();
+	close(rf);
+	dns_init(base, path);
+	(void)dns_base();	/* reads the file now: it can go */
+	unlink(path);
+}
+
+/* The final lines ("*OK text", "*ERR text") written so far. */
+static size_t
+count_finals(const char *o, size_t len)
+{
+	const char	*end = o + len, *nl;
+	size_t		 n = 0;
+
+	for (; o < end && (nl = memchr(o, '\n', (size_t)(end - o))) != NULL;
+	    o = nl + 1)
+		if ((nl - o > 4 && memcmp(o, "*OK ", 4) == 0) ||
+		    (nl - o > 5 && memcmp(o, "*ERR ", 5) == 0))
+			n++;
+	return (n);
+}
+
+/* Run the loop until every answer is out (lookups take a round trip). */
+static void
+drain(struct event_base *base, struct bufferevent *client, size_t want)
+{
+	struct evbuffer	*out = bufferevent_get_input(client);
+	struct timeval	 tick = { 0, 1000 };
+	struct timespec	 t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		if (count_finals((char *)evbuffer_pullup(out, -1),
+		    evbuffer_get_length(out)) >= want)
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > 10)
+			return;		/* check_output says what is missing */
+		event_base_loopexit(base, &tick);
+		event_base_dispatch(base);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -97,14 +222,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int				 toolong, i;
 	char				*o;
 
+	static struct conf		 engine[2];
+
 	if (base == NULL) {
 		log_silence();
 		if ((base = event_base_new()) == NULL)
 			abort();
 		notify_init(base, 8);
+		dns_stub(base);
+		engine[1].msg_engine = 1;
 	}
 	if (size < 1 || size > 64 * 1024)
 		return (0);
+	ctl_configure(&engine[(data[0] >> 1) & 1]);
 	if (bufferevent_pair_new(base, 0, pair) == -1)
 		abort();
 	bufferevent_enable(pair[1], EV_READ);
@@ -121,7 +251,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		events_emit("FYZSBURM"[i % 8], i, i % 8 == 3 ? "tag\ttext" :
 		    i % 8 == 7 ? "all" : NULL);
 	}
-	event_base_loop(base, EVLOOP_NONBLOCK);
+	drain(base, pair[1], want);
 	out = bufferevent_get_input(pair[1]);
 	o = (char *)evbuffer_pullup(out, -1);
 	if (getenv("FUZZ_DEBUG"))

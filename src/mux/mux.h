@@ -487,6 +487,7 @@ void	 ctl_format_who(struct cmd_buf *, const struct cmd_view *);
 void	 ctl_format_help(struct cmd_buf *, const struct acl *,
 	    const struct acl_peer *, uint32_t);
 void	 ctl_configure(const struct conf *);
+#define CTL_NAME_MAX	253	/* msg's NAME: a DNS name's longest */
 int	 ctl_run(const char *, size_t, const struct acl_peer *,
 	    struct cmd_buf *, struct event_base *, struct ctl_async *);
 void	 ctl_cancel(struct ctl_async *);

@@ -414,6 +414,17 @@ ctl_cancel(struct ctl_async *as)
 	evdns_getaddrinfo_cancel(pd->req);	/* frees pd, via the callback */
 }
 
+static int
+ctl_name_ok(const char *s)
+{
+	size_t	n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (s[n] < 0x21 || s[n] > 0x7e || n == CTL_NAME_MAX)
+			return (0);
+	return (1);
+}
+
 /*
  * msg user|host|class NAME TEXT... | msg all TEXT...: the text, cleaned
  * of control bytes, goes into the next reply of each matching service
@@ -441,6 +452,12 @@ ctl_msg(struct cmd_buf *b, int ac, char **av, const struct acl_peer *p,
 	    (len = inj_sanitize(text, sizeof(text), raw, strlen(raw))) == 0) {
 		cmd_printf(b, "*ERR bad arguments: msg user|host|class NAME "
 		    "TEXT... | msg all TEXT...\n");
+		return (CTL_R_OK);
+	}
+	/* The name is echoed and logged: short and printable. */
+	if (!all && !ctl_name_ok(av[2])) {
+		cmd_printf(b, "*ERR bad name: up to %d printable "
+		    "characters\n", CTL_NAME_MAX);
 		return (CTL_R_OK);
 	}
 	if ((k = calloc(1, sizeof(*k))) == NULL) {

@@ -141,6 +141,13 @@ is($out, "message sent to 1 sessions\n", "msg host localhost: $out");
 is(ftp_cmd($dave, 'NOOP'),
     "200-to whoever is on localhost\r\n200 NOOP command successful\r\n",
     'it reaches dave, from 127.0.0.1');
+# A name that is echoed and logged must be short and printable.
+($rc, $out) = muxctl($m->{ctl}, 'msg', 'host', "evil\rname", 'x');
+is("$rc $out", "1 muxctl: bad name: up to 253 printable characters\n",
+    'msg host with a CR in the name: refused');
+($rc, $out) = muxctl($m->{ctl}, 'msg', 'user', 'u' x 254, 'x');
+is("$rc $out", "1 muxctl: bad name: up to 253 printable characters\n",
+    'a name of 254 bytes: refused');
 {
 	# A name that does not resolve: the answer waits for the resolver,
 	# the mux serves others meanwhile.
