@@ -13,7 +13,7 @@ use Test::More;
 
 our @EXPORT = qw(mux_start mux_stop req ureq wait_for mux_status
     log_count log_text worker_pids alive bg_req bg_wait saturate $SRC
-    $WORKER free_port write_file muxctl);
+    $WORKER free_port write_file read_file muxctl);
 
 our $SRC = $ENV{MUX_SRC} // '.';
 our $WORKER = "$SRC/tests/regress/worker.pl";
@@ -35,6 +35,14 @@ sub write_file {
 	print $fh $text;
 	close($fh) or die "$path: $!";
 	return $path;
+}
+
+# A whole file (a MessageLog, say); dies if it cannot be read.
+sub read_file {
+	my ($path) = @_;
+	open(my $fh, '<', $path) or die "$path: $!";
+	local $/;
+	return <$fh> // '';
 }
 
 # muxctl on a control socket: (exit status, output with stderr).

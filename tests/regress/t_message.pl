@@ -86,7 +86,7 @@ $out = `"$MUXCTL" -s $dir/ctl.sock msg user dave 2>&1`;
 is($? >> 8, 2, 'msg user without text: exit 2');
 $out = `"$MUXCTL" -s $dir/ctl.sock msg nobody x y 2>&1`;
 is($? >> 8, 2, 'msg to an unknown kind of target: exit 2');
-my $log = do { open(my $fh, '<', "$dir/msg.log") or die; local $/; <$fh> };
+my $log = read_file("$dir/msg.log");
 like($log, qr/^\S+ uid=0 msg all "Dave, please": no such client connected$/m,
     'the MessageLog has the msg all');
 like($log, qr/^\S+ uid=0 msg user dave "ctlhere": no such client connected$/m,

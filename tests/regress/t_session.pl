@@ -180,7 +180,7 @@ is("$rc $out", "1 muxctl: bad name: up to 253 printable characters\n",
 	}
 	my $ml;
 	ok(wait_for(sub {
-		$ml = do { open(my $fh, '<', "$dir/msg.log") or die; local $/; <$fh> };
+		$ml = read_file("$dir/msg.log");
 		$ml =~ /after 2/ }, 15, 'both done'),
 	    'two listeners that left mid-lookup: their lines were carried out');
 	like($ml, qr/msg host no-such-host\.invalid "bye 1": no such host\n.*msg user dave "after 1": sent to 1 sessions\n.*"bye 2": no such host\n.*"after 2": sent to 1 sessions$/s,
@@ -203,7 +203,7 @@ is("$rc $out", "1 muxctl: bad name: up to 253 printable characters\n",
 	is(mux_stop($m2), 0, 'a mux stopped during a lookup stops cleanly');
 	like(log_text($m2), qr/msg host no-such-host\.invalid: dropped with its listener during the lookup: not sent/,
 	    'the dropped msg is logged');
-	my $dl = do { open(my $fh, '<', "$dir/drop.log") or die; local $/; <$fh> };
+	my $dl = read_file("$dir/drop.log");
 	like($dl, qr/msg host no-such-host\.invalid "bye": not sent: dropped with its listener during the lookup$/m,
 	    'and written to the MessageLog');
 }
@@ -276,7 +276,7 @@ my $rest = ftp_reply($dave, 3);
 ok(time - $t0 < 2, sprintf('dave sees the end in %.2f s', time - $t0));
 is(sysread($dave->{s}, my $x, 1), 0, 'EOF');
 
-my $log = do { open(my $fh, '<', "$dir/msg.log") or die; local $/; <$fh> };
+my $log = read_file("$dir/msg.log");
 like($log, qr/uid=0 msg user dave "Dave, you need to delete some files": sent to 1 sessions$/m,
     'the MessageLog has each msg');
 like($log, qr/uid=0 msg user nobody "hello": no such client connected$/m,
@@ -375,8 +375,8 @@ is(ftp_cmd($r3, 'SYST'), "215-after\r\n215 UNIX Type: L8\r\n",
     'and has the message on SYST');
 is(ftp_cmd($r1, 'NOOP'), "200-after\r\n200 NOOP command successful\r\n",
     'frank\'s session, older than the reread, keeps its list');
-my $old = do { open(my $fh, '<', "$dir/rr.log.1") or die; local $/; <$fh> };
-my $new = do { open(my $fh, '<', "$dir/rr.log") or die "rr.log: $!"; local $/; <$fh> };
+my $old = read_file("$dir/rr.log.1");
+my $new = read_file("$dir/rr.log");
 like($old, qr/msg user frank "before": sent to 1 sessions$/m,
     'the moved MessageLog has the msg before the reread');
 unlike($old, qr/after/, 'and nothing after it');
