@@ -363,6 +363,7 @@ const char *svc_user(struct svc_sess *, const char *, char *, size_t);
 int	 svc_count(void);
 int	 svc_listeners(void);
 void	 svc_hold(struct svc_sess *, const char *, void (*)(void *), void *);
+void	 svc_info(const struct svc_sess *, struct sess_info *);
 int	 svc_waiting(struct cmd_waiting *, int, int64_t);
 int	 svc_kick(int (*)(const struct sess_info *, void *), void *);
 int	 svc_msg(int (*)(const struct sess_info *, void *), void *,

@@ -1172,10 +1172,7 @@ pool_sess_info(int i, struct sess_info *si, char *client, size_t csz,
 	if (ps->pid <= 0 || !atomic_load(&ps->s->in_session))
 		return (-1);
 	if (ps->sess != NULL) {
-		si->client = ps->sess->host;
-		si->addr = ps->sess->addr;
-		si->user = ps->sess->user;
-		si->cls = ps->sess->cls;
+		svc_info(ps->sess, si);
 		return (0);
 	}
 	(void)slot_get_peer(ps->s, client, csz);

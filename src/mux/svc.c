@@ -448,7 +448,8 @@ svc_hold(struct svc_sess *s, const char *wait, void (*cut)(void *),
 	s->cut_arg = arg;
 }
 
-static void
+/* What kick and msg match a session by (pool.c's, with a worker, too). */
+void
 svc_info(const struct svc_sess *s, struct sess_info *si)
 {
 	si->client = s->host;
