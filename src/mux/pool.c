@@ -429,6 +429,17 @@ pool_snapshot(void)
 	}
 }
 
+static void
+pool_sess_end(struct pool_slot *ps, const char *why)
+{
+	if (ps->sess == NULL)
+		return;
+	log_debug("worker %d: session %u of %s ended%s", ps->idx,
+	    ps->sess->token, ps->sess->host, why);
+	svc_end(ps->sess);
+	ps->sess = NULL;
+}
+
 /*
  * Hand a client to an idle worker: reserve the slot (IDLE -> BUSY, so it
  * is ours to give), count the reservation in handed, then send.  -1 if
@@ -446,6 +457,12 @@ pool_reserve(struct pool_slot *ps, struct req *r)
 	atomic_store(&ps->s->busy_since, slot_now_ms());
 	atomic_fetch_add(&ps->s->handed, 1);
 	line = req_line(r, &len);
+	/*
+	 * IDLE means the last session is over, but its end may still wait
+	 * unread on the channel (the worker goes IDLE after sending it);
+	 * once ps->sess is the new session, that end would not match.
+	 */
+	pool_sess_end(ps, " (seen idle first)");
 	if ((sess = req_take_sess(r)) != NULL) {
 		ps->sess = sess;
 		sess->slot = ps->idx;
@@ -639,17 +656,6 @@ pool_ready(struct pool_slot *ps)
 	if (ps->s->gen != atomic_load(&P.shm->gen) || P.stopping)
 		pool_retire(ps, "generation is old");
 	pool_sync();
-}
-
-static void
-pool_sess_end(struct pool_slot *ps, const char *why)
-{
-	if (ps->sess == NULL)
-		return;
-	log_debug("worker %d: session %u of %s ended%s", ps->idx,
-	    ps->sess->token, ps->sess->host, why);
-	svc_end(ps->sess);
-	ps->sess = NULL;
 }
 
 /* A service session's user, or its end (checked against its token). */

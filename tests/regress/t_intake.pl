@@ -300,15 +300,17 @@ if (!$via_tcpserver) {
 	}
 	is($got, '', 'no byte reaches it');
 	ok(time - $t0 < 3, sprintf('closed after %.2f s', time - $t0));
-	ok(wait_for(sub { (muxctl("$dir/ctl.sock", 'status'))[1] =~
-	    /^sessions live=0 /m }, 5, 'live=0'), 'and its record is gone');
+	my $st = '';
+	ok(wait_for(sub { $st = (muxctl("$dir/ctl.sock", 'status'))[1];
+	    $st =~ /^sessions live=0 /m }, 5, 'live=0'), 'and its record is gone')
+	    or diag($st, log_text($m));
 	unlike(log_text($m), qr/session \d+ of 127\.0\.0\.5 ended/,
 	    'no worker had it');
 	is(mux_stop($m), 0, 'clean stop');
 	kill 'TERM', $dns;
 	waitpid($dns, 0);
 
-	my $out = `"$ENV{MUX}" -D --listen inet:$port --exec --rules $dir/rules.cdb -- $ENVD 2>&1`;
+	$out = `"$ENV{MUX}" -D --listen inet:$port --exec --rules $dir/rules.cdb -- $ENVD 2>&1`;
 	is($? >> 8, 1, 'a corrupt file at start-up: exit 1');
 	like($out, qr/rules \S+: (not a CDB file|corrupt CDB file)/, $out);
 } else {

@@ -477,4 +477,25 @@ $t0 = time;
 ftp_reply($d, 3);
 is(sysread($d->{s}, $x, 1), 0, sprintf('EOF after %.2f s', time - $t0));
 is(mux_stop($m), 0, 'clean stop');
+
+# One worker, sessions back to back: the worker goes idle right after it
+# reports a session's end, so the mux may see it idle and hand it the
+# next client before reading that report.  Every record must still end
+# (a leaked one counted against MaxClientsPerHost for ever).
+$m = mux_start(args => ['-O', "$dir/ctl.sock", '-m', 1, '-x', 1,
+    '--listen', "inet:$port", '--exec', '--', $FTPD]);
+my %seen;
+for (1 .. 300) {
+	my $r = ftp_open($port)->{greeting};
+	$seen{$r =~ /^220 ftpd\.pl ready/ ? 'served'
+	    : $r eq "421 Service not available, all workers busy\r\n" ? 'busy'
+	    : 'other'}++;
+}
+is($seen{other} // 0, 0, sprintf('300 sessions on one worker: %d served, '
+    . '%d told busy, none cut', $seen{served} // 0, $seen{busy} // 0));
+my $st = '';
+ok(wait_for(sub { $st = (muxctl("$dir/ctl.sock", 'status'))[1];
+    $st =~ /^sessions live=0 /m }, 5, 'live=0'),
+    'and no session record is left once they are gone') or diag($st);
+is(mux_stop($m), 0, 'clean stop');
 done_testing();
