@@ -1,6 +1,8 @@
 #!/bin/sh
 # Side-by-side throughput: the floor (one epoll process answering itself),
-# mux with the tiny external C worker, mux with the in-process handler.
+# mux with the tiny external C worker, mux with the in-process handler,
+# and MIMEDefang's own mimedefang-multiplexor with the same C worker when
+# it is installed (apt-get install mimedefang; not needed otherwise).
 # One request per connection on a UNIX socket, -x 4, concurrency 1, 4, 16.
 # The three are interleaved over ROUNDS rounds and the median of each
 # cell is reported, because a shared VM drifts by 10-20% between runs.
@@ -13,6 +15,13 @@ D=$(mktemp -d /tmp/mux-bench.XXXXXX)
 RAW=$D/raw
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$D"' EXIT
 MUXARGS="-D -x 4 -m 4 -w 1 -r 100000000 -q 64"
+REFARGS="-D -x 4 -m 4 -w 1 -r 100000000 -q 64"
+REF=$(command -v mimedefang-multiplexor || true)
+# It will not run as root, and wants a spool directory of its own.
+REFUSER=$(id -un defang 2>/dev/null || echo nobody)
+if [ -n "$REF" ]; then
+	mkdir "$D/ref" && chown "$REFUSER" "$D/ref" && chmod 0711 "$D"
+fi
 
 wait_sock() { i=0; while [ ! -S "$1" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; }
 wait_idle() {
@@ -38,6 +47,14 @@ while [ $r -le "$ROUNDS" ]; do
 	wait_sock "$D/floor.sock"; run floor "$D/floor.sock"
 	kill $p; wait $p 2>/dev/null || true; rm -f "$D/floor.sock"
 
+	if [ -n "$REF" ]; then
+		"$REF" -z "$D/ref" -U "$REFUSER" $REFARGS -s "$D/ref/s.sock" \
+		    -f "$(pwd)/$B/mux-bench-worker" 2>/dev/null & p=$!
+		wait_sock "$D/ref/s.sock"; wait_idle "$D/ref/s.sock"
+		run reference "$D/ref/s.sock"; kill $p; wait $p 2>/dev/null || true
+		rm -f "$D/ref/s.sock"
+	fi
+
 	"$B/mux" $MUXARGS -s "$D/ext.sock" -f "$(pwd)/$B/mux-bench-worker" \
 	    2>/dev/null & p=$!
 	wait_sock "$D/ext.sock"; wait_idle "$D/ext.sock"
@@ -52,7 +69,7 @@ done
 echo
 echo "median of $ROUNDS rounds, $T s each (req/s; p50/p99 in us from the same run)"
 printf '%-9s %6s %22s %22s\n' server conc req/s p50/p99
-for n in floor external inproc; do
+for n in floor ${REF:+reference} external inproc; do
 	for c in 1 4 16; do
 		grep "^$n conc=$c " "$RAW" |
 		    sed 's/.*req\/s=\([0-9]*\) p50=\([0-9]*\)us p99=\([0-9]*\)us.*/\1 \2 \3/' |
