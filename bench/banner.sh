@@ -32,4 +32,5 @@ BANNERPRESLEEP=30 BANNER="held by a process" tcpserver -c "$NT" -b 4096 \
 sleep 1
 echo "tcpserver + mux-banner, $NT clients:"
 "$B/mux-bench-hold" "$NT" "$P" 10 $p || true
+grep -v "^$" "$D/tlog" | sort | uniq -c | sort -rn | head -3
 kill $p; wait $p 2>/dev/null || true

@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct mem {
@@ -98,6 +99,22 @@ tree(int root, struct mem *m)
 	closedir(d);
 }
 
+/* What the first client given bytes early was sent, for the report. */
+static void
+hold_show(int fd)
+{
+	char	buf[80];
+	ssize_t	n, i;
+
+	if ((n = recv(fd, buf, sizeof(buf), MSG_PEEK)) <= 0)
+		return;
+	printf("the first early bytes: \"");
+	for (i = 0; i < n; i++)
+		printf(buf[i] >= 0x20 && buf[i] < 0x7f ? "%c" : "\\x%02x",
+		    (unsigned char)buf[i]);
+	printf("\"\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -106,7 +123,8 @@ main(int argc, char **argv)
 	struct mem		 m0, m1;
 	struct pollfd		 p;
 	int			 n, port, settle, pid, i, fd, *fds, ok = 0;
-	int			 early = 0;
+	int			 early = 0, gone = 0;
+	struct timespec		 t0, t1;
 	char			 c;
 
 	if (argc != 5)
@@ -125,6 +143,7 @@ main(int argc, char **argv)
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < n; i++) {
 		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 			err(1, "socket %d", i);
@@ -132,18 +151,26 @@ main(int argc, char **argv)
 			err(1, "connect %d", i);
 		fds[i] = fd;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* Past the listen backlog a connect waits for SYN retries. */
+	printf("connecting took %.1f s\n", (double)(t1.tv_sec - t0.tv_sec) +
+	    (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	sleep((unsigned int)settle);
 	tree(pid, &m1);
 	for (i = 0; i < n; i++) {
 		p.fd = fds[i];
 		p.events = POLLIN;
-		if (poll(&p, 1, 0) == 1 && recv(fds[i], &c, 1, MSG_PEEK) != 0)
-			early++;	/* a byte during the pre-sleep */
-		else if (p.revents == 0)
+		if (poll(&p, 1, 0) == 0)
 			ok++;
+		else if (recv(fds[i], &c, 1, MSG_PEEK) == 1) {
+			if (early++ == 0)
+				hold_show(fds[i]);
+		}
+		else
+			gone++;		/* closed or reset: not held */
 	}
-	printf("clients %d connected, %d quietly held, %d given bytes early\n",
-	    n, ok, early);
+	printf("clients %d connected, %d quietly held, %d given bytes early, "
+	    "%d closed or reset\n", n, ok, early, gone);
 	printf("server tree before: %d processes, RSS %ld kB, PSS %ld kB\n",
 	    m0.procs, m0.rss, m0.pss);
 	printf("server tree with the clients: %d processes, RSS %ld kB, "
