@@ -21,6 +21,7 @@
  * watch-mimedefang keep working.  Pure: state comes in a cmd_view.
  */
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,13 +228,40 @@ cmd_workers(struct cmd_buf *b, const struct cmd_view *v, int only_busy)
 	}
 }
 
+/*
+ * sscanf("%d") on an argument that is not NUL-terminated (the line comes
+ * with its length): blanks, a sign, digits; what follows is ignored, as
+ * MIMEDefang's sscanf does; a value beyond an int is clamped to it.  -1
+ * without digits.
+ */
+static int
+cmd_int(const char *p, size_t n, int *out)
+{
+	const char	*end = p + n;
+	long long	 v = 0;
+	int		 neg = 0, digits = 0;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p < end && (*p == '-' || *p == '+'))
+		neg = *p++ == '-';
+	for (; p < end && *p >= '0' && *p <= '9'; p++, digits++)
+		if ((v = v * 10 + (*p - '0')) > INT_MAX)
+			v = INT_MAX;
+	if (digits == 0)
+		return (-1);
+	*out = (int)(neg ? -v : v);
+	return (0);
+}
+
 static void
-cmd_info(struct cmd_buf *b, const struct cmd_view *v, const char *arg)
+cmd_info(struct cmd_buf *b, const struct cmd_view *v, const char *arg,
+    size_t alen)
 {
 	const struct cmd_worker	*w;
 	int			 n;
 
-	if (sscanf(arg, "%d", &n) != 1) {
+	if (cmd_int(arg, alen, &n) == -1) {
 		cmd_printf(b, "error: Invalid worker number\n");
 		return;
 	}
@@ -316,13 +344,14 @@ cmd_load(struct cmd_buf *b, const struct cmd_view *v, int kind)
 }
 
 static void
-cmd_load1(struct cmd_buf *b, const struct cmd_view *v, const char *arg)
+cmd_load1(struct cmd_buf *b, const struct cmd_view *v, const char *arg,
+    size_t alen)
 {
 	struct stats_sum	s;
 	int			back, k, i, bu, id, st, ki;
 	int			counts[WS_NCMDS] = { 0 };
 
-	if (sscanf(arg, "%d", &back) != 1 || back < 10 || back > 600) {
+	if (cmd_int(arg, alen, &back) == -1 || back < 10 || back > 600) {
 		cmd_printf(b, "error: Invalid 'back' amount (must be "
 		    "10-600)\n");
 		return;
@@ -383,6 +412,7 @@ cmd_answer(const char *l, size_t n, int priv, const struct cmd_view *v,
 {
 	const struct cmd_ent	*e = cmd_find(l, n);
 	const char		*arg;
+	size_t			 alen;
 
 	if (e == NULL || e->priv) {
 		if (priv)
@@ -392,6 +422,7 @@ cmd_answer(const char *l, size_t n, int priv, const struct cmd_view *v,
 		return (CMD_REPLY);
 	}
 	arg = l + strlen(e->name);
+	alen = n - strlen(e->name);	/* cmd_find: n >= the name's length */
 	switch (e->id) {
 	case C_HELP:
 		cmd_help(b, priv);
@@ -417,7 +448,7 @@ cmd_answer(const char *l, size_t n, int priv, const struct cmd_view *v,
 		cmd_load(b, v, e->arg);
 		break;
 	case C_LOAD1:
-		cmd_load1(b, v, arg);
+		cmd_load1(b, v, arg, alen);
 		break;
 	case C_HLOAD:
 		cmd_hload(b, v, e->arg);
@@ -429,7 +460,7 @@ cmd_answer(const char *l, size_t n, int priv, const struct cmd_view *v,
 		cmd_printf(b, "%llu\n", (unsigned long long)v->msgs);
 		break;
 	case C_INFO:
-		cmd_info(b, v, arg);
+		cmd_info(b, v, arg, alen);
 		break;
 	default:
 		cmd_printf(b, "error: Unknown command\n");

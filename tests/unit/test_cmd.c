@@ -89,6 +89,7 @@ test_workers(void **state)
 	expect("workerinfo x", "error: Invalid worker number\n");
 	expect("workerinfo 3", "error: Worker number out of range\n");
 	expect("workerinfo -1", "error: Worker number out of range\n");
+	expect("workerinfo 4294967297", "error: Worker number out of range\n");
 }
 
 static void
@@ -110,11 +111,34 @@ test_load(void **state)
 	    "1 0 0 0\n");
 	expect("load1 9", "error: Invalid 'back' amount (must be 10-600)\n");
 	expect("load1 abc", "error: Invalid 'back' amount (must be 10-600)\n");
+	expect("load1  x", "error: Invalid 'back' amount (must be 10-600)\n");
+	expect("load1 99999999999999999999",
+	    "error: Invalid 'back' amount (must be 10-600)\n");
 	expect("hload", "6 6 6 6 1.333333 1.333333 1.333333 1.333333 "
 	    "20.000000 20.000000 20.000000 20.000000 100 100 100 100\n");
 	expect("hload-senderok", "0 0 0 0 0.000000 0.000000 0.000000 "
 	    "0.000000 0.000000 0.000000 0.000000 0.000000 100 100 100 100\n");
 	expect("histo", "   1 7\n   2 2\n   3 0\n");
+}
+
+/* The line comes with its length: nothing past it may be read. */
+static void
+test_unterminated(void **state)
+{
+	struct cmd_buf	b = { NULL, 0, 0 };
+	char		line[8];
+
+	(void)state;
+	memcpy(line, "load1 10", 8);	/* no NUL */
+	assert_int_equal(cmd_answer(line, 8, 1, &v, &b), CMD_REPLY);
+	assert_non_null(strstr(b.p, " 100 10 1 0 0 0\n"));
+	cmd_buf_free(&b);
+	memcpy(line, "load1 6", 7);	/* "load1 6" then a stray '9' */
+	line[7] = '9';
+	assert_int_equal(cmd_answer(line, 7, 1, &v, &b), CMD_REPLY);
+	assert_string_equal(b.p,
+	    "error: Invalid 'back' amount (must be 10-600)\n");
+	cmd_buf_free(&b);
 }
 
 static void
@@ -152,6 +176,7 @@ main(void)
 		cmocka_unit_test_setup(test_workers, setup),
 		cmocka_unit_test_setup(test_load, setup),
 		cmocka_unit_test_setup(test_priv, setup),
+		cmocka_unit_test_setup(test_unterminated, setup),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
