@@ -63,6 +63,18 @@ expected_finals(const char *p, size_t left, int *toolong)
 	return (n);
 }
 
+/* Say which line broke which rule: some failures depend on timing. */
+static void
+fail(const char *why, const char *o, size_t n)
+{
+	fprintf(stderr, "fuzz_notify: %s: [", why);
+	for (; n > 0; o++, n--)
+		fprintf(stderr, *o >= 0x20 && *o < 0x7f ? "%c" : "\\x%02x",
+		    (unsigned char)*o);
+	fprintf(stderr, "]\n");
+	abort();
+}
+
 static void
 check_output(const char *o, size_t len, size_t want, int toolong)
 {
@@ -71,19 +83,24 @@ check_output(const char *o, size_t len, size_t want, int toolong)
 	int		 closed = 0;
 
 	if (len < 4 || memcmp(o, "*OK\n", 4) != 0)
-		abort();
+		fail("no greeting", o, len < 16 ? len : 16);
 	for (o += 4; o < end; o = nl + 1) {
 		if (closed)
-			abort();	/* a line after the closing *ERR */
+			fail("a line after *ERR line too long", o,
+			    (size_t)(end - o));
 		if ((nl = memchr(o, '\n', (size_t)(end - o))) == NULL)
-			abort();
+			fail("no LF at the end", o, (size_t)(end - o));
 		n = (size_t)(nl - o);
-		/* Longest: an event's tag, or a host name echoed back. */
+		/*
+		 * Longest: an event's tag, a host name echoed back, or the
+		 * text of a pending shutdown in status.
+		 */
 		if (n == 0 || (n > WS_TAG_MAX + 16 && !(n <= 18 +
 		    CTL_NAME_MAX && memcmp(o, "*ERR no such host ", 18) ==
-		    0)) || memchr(o, '\r', n) ||
+		    0) && !(n <= 64 + WS_TAG_MAX && memcmp(o, "*-shutdown ",
+		    11) == 0)) || memchr(o, '\r', n) ||
 		    memchr(o, '\0', n))
-			abort();
+			fail("empty, too long, CR or NUL", o, n);
 		if (o[0] == '*') {
 			if (n == 18 && memcmp(o, "*ERR line too long", 18) == 0)
 				closed = 1;
@@ -92,13 +109,16 @@ check_output(const char *o, size_t len, size_t want, int toolong)
 				finals++;
 			else if (!(n > 2 && o[1] == '-') &&
 			    !(n > 9 && memcmp(o, "*SKIPPED ", 9) == 0))
-				abort();
+				fail("an unknown * line", o, n);
 		} else if (strchr("FYZBURSM", o[0]) == NULL ||
 		    (n > 1 && o[1] != ' '))
-			abort();
+			fail("not an event", o, n);
 	}
-	if (finals != want || closed != toolong)
+	if (finals != want || closed != toolong) {
+		fprintf(stderr, "fuzz_notify: %zu final lines, %zu wanted; "
+		    "closed %d, %d wanted\n", finals, want, closed, toolong);
 		abort();
+	}
 }
 
 /*

@@ -570,6 +570,7 @@ ctl_shutdown(struct cmd_buf *b, int ac, char **av, struct event_base *base)
 	struct timeval	tv = { 0, 0 };
 	int		i = 1, l = 0, d = -1;
 	int64_t		now = slot_now_ms();
+	char		raw[sizeof(ctl_shut.text)], text[sizeof(ctl_shut.text)];
 
 	if (ac == 2 && strcmp(av[1], "cancel") == 0) {
 		if (!ctl_shut.pending) {
@@ -585,14 +586,20 @@ ctl_shutdown(struct cmd_buf *b, int ac, char **av, struct event_base *base)
 		if ((strcmp(av[i], "-l") != 0 && strcmp(av[i], "-d") != 0) ||
 		    ctl_secs(av[i + 1], av[i][1] == 'l' ? &l : &d) == -1)
 			break;
+	/*
+	 * The text goes to request clients, listeners (status) and the
+	 * log: without control bytes, as a msg text.  A pending shutdown
+	 * keeps its own text when this one is refused.
+	 */
 	if (i >= ac || av[i][0] == '-' ||
-	    conf_join(ctl_shut.text, sizeof(ctl_shut.text), ac - i,
-	    av + i) == -1) {
+	    conf_join(raw, sizeof(raw), ac - i, av + i) == -1 ||
+	    inj_sanitize(text, sizeof(text), raw, strlen(raw)) == 0) {
 		cmd_printf(b, "*ERR bad arguments: shutdown [-l secs] "
 		    "[-d secs] TEXT | shutdown cancel\n");
 		return;
 	}
 	ctl_shut_cancel();
+	memcpy(ctl_shut.text, text, sizeof(text));
 	if (ctl_shut.refuse_ev == NULL) {
 		ctl_shut.refuse_ev = evtimer_new(base, ctl_shut_refuse_cb, NULL);
 		ctl_shut.cut_ev = evtimer_new(base, ctl_shut_cut_cb, NULL);

@@ -226,6 +226,17 @@ SKIP: {
 	    'cancel with nothing pending: exit 1');
 	is(ctl(undef, 'shutdown', '-l', 'x', 'T')->[0], 2,
 	    'shutdown with a bad -l: exit 2');
+	# The text reaches request clients, listeners and the log: no
+	# control bytes (a CR used to reach all three).
+	is(ctl(undef, 'shutdown', '-l', '100', "Back\rsoon\x01")->[0], 0,
+	    'shutdown with a CR and a ^A in its text: exit 0');
+	like(ctl(undef, 'status')->[1], qr/^shutdown .* text=Backsoon$/m,
+	    'status shows the text without them');
+	is(ctl(undef, 'shutdown', "\x01\x02")->[0], 2,
+	    'a text of control bytes only: exit 2');
+	like(ctl(undef, 'status')->[1], qr/^shutdown .* text=Backsoon$/m,
+	    'and the pending shutdown keeps its text');
+	is(ctl(undef, 'shutdown', 'cancel')->[0], 0, 'cancelled');
 	unlike(ctl(undef, 'status')->[1], qr/^shutdown/m,
 	    'no shutdown line once cancelled');
 }
