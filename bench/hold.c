@@ -165,8 +165,7 @@ main(int argc, char **argv)
 		else if (recv(fds[i], &c, 1, MSG_PEEK) == 1) {
 			if (early++ == 0)
 				hold_show(fds[i]);
-		}
-		else
+		} else
 			gone++;		/* closed or reset: not held */
 	}
 	printf("clients %d connected, %d quietly held, %d given bytes early, "

@@ -15,7 +15,7 @@ D=$(mktemp -d /tmp/mux-bench.XXXXXX)
 RAW=$D/raw
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$D"' EXIT
 MUXARGS="-D -x 4 -m 4 -w 1 -r 100000000 -q 64"
-REFARGS="-D -x 4 -m 4 -w 1 -r 100000000 -q 64"
+REFARGS=$MUXARGS	# the same pool: the options are MIMEDefang's
 REF=$(command -v mimedefang-multiplexor || true)
 # It will not run as root, and wants a spool directory of its own.
 REFUSER=$(id -un defang 2>/dev/null || echo nobody)

@@ -13,7 +13,7 @@ use Test::More;
 
 our @EXPORT = qw(mux_start mux_stop req ureq wait_for mux_status
     log_count log_text worker_pids alive bg_req bg_wait saturate $SRC
-    $WORKER free_port write_file read_file muxctl);
+    $WORKER free_port write_file read_file muxctl status_wait);
 
 our $SRC = $ENV{MUX_SRC} // '.';
 our $WORKER = "$SRC/tests/regress/worker.pl";
@@ -138,6 +138,17 @@ sub wait_for {
 		sleep 0.05;
 	}
 	diag("timed out after ${timeout}s waiting for: $what") if $what;
+	return 0;
+}
+
+# Poll the control socket's status until it matches $re; on a time-out
+# show the last status, which says what did not happen.
+sub status_wait {
+	my ($sock, $re, $timeout, $what) = @_;
+	my $st = '';
+	return 1 if wait_for(sub { $st = (muxctl($sock, 'status'))[1];
+	    $st =~ $re }, $timeout, $what);
+	diag($st);
 	return 0;
 }
 

@@ -300,10 +300,8 @@ if (!$via_tcpserver) {
 	}
 	is($got, '', 'no byte reaches it');
 	ok(time - $t0 < 3, sprintf('closed after %.2f s', time - $t0));
-	my $st = '';
-	ok(wait_for(sub { $st = (muxctl("$dir/ctl.sock", 'status'))[1];
-	    $st =~ /^sessions live=0 /m }, 5, 'live=0'), 'and its record is gone')
-	    or diag($st, log_text($m));
+	ok(status_wait("$dir/ctl.sock", qr/^sessions live=0 /m, 5, 'live=0'),
+	    'and its record is gone') or diag(log_text($m));
 	unlike(log_text($m), qr/session \d+ of 127\.0\.0\.5 ended/,
 	    'no worker had it');
 	is(mux_stop($m), 0, 'clean stop');

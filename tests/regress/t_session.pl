@@ -363,8 +363,8 @@ write_file($c, "MessageEngine on\nMessageQueue $dir/queue\n"
 is($rc, 0, 'reread');
 is(ftp_open($port)->{greeting}, "421 second\r\n", 'the new BusyReply at once');
 like(ftp_cmd($r2, 'QUIT'), qr/^221 /, 'gina quits');
-ok(wait_for(sub { (muxctl($m->{ctl}, 'status'))[1] =~ /^sessions live=1 /m }, 5,
-    'one session left'), 'gina\'s session is gone');
+ok(status_wait($m->{ctl}, qr/^sessions live=1 /m, 5, 'one session left'),
+    'gina\'s session is gone');
 my $r3 = login($port, 'hank');
 is($r3->{login}, "230 User hank logged in\r\n", 'hank logs in after the reread');
 who_has($m, qr/user=hank/);
@@ -399,7 +399,7 @@ for my $h (2 .. 4) {
 	$early{$h} = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
 	    PeerPort => $port, LocalAddr => "127.0.0.$h", Timeout => 5) or die;
 }
-ok(wait_for(sub { (muxctl($m->{ctl}, 'status'))[1] =~ /^sessions live=4 banner=3 /m }, 5,
+ok(status_wait($m->{ctl}, qr/^sessions live=4 banner=3 /m, 5,
     'three in the banner phase'), 'three sessions in the banner phase');
 ($rc, $out) = muxctl($m->{ctl}, 'who');
 like($out, qr/^slot=- pid=- state=banner requests=0 age=\d+ idle=0 online=\d+ client=127\.0\.0\.2 user=\(none\) class=default cmd=- tag=$/m,
@@ -431,8 +431,8 @@ for my $i (1 .. 16) {
 is($took, 16, 'a session without a worker holds 16 messages');
 ($rc, $out) = muxctl($m->{ctl}, qw(msg host 127.0.0.4 one too many));
 is("$rc $out", "1 muxctl: too many messages waiting\n", 'the 17th is refused, exit 1');
-ok(wait_for(sub { (muxctl($m->{ctl}, 'status'))[1] =~ /queued=2 /m }, 5,
-    'two queued'), 'after the banner, the two others wait in the queue');
+ok(status_wait($m->{ctl}, qr/queued=2 /m, 5, 'two queued'),
+    'after the banner, the two others wait in the queue');
 like((muxctl($m->{ctl}, 'who'))[1], qr/^slot=- .*state=queued .*client=127\.0\.0\.4 /m,
     'who shows them as queued');
 ($rc, $out) = muxctl($m->{ctl}, qw(kick host 127.0.0.4));
@@ -447,8 +447,8 @@ is($got, "220-held\r\n", 'it had its banner, then the end');
 like(log_text($m), qr/session \d+ from 127\.0\.0\.4 ended before a worker had it: 16 messages not delivered/,
     'its 16 messages are logged as not delivered');
 ok(time - $t0 < 1, sprintf('after %.2f s', time - $t0));
-ok(wait_for(sub { (muxctl($m->{ctl}, 'status'))[1] =~ /queued=1 /m }, 5,
-    'one queued'), 'one left in the queue');
+ok(status_wait($m->{ctl}, qr/queued=1 /m, 5, 'one queued'),
+    'one left in the queue');
 ($rc, $out) = muxctl($m->{ctl}, qw(msg all to everyone));
 is($out, "message sent to 2 sessions\n",
     'msg all: the session with a worker and the queued one');
@@ -494,9 +494,7 @@ for (1 .. 300) {
 }
 is($seen{other} // 0, 0, sprintf('300 sessions on one worker: %d served, '
     . '%d told busy, none cut', $seen{served} // 0, $seen{busy} // 0));
-my $st = '';
-ok(wait_for(sub { $st = (muxctl("$dir/ctl.sock", 'status'))[1];
-    $st =~ /^sessions live=0 /m }, 5, 'live=0'),
-    'and no session record is left once they are gone') or diag($st);
+ok(status_wait("$dir/ctl.sock", qr/^sessions live=0 /m, 5, 'live=0'),
+    'and no session record is left once they are gone');
 is(mux_stop($m), 0, 'clean stop');
 done_testing();
