@@ -958,19 +958,9 @@ ws_wait(struct ws *w)
 static int
 ws_accept(struct ws *w, struct sockaddr_storage *ss)
 {
-	struct pollfd	pfd = { w->lfd, POLLIN, 0 };
 	socklen_t	len = sizeof(*ss);
 	int		fd;
 
-	/*
-	 * With no connection pending, yield once before sleeping in
-	 * accept(2): a client on this CPU then usually connects first and
-	 * the worker takes it without a wake-up, the dearest step of a
-	 * request in a VM.  With one pending, take it at once: yielding
-	 * then only lets other sessions cut in (bench/README.md).
-	 */
-	if (poll(&pfd, 1, 0) == 0)
-		(void)sched_yield();
 	atomic_store(&w->slot->waiting, 1);
 	if (atomic_load(&w->slot->ctl) != 0 || ws_pending(w) || ws_chld) {
 		atomic_store(&w->slot->waiting, 0);
