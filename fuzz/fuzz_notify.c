@@ -239,7 +239,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct acl_peer			 root = { 0, 0, NULL, 0 };
 	struct evbuffer			*out;
 	size_t				 off, chunk, want;
-	int				 toolong, i;
+	int				 toolong, i, j;
 	char				*o;
 
 	static struct conf		 engine[2];
@@ -268,8 +268,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			chunk = size - off;
 		bufferevent_write(pair[1], data + off, chunk);
 		event_base_loop(base, EVLOOP_NONBLOCK);
-		events_emit("FYZSBURM"[i % 8], i, i % 8 == 3 ? "tag\ttext" :
-		    i % 8 == 7 ? "all" : NULL);
+		/* Odd chunks: a block of events, as a pool round makes. */
+		if (data[off] & 1)
+			events_hold();
+		for (j = 0; j <= (data[off] & 1) * 2; j++)
+			events_emit("FYZSBURM"[(i + j) % 8], i + j,
+			    (i + j) % 8 == 3 ? "tag\ttext" :
+			    (i + j) % 8 == 7 ? "all" : NULL);
+		if (data[off] & 1)
+			events_release();
 	}
 	drain(base, pair[1], want);
 	out = bufferevent_get_input(pair[1]);

@@ -44,6 +44,7 @@
 #define POOL_KILL_GRACE		10	/* s, SIGTERM before SIGKILL */
 #define POOL_ACCEPT_GRACE_US	1000	/* nothing idle this long: mux accepts */
 #define POOL_RESIGNAL_US	10000	/* a lost wake-up costs at most this */
+#define POOL_EDGE_BATCH		64	/* Z/Y edges reported per loop round */
 
 struct pool_slot {
 	struct ws_slot		*s;
@@ -81,6 +82,7 @@ static struct pool {
 	struct event		*chld_ev;
 	struct event		*grace_ev;
 	struct event		*mq_ev;		/* msgq_retry while messages wait */
+	struct event		*edge_ev;	/* report the edges left over */
 	struct stats		 stats;
 	uint64_t		 msgs;
 	uint64_t		 activations;
@@ -217,18 +219,29 @@ pool_state(int i)
 	return (atomic_load(&P.slot[i].s->state));
 }
 
-/* Report free-count edges and changes exactly (mux-notify(7)). */
-static void
-pool_events(void)
+/*
+ * Report free-count edges and changes exactly (mux-notify(7)).  Workers
+ * can make edges faster than the mux reports them to its listeners, so
+ * a batch of POOL_EDGE_BATCH goes per loop round and the rest wait for
+ * the next one (P.edge_ev): a listener's command or a client in between
+ * is not kept waiting behind thousands of them.  Returns 1 while edges
+ * are left.
+ */
+static int
+pool_report(void)
 {
 	uint64_t	z = atomic_load(&P.shm->zseq);
 	uint64_t	y = atomic_load(&P.shm->yseq);
-	int		f, i;
+	int		f, i, left = POOL_EDGE_BATCH;
 	char		tag[WS_TAG_MAX + 1];
 	uint32_t	seq;
 
+	if (evtimer_pending(P.edge_ev, NULL))
+		return (1);	/* this round has had its batch */
 	/* Edges alternate, Z first: each one sets free to exactly 0 or 1. */
-	for (;;) {
+	for (;; left--) {
+		if (left == 0 && (P.zseen < z || P.yseen < y))
+			return (1);
 		if (P.last_edge != EV_Z && P.zseen < z) {
 			P.zseen++;
 			P.last_edge = EV_Z;
@@ -252,7 +265,7 @@ pool_events(void)
 		P.last_free = f;
 	}
 	if (!atomic_load(&P.shm->wake_every))
-		return;
+		return (0);
 	for (i = 0; i < P.n; i++) {
 		if (P.slot[i].pid <= 0)
 			continue;
@@ -263,6 +276,19 @@ pool_events(void)
 		if (tag[0] != '\0')
 			events_emit(EV_S, i, tag);
 	}
+	return (0);
+}
+
+/* The lines of a round go to each listener in one send(2). */
+static int
+pool_events(void)
+{
+	int	more;
+
+	events_hold();
+	more = pool_report();
+	events_release();
+	return (more);
 }
 
 static int
@@ -622,13 +648,26 @@ pool_grace_cb(evutil_socket_t fd, short ev, void *arg)
 static void
 pool_sync(void)
 {
-	pool_events();
+	struct timeval	now = { 0, 0 };
+
+	/* The rest after the next poll: other descriptors get a turn. */
+	if (pool_events() && !evtimer_pending(P.edge_ev, NULL))
+		evtimer_add(P.edge_ev, &now);
 	if (P.stopping)
 		return;
 	pool_drain();
 	pool_spare();
 	atomic_store(&P.shm->wake_idle, !pool_all_running());
 	pool_watch();
+}
+
+static void
+pool_edge_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	pool_sync();
 }
 
 static void
@@ -1002,10 +1041,11 @@ pool_init(struct event_base *base, struct conf *conf,
 	P.grace_ev = evtimer_new(base, pool_grace_cb, NULL);
 	P.resig_ev = evtimer_new(base, pool_resignal_cb, NULL);
 	P.mq_ev = evtimer_new(base, pool_mq_cb, NULL);
+	P.edge_ev = evtimer_new(base, pool_edge_cb, NULL);
 	msgq_on_sent(pool_mq_sent);
 	if (P.wake_ev == NULL || P.tick_ev == NULL || P.topup_ev == NULL ||
 	    P.chld_ev == NULL || P.grace_ev == NULL || P.resig_ev == NULL ||
-	    P.mq_ev == NULL ||
+	    P.mq_ev == NULL || P.edge_ev == NULL ||
 	    event_add(P.wake_ev, NULL) == -1 ||
 	    event_add(P.tick_ev, &tv) == -1 || event_add(P.chld_ev, NULL) == -1)
 		fatalx("pool events");

@@ -16,8 +16,10 @@
 
 
 /*
- * Pool events as mux-notify(7) frames them.  For now they are logged at
- * debug level; the listener sockets subscribe through the sink.
+ * Pool events as mux-notify(7) frames them: logged at debug level, and
+ * handed to the sink (the listener sockets).  Between events_hold() and
+ * events_release() the lines are gathered and handed over as one block,
+ * so a burst costs each listener one send(2), not one per line.
  */
 
 #include <stdio.h>
@@ -25,8 +27,13 @@
 
 #include "mux.h"	/* log_debug */
 
-static void	(*events_sink)(const char *, size_t, void *);
-static void	*events_sink_arg;
+static struct {
+	void		(*sink)(const char *, size_t, void *);
+	void		*arg;
+	int		 held;
+	size_t		 len;
+	char		 buf[EVENTS_BLOCK];
+} E;
 
 /* Format one event line, LF included; pure.  Returns its length. */
 size_t
@@ -64,8 +71,29 @@ events_format(char *buf, size_t sz, int ev, int n, const char *text)
 void
 events_set_sink(void (*fn)(const char *, size_t, void *), void *arg)
 {
-	events_sink = fn;
-	events_sink_arg = arg;
+	E.sink = fn;
+	E.arg = arg;
+}
+
+static void
+events_flush(void)
+{
+	if (E.len > 0 && E.sink != NULL)
+		E.sink(E.buf, E.len, E.arg);
+	E.len = 0;
+}
+
+void
+events_hold(void)
+{
+	E.held++;
+}
+
+void
+events_release(void)
+{
+	if (E.held > 0 && --E.held == 0)
+		events_flush();
 }
 
 void
@@ -76,6 +104,13 @@ events_emit(int ev, int n, const char *text)
 
 	len = events_format(line, sizeof(line), ev, n, text);
 	log_debug("event %.*s", (int)len - 1, line);
-	if (events_sink != NULL)
-		events_sink(line, len, events_sink_arg);
+	if (E.held == 0) {
+		if (E.sink != NULL)
+			E.sink(line, len, E.arg);
+		return;
+	}
+	if (E.len + len > sizeof(E.buf))
+		events_flush();
+	memcpy(E.buf + E.len, line, len);
+	E.len += len;
 }

@@ -421,7 +421,7 @@ notify_error_cb(struct evconnlistener *lev, void *arg)
 }
 
 /*
- * With nothing queued, write the line at once: through the bufferevent
+ * With nothing queued, write the lines at once: through the bufferevent
  * it would wait for the next loop round and cost two epoll_ctl calls per
  * listener (measured by bench/fanout.sh).  What the socket does not take
  * is queued behind, in order.
@@ -439,26 +439,51 @@ nl_send(struct nl *l, const char *line, size_t len, size_t backlog)
 	bufferevent_write(l->bev, line + n, len - (size_t)n);
 }
 
-/* Fan one event line out to every listener that wants it. */
+/*
+ * The lines of a block (events.c) this listener is to get, in order,
+ * through the output policy: under the soft limit all it wants.
+ */
+static size_t
+nl_pick(struct nl *l, const char *p, size_t len, size_t backlog, char *out)
+{
+	const char	*e, *end = p + len;
+	size_t		 n = 0;
+
+	for (; p < end; p = e + 1) {
+		if ((e = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+		if (np_wants(l->mask, p[0]) && np_offer(&l->out, p[0],
+		    p[0] == 'F' ? atoi(p + 2) : 0, backlog + n,
+		    NOTIFY_SOFT) == NP_SEND) {
+			memcpy(out + n, p, (size_t)(e + 1 - p));
+			n += (size_t)(e + 1 - p);
+		}
+	}
+	return (n);
+}
+
+/* Fan event lines (one, or a block of them) out to every listener. */
 static void
-notify_sink(const char *line, size_t len, void *arg)
+notify_sink(const char *lines, size_t len, void *arg)
 {
 	struct nl	*l, *next;
-	size_t		 backlog;
+	char		 out[EVENTS_BLOCK];
+	size_t		 backlog, n;
 
 	(void)arg;
+	if (len > sizeof(out))
+		return;		/* events.c never makes one */
 	for (l = TAILQ_FIRST(&N.nls); l != NULL; l = next) {
 		next = TAILQ_NEXT(l, entry);
-		if (l->closing || !np_wants(l->mask, line[0]))
+		if (l->closing || l->mask == 0)
 			continue;
 		backlog = evbuffer_get_length(bufferevent_get_output(l->bev));
 		if (backlog > NOTIFY_HARD) {
 			nl_too_slow(l);
 			continue;
 		}
-		if (np_offer(&l->out, line[0], line[0] == 'F' ?
-		    atoi(line + 2) : 0, backlog, NOTIFY_SOFT) == NP_SEND)
-			nl_send(l, line, len, backlog);
+		if ((n = nl_pick(l, lines, len, backlog, out)) > 0)
+			nl_send(l, out, n, backlog);
 	}
 }
 

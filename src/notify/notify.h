@@ -32,8 +32,12 @@ enum mux_event {
 	EV_R = 'R', EV_S = 'S', EV_M = 'M'
 };
 
+#define EVENTS_BLOCK	4096	/* most bytes the sink gets at once */
+
 size_t	 events_format(char *, size_t, int, int, const char *);
 void	 events_emit(int, int, const char *);
+void	 events_hold(void);
+void	 events_release(void);
 void	 events_set_sink(void (*)(const char *, size_t, void *), void *);
 
 /* nproto.c: the listener protocol's pure core. */
