@@ -113,6 +113,7 @@ struct ws_shm {
 	_Atomic int		 wake_every;	/* wake the mux on any change */
 	int			 wake_fd;	/* write end of the wake pipe */
 	_Atomic int		 refusing;	/* shutdown: refuse requests */
+	_Atomic int		 mux_accepts;	/* the mux takes the clients */
 	_Atomic uint32_t	 refuse_seq;	/* seqlock of refuse_msg */
 	char			 refuse_msg[WS_TAG_MAX + 1];
 	_Atomic uint64_t	*histo;		/* nslots + 1 counters */
