@@ -610,10 +610,11 @@ pool_nobody_accepts(void)
 	return (atomic_load(&P.shm->nidle) == 0 && pool_find_starting() == NULL);
 }
 
-/* A hint for the workers' yield before accept(2) (ws.c). */
+/* The mux takes clients itself or not; the workers' yield asks (ws.c). */
 static void
-pool_tell_accepting(void)
+pool_listen(int on)
 {
+	req_listen(on);
 	atomic_store_explicit(&P.shm->mux_accepts, req_listening(),
 	    memory_order_relaxed);
 }
@@ -632,14 +633,15 @@ pool_watch(void)
 {
 	struct timeval	tv = { 0, POOL_ACCEPT_GRACE_US };
 
-	if (req_queue_len() > 0)
-		req_listen(1);
-	else if (!pool_nobody_accepts()) {
+	if (req_queue_len() > 0) {
+		pool_listen(1);
+		return;
+	}
+	if (!pool_nobody_accepts()) {
 		evtimer_del(P.grace_ev);
-		req_listen(0);
+		pool_listen(0);
 	} else if (!req_listening() && !evtimer_pending(P.grace_ev, NULL))
 		evtimer_add(P.grace_ev, &tv);
-	pool_tell_accepting();
 }
 
 static void
@@ -648,10 +650,8 @@ pool_grace_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	if (!P.stopping && pool_nobody_accepts()) {
-		req_listen(1);
-		pool_tell_accepting();
-	}
+	if (!P.stopping && pool_nobody_accepts())
+		pool_listen(1);
 }
 
 static void
