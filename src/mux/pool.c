@@ -574,23 +574,6 @@ pool_drain(void)
 	}
 }
 
-/*
- * Under load (something busy) and nothing idle, start a spare so the next
- * client finds an idle worker.  Never without load: with -m 0 and idle
- * reaping that would churn.
- */
-static void
-pool_spare(void)
-{
-	struct pool_slot	*ps;
-
-	if (P.stopping || atomic_load(&P.shm->nidle) > 0 ||
-	    atomic_load(&P.shm->nbusy) == 0 || pool_find_starting() != NULL)
-		return;
-	if ((ps = pool_find_stopped()) != NULL)
-		(void)pool_spawn(ps, "no idle worker left");
-}
-
 /* Is every slot running a worker that is idle or busy? */
 static int
 pool_all_running(void)
@@ -665,7 +648,6 @@ pool_sync(void)
 	if (P.stopping)
 		return;
 	pool_drain();
-	pool_spare();
 	atomic_store(&P.shm->wake_idle, !pool_all_running());
 	pool_watch();
 }

@@ -49,8 +49,8 @@ MessageControlsACLs msg allow group muxt_ops
 EOF
 close($fh);
 
-my $m = mux_start(args => ['-x', '2', '-m', '1', '--config', $conf,
-    '-O', "$cdir/ctl.sock", '-O', "inet:$TCP"], wait_idle => 1);
+my $m = mux_start(args => ['-x', '2', '-m', '2', '--config', $conf,
+    '-O', "$cdir/ctl.sock", '-O', "inet:$TCP"], wait_idle => 2);
 my $sock = "$cdir/ctl.sock";
 ok(-S $sock, 'the UNIX listener socket exists');
 is((stat($sock))[2] & 07777, 0660, 'created mode 0660');

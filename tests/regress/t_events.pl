@@ -81,8 +81,10 @@ my @rr = grep { !/^S / } events($m, $n1);
 is("@rr", 'R', 'a reread emits R and nothing else');
 is(mux_stop($m), 0, 'clean stop');
 
-# Idle reaping from 3 to 1 worker: F never moves.
-$m = mux_start(args => ['-x', '3', '-m', '1', '-w', '1', '-i', '1'],
+# Idle reaping from 3 to 1 worker: F never moves.  Workers beyond -m
+# start only when a client finds none idle, so the last starts about
+# 0.3 s in; -i 2 keeps the first from being reaped before it is idle.
+$m = mux_start(args => ['-x', '3', '-m', '1', '-w', '1', '-i', '2'],
     wait_idle => 1);
 @kids = ();
 for (1 .. 3) {
