@@ -918,14 +918,13 @@ ws_exit(struct ws *w, int code)
 	_exit(code);
 }
 
+/* What epoll_wait(2) returned for an idle worker; the socket is not ours. */
 static void
-ws_wait(struct ws *w)
+ws_events(struct ws *w, const struct epoll_event *ev, int n)
 {
-	struct epoll_event	ev[4];
-	char			c;
-	int			n, i;
+	char	c;
+	int	i;
 
-	n = epoll_wait(w->ep, ev, 4, -1);
 	for (i = 0; i < n; i++) {
 		if (ev[i].data.fd == w->chan)
 			ws_ctl(w);
@@ -943,45 +942,85 @@ ws_wait(struct ws *w)
 	}
 }
 
+static void
+ws_wait(struct ws *w)
+{
+	struct epoll_event	ev[4];
+
+	ws_events(w, ev, epoll_wait(w->ep, ev, 4, -1));
+}
+
 /*
- * Wait for a client in a blocking accept(2): one syscall per client,
- * where a speculative accept, epoll_wait and accept again were three
- * (bench/README.md).  The socket is blocking while some worker is idle;
- * the mux sets O_NONBLOCK while it accepts itself, and we then get
- * EAGAIN and wait in epoll instead.  Here we cannot see the channel, so
- * the mux sends SIGUSR1 after setting a control bit if we say we are
- * waiting: with both sides' store-then-load sequentially consistent,
- * either we see its bit or it sees our flag.  A signal that lands just
- * before accept(2) is lost; the mux sends it again until the bit is
- * taken (pool_resignal_cb).
+ * 1: a client waits on the shared socket; 0: nothing within timeout;
+ * -1: a signal, or the channel or the handler, handled here.
+ */
+static int
+ws_client_ready(struct ws *w, int timeout)
+{
+	struct epoll_event	ev[4];
+	int			n, i;
+
+	n = epoll_wait(w->ep, ev, 4, timeout);
+	for (i = 0; i < n; i++)
+		if (ev[i].data.fd != w->lfd) {
+			atomic_store(&w->slot->waiting, 0);
+			ws_events(w, ev, n);
+			return (-1);
+		}
+	return (n > 0 ? 1 : n);
+}
+
+/*
+ * Wait for a client in epoll_wait(2), then take it with accept(2).  The
+ * kernel wakes sleepers in accept(2) in turn, so each request went to
+ * another process, with cold caches (in-process c=1: 7% slower than one
+ * worker taking them all).  A readable socket goes to the first of its
+ * EPOLLEXCLUSIVE waiters in the order they registered: the oldest idle
+ * worker takes the client, the others stay cold, and idle reaping can
+ * retire them, which is what DESIGN §3's LIFO dispatch is for.
+ *
+ * The socket is blocking while some worker is idle; one that loses the
+ * race for a client sleeps in accept(2) for the next.  The mux sets
+ * O_NONBLOCK while it accepts itself, and we then go straight to
+ * accept(2), get EAGAIN and wait in epoll for the channel too.  Asleep,
+ * we cannot see the control bits, so the mux sends SIGUSR1 after setting
+ * one if we say we are waiting: with both sides' store-then-load
+ * sequentially consistent, either we see its bit or it sees our flag.  A
+ * signal that lands just before we sleep is lost; the mux sends it again
+ * until the bit is taken (pool_resignal_cb).
  */
 static int
 ws_accept(struct ws *w, struct sockaddr_storage *ss)
 {
-	struct pollfd	pfd = { w->lfd, POLLIN, 0 };
 	socklen_t	len = sizeof(*ss);
-	int		fd;
+	int		fd, ready = 1;
 
 	/*
 	 * Under load the next client usually connects just after a reply:
 	 * yield once, and take it without sleeping and being woken, the
 	 * dearest step of a request in a VM.  Not with a client pending
 	 * (take it now), nor while the mux accepts (clients then come over
-	 * the channel).  One poll and one yield per request: never a spin.
+	 * the channel).  One epoll_wait and one yield per request: never a
+	 * spin.
 	 */
 	if (!atomic_load_explicit(&w->shm->mux_accepts,
-	    memory_order_relaxed) && poll(&pfd, 1, 0) == 0)
+	    memory_order_relaxed) && (ready = ws_client_ready(w, 0)) == 0)
 		(void)sched_yield();
+	if (ready == -1)
+		goto intr;
 	atomic_store(&w->slot->waiting, 1);
-	if (atomic_load(&w->slot->ctl) != 0 || ws_pending(w) || ws_chld) {
+	if (atomic_load(&w->slot->ctl) != 0 || ws_pending(w) || ws_chld ||
+	    (ready == 0 && ws_client_ready(w, -1) != 1)) {
 		atomic_store(&w->slot->waiting, 0);
-		errno = EINTR;
-		return (-1);
+		goto intr;
 	}
 	fd = accept4(w->lfd, (struct sockaddr *)ss, &len,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC);
 	atomic_store_explicit(&w->slot->waiting, 0, memory_order_relaxed);
 	return (fd);
+intr:
+	errno = EINTR;
+	return (-1);
 }
 
 /* SIGCHLD came: an idle handler that exited replaces this worker. */

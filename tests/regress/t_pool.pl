@@ -61,6 +61,52 @@ sub handler_pid { my ($m) = @_; my $r = req($m, 'pid'); $r =~ /^ok (\d+) (\d+)/;
 	is(mux_stop($m), 0, 'clean stop');
 }
 
+# DESIGN §3: dispatch keeps the hot workers hot and lets idle reaping
+# retire the cold ones (MIMEDefang: the oldest idle worker serves).
+# Three idle workers, -i 1, and a request every 0.25 s: taken in turn,
+# each would be idle 0.75 s at most and none would be reaped; and a
+# spare started whenever the one idle worker goes busy would be reaped
+# and started again, over and over.
+{
+	my $m = mux_start(args => ['-x', '3', '-m', '1', '-i', '1', '-w', '1'],
+	    wait_idle => 1);
+	my @kids;
+	for (1 .. 3) {
+		my $pid = fork();
+		if ($pid == 0) { req($m, 'sleep 1'); POSIX::_exit(0) }
+		push @kids, $pid;
+		sleep 0.2;
+	}
+	ok(wait_for(sub { mux_status($m)->{states} eq 'BBB' }, 5),
+	    'three workers busy at once');
+	waitpid($_, 0) for @kids;
+	ok(wait_for(sub { mux_status($m)->{states} eq 'III' }, 5),
+	    'three idle workers');
+	my (@pids, $reaped);
+	my $t0 = time;
+	while (time - $t0 < 8) {
+		my ($p) = handler_pid($m);
+		push @pids, $p // 'none';
+		my $st = mux_status($m)->{states};
+		$reaped //= sprintf('%.1f', time - $t0)
+		    if ($st =~ tr/S//) == 2;
+		last if defined $reaped && @pids >= 16;
+		sleep 0.25;
+	}
+	ok(defined $reaped, 'a request every 0.25 s, and the pool still ' .
+	    'shrinks to -m 1' . (defined $reaped ? " (after $reaped s)" :
+	    ': ' . mux_status($m)->{states}));
+	my %last = map { $_ => 1 } @pids[-8 .. -1];
+	is(join(' ', keys %last), $pids[-1],
+	    'the last 8 requests were served by one handler') or
+	    diag("handlers: @pids");
+	is(log_count($m, qr/retiring: idle timeout/), 2,
+	    'two workers retired for the idle timeout');
+	is(log_count($m, qr/starting worker/), 3,
+	    'and none started in their place') or diag(log_text($m));
+	is(mux_stop($m), 0, 'clean stop');
+}
+
 # Busy timeout: error reply, B, handler and worker killed, slot reused.
 {
 	my $m = mux_start(args => ['-x', '1', '-m', '1', '-b', '1', '-w', '1'],
