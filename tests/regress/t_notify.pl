@@ -21,6 +21,12 @@ use Time::HiRes qw(time sleep);
 use POSIX ();
 
 my $port = 20000 + ($$ % 20000);
+# The sanitizer build's mux is about eight times slower under the floods
+# below (on a PVM guest: 65-108 ms against 10 ms plain, 2026-12-01), and
+# the time is its own work on the clients it refuses, not the stalled
+# listener: the plain build keeps the bound of the requirement.
+my $ASAN = `ldd "$ENV{MUX}" 2>/dev/null` =~ /libasan/;
+my $BOUND = $ASAN ? 250 : 100;
 my $m = mux_start(args => ['-x', '2', '-m', '2', '-w', '1', '-O',
     "inet:$port", '-O', "/tmp/mux-notify-$$.sock"], wait_idle => 2);
 
@@ -182,10 +188,10 @@ my $rss0 = rss_kb($m->{pid});
 my ($produced, $served, $np, $p99, $max) = flood();
 ok($produced >= 100000, "$produced events produced while one listener "
     . "did not read ($served requests)");
-ok($np > 10 && $max < 100, "another listener's $np lines were answered "
-    . "in at most $max ms (p99 $p99 ms) meanwhile");
+ok($np > 10 && $max < $BOUND, "another listener's $np lines were answered "
+    . "in at most $max ms (p99 $p99 ms, bound $BOUND ms) meanwhile");
 my $rss1 = rss_kb($m->{pid});
-if (`ldd "$ENV{MUX}" 2>/dev/null` !~ /libasan/) {
+if (!$ASAN) {
 	ok($rss1 - $rss0 < 4096, "mux RSS $rss0 kB before, $rss1 kB after");
 } else {
 	# AddressSanitizer keeps 16 MB of freed memory in quarantine, and
