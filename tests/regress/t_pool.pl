@@ -12,6 +12,21 @@ use POSIX ();
 
 sub handler_pid { my ($m) = @_; my $r = req($m, 'pid'); $r =~ /^ok (\d+) (\d+)/; return ($1, $2) }
 
+# Three clients 0.2 s apart, each busy for 1 s: three workers.
+sub three_busy {
+	my ($m) = @_;
+	my @kids;
+	for (1 .. 3) {
+		my $pid = fork();
+		if ($pid == 0) { req($m, 'sleep 1'); POSIX::_exit(0) }
+		push @kids, $pid;
+		sleep 0.2;
+	}
+	ok(wait_for(sub { mux_status($m)->{states} eq 'BBB' }, 5),
+	    'three workers busy at once');
+	waitpid($_, 0) for @kids;
+}
+
 # -r 3: a worker serves exactly three requests (jitter of 10% of 3 is 0).
 {
 	my $m = mux_start(args => ['-x', '1', '-m', '1', '-r', '3', '-w', '1'],
@@ -37,16 +52,7 @@ sub handler_pid { my ($m) = @_; my $r = req($m, 'pid'); $r =~ /^ok (\d+) (\d+)/;
 {
 	my $m = mux_start(args => ['-x', '3', '-m', '1', '-i', '1', '-w', '1'],
 	    wait_idle => 1);
-	my @kids;
-	for (1 .. 3) {
-		my $pid = fork();
-		if ($pid == 0) { req($m, 'sleep 1'); POSIX::_exit(0) }
-		push @kids, $pid;
-		sleep 0.2;
-	}
-	ok(wait_for(sub { mux_status($m)->{states} eq 'BBB' }, 5),
-	    'three workers busy at once');
-	waitpid($_, 0) for @kids;
+	three_busy($m);
 	my $t0 = time;
 	ok(wait_for(sub { (mux_status($m)->{states} =~ tr/I//) == 1 &&
 	    (mux_status($m)->{states} =~ tr/S//) == 2 }, 10),
@@ -70,16 +76,7 @@ sub handler_pid { my ($m) = @_; my $r = req($m, 'pid'); $r =~ /^ok (\d+) (\d+)/;
 {
 	my $m = mux_start(args => ['-x', '3', '-m', '1', '-i', '1', '-w', '1'],
 	    wait_idle => 1);
-	my @kids;
-	for (1 .. 3) {
-		my $pid = fork();
-		if ($pid == 0) { req($m, 'sleep 1'); POSIX::_exit(0) }
-		push @kids, $pid;
-		sleep 0.2;
-	}
-	ok(wait_for(sub { mux_status($m)->{states} eq 'BBB' }, 5),
-	    'three workers busy at once');
-	waitpid($_, 0) for @kids;
+	three_busy($m);
 	ok(wait_for(sub { mux_status($m)->{states} eq 'III' }, 5),
 	    'three idle workers');
 	my (@pids, $reaped);
