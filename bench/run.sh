@@ -1,10 +1,11 @@
 #!/bin/sh
 # Side-by-side throughput: the floor (one epoll process answering itself),
-# mux with the tiny external C worker, mux with the in-process handler,
+# mux with the tiny external C worker (as it comes, and with --pin-workers),
+# mux with the in-process handler,
 # and MIMEDefang's own mimedefang-multiplexor with the same C worker when
 # it is installed (apt-get install mimedefang; not needed otherwise).
 # One request per connection on a UNIX socket, -x 4, concurrency 1, 4, 16.
-# The three are interleaved over ROUNDS rounds and the median of each
+# The servers are interleaved over ROUNDS rounds and the median of each
 # cell is reported, because a shared VM drifts by 10-20% between runs.
 # usage: bench/run.sh [builddir] [seconds] [rounds]
 set -eu
@@ -60,6 +61,11 @@ while [ $r -le "$ROUNDS" ]; do
 	wait_sock "$D/ext.sock"; wait_idle "$D/ext.sock"
 	run external "$D/ext.sock"; kill $p; wait $p 2>/dev/null || true
 
+	"$B/mux" $MUXARGS --pin-workers -s "$D/pin.sock" \
+	    -f "$(pwd)/$B/mux-bench-worker" 2>/dev/null & p=$!
+	wait_sock "$D/pin.sock"; wait_idle "$D/pin.sock"
+	run pinned "$D/pin.sock"; kill $p; wait $p 2>/dev/null || true
+
 	"$B/mux-bench-inproc" $MUXARGS -s "$D/in.sock" 2>/dev/null & p=$!
 	wait_sock "$D/in.sock"; wait_idle "$D/in.sock"
 	run inproc "$D/in.sock"; kill $p; wait $p 2>/dev/null || true
@@ -69,7 +75,7 @@ done
 echo
 echo "median of $ROUNDS rounds, $T s each (req/s; p50/p99 in us from the same run)"
 printf '%-9s %6s %22s %22s\n' server conc req/s p50/p99
-for n in floor ${REF:+reference} external inproc; do
+for n in floor ${REF:+reference} external pinned inproc; do
 	for c in 1 4 16; do
 		grep "^$n conc=$c " "$RAW" |
 		    sed 's/.*req\/s=\([0-9]*\) p50=\([0-9]*\)us p99=\([0-9]*\)us.*/\1 \2 \3/' |

@@ -43,6 +43,7 @@ enum { CT_INT, CT_BOOL, CT_STR };
 #define CONF_L_STIMEOUT	257
 #define CONF_L_LISTEN	258
 #define CONF_L_RULES	259
+#define CONF_L_PIN	260
 
 struct conf_opt {
 	const char	*name;
@@ -83,6 +84,7 @@ static const struct conf_opt conf_opts[] = {
 	{ "AllowLogSymlinks",	0, CT_BOOL, O(log_symlinks), 0, 1 },
 	{ "MessageSkipCommands", 0, CT_STR, O(msg_skip), 0, 0 },
 	{ "Exec",		CONF_L_EXEC, CT_BOOL, O(exec), 0, 1 },
+	{ "PinWorkers",		CONF_L_PIN, CT_BOOL, O(pin_workers), 0, 1 },
 	{ "SessionTimeout",	CONF_L_STIMEOUT, CT_INT, O(session_timeout),
 	    0, 86400 },
 	{ "MaxClientsPerHost",	0, CT_INT, O(max_per_host), 0, 1000000 },
@@ -636,6 +638,7 @@ conf_getopt(struct conf *c, int argc, char **argv, char *err)
 		{ "config", required_argument, NULL, 'C' },
 		{ "exec", no_argument, NULL, CONF_L_EXEC },
 		{ "listen", required_argument, NULL, CONF_L_LISTEN },
+		{ "pin-workers", no_argument, NULL, CONF_L_PIN },
 		{ "rules", required_argument, NULL, CONF_L_RULES },
 		{ "session-timeout", required_argument, NULL,
 		    CONF_L_STIMEOUT },
@@ -690,7 +693,7 @@ conf_getopt(struct conf *c, int argc, char **argv, char *err)
 		}
 		name = conf_opt_name(ch);
 		if (conf_set(c, name, (ch == 'D' || ch == 'l' || ch == 'Z' ||
-		    ch == CONF_L_EXEC) ?
+		    ch == CONF_L_EXEC || ch == CONF_L_PIN) ?
 		    "on" : optarg, 1, err) == -1)
 			return (-1);
 	}

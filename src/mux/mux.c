@@ -63,8 +63,8 @@ usage(FILE *f)
 	    "           [-O socket] [-p pidfile] [-Q qtimeout] [-q qsize]\n"
 	    "           [-r requests] [-s socket] [-U user] [-V lifetime]\n"
 	    "           [-W gap] [-w slew] [-x max] [--config file]\n"
-	    "           [--exec] [--listen socket] [--rules file.cdb]\n"
-	    "           [--session-timeout secs]\n"
+	    "           [--exec] [--listen socket] [--pin-workers]\n"
+	    "           [--rules file.cdb] [--session-timeout secs]\n"
 	    "           [-- program [args ...]]\n");
 }
 
@@ -219,6 +219,7 @@ mux_reread(void)
 			M.conf.min_slew = nc.min_slew;
 			M.conf.queue_timeout = nc.queue_timeout;
 			M.conf.status_fd = nc.status_fd;
+			M.conf.pin_workers = nc.pin_workers;
 			M.conf.debug = nc.debug;
 			cmd = M.conf.cmd;
 			M.conf.cmd = nc.cmd;

@@ -93,6 +93,7 @@ struct conf {
 	char   **listen;		/* --listen, Listen (repeatable) */
 	int	 nlisten;
 	int	 exec;			/* --exec, Exec */
+	int	 pin_workers;		/* --pin-workers, PinWorkers */
 	int	 session_timeout;	/* --session-timeout, SessionTimeout */
 	int	 max_per_host;		/* MaxClientsPerHost, 0 = no limit */
 	int	 max_per_user;		/* MaxClientsPerUser */

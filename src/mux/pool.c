@@ -1063,6 +1063,7 @@ pool_reconf(const struct conf *conf)
 	P.wsc.mqid = msgq_id();
 	P.wsc.user_limit = conf->max_per_user > 0;
 	P.wsc.max_lifetime = conf->max_lifetime;
+	P.wsc.pin = conf->pin_workers;
 	if (P.shm != NULL)
 		atomic_store(&P.shm->wake_every, conf->debug > 0 || P.watched);
 }

@@ -1061,6 +1061,8 @@ ws_setup(struct ws *w)
 	ws_closefrom_except(keep, 3);
 	w->hd.pid = -1;
 	w->hd.in = w->hd.out = w->hd.st = -1;
+	if (w->conf->pin)
+		pin_self(w->idx);	/* before the handler: it inherits */
 	if (w->conf->exec)
 		;	/* a handler per session, not one per worker */
 	else if (w->conf->inproc != NULL) {

@@ -23,6 +23,7 @@
 #ifndef MUX_WS_H
 #define MUX_WS_H
 
+#include <sched.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -240,6 +241,7 @@ struct ws_conf {
 	int		 busy_timeout;	/* s */
 	int		 client_timeout; /* s */
 	int		 max_lifetime;	/* s, 0 = off */
+	int		 pin;		/* PinWorkers */
 	const struct ws_handler *inproc;
 };
 
@@ -257,6 +259,10 @@ int	 ws_hd_start(struct ws_hd *, const struct ws_conf *);
 void	 ws_hd_stop(struct ws_hd *, int, int);
 int	 ws_hd_exec(struct ws_hd *, const struct ws_conf *, int,
 	    char *const *);
+
+/* pin.c: PinWorkers, a worker session and its handler on one CPU. */
+int	 pin_cpu(const cpu_set_t *, int);
+void	 pin_self(int);
 
 /* sess.c: a service session (--listen), served to its end. */
 struct ws_sess_ctx {

@@ -194,4 +194,43 @@ sub three_busy {
 	is(log_count($m, qr/starting worker/), 1, 'only one start');
 	is(mux_stop($m), 0, 'clean stop');
 }
+# --pin-workers: each worker session and its handler on one CPU, slots
+# spread in turn over the CPUs the mux may use.  Without it, nothing is
+# bound.
+sub cpus_of {
+	my ($pid) = @_;
+	my ($l) = read_file("/proc/$pid/status") =~ /^Cpus_allowed_list:\s*(\S+)/m;
+	return [map { /^(\d+)-(\d+)$/ ? ($1 .. $2) : $_ } split /,/, $l // ''];
+}
+sub handler_of {
+	my ($ws) = @_;
+	my ($h) = split ' ', read_file("/proc/$ws/task/$ws/children");
+	return $h;
+}
+{
+	my $m = mux_start(args => ['-x', '3', '-m', '3', '-w', '1',
+	    '--pin-workers'], wait_idle => 3);
+	my $all = cpus_of($m->{pid});
+	ok(@$all >= 1, "the mux may use CPUs @$all");
+	is_deeply(cpus_of($m->{pid}), $all, 'the mux itself is not bound');
+	my $ws = worker_pids($m);
+	is(scalar(keys %$ws), 3, 'three worker sessions');
+	for my $slot (sort keys %$ws) {
+		my $want = [$all->[$slot % @$all]];
+		is_deeply(cpus_of($ws->{$slot}), $want,
+		    "worker $slot is bound to CPU $want->[0]");
+		my $h = handler_of($ws->{$slot});
+		ok(defined $h, "worker $slot has its handler") and
+		    is_deeply(cpus_of($h), $want, "and so is its handler");
+	}
+	my ($p, $n) = handler_pid($m);
+	ok(defined $p, 'a request is served');
+	is(mux_stop($m), 0, 'clean stop');
+
+	$m = mux_start(args => ['-x', '1', '-m', '1'], wait_idle => 1);
+	$ws = worker_pids($m);
+	is_deeply(cpus_of($ws->{0}), $all, 'without it the worker is free');
+	is_deeply(cpus_of(handler_of($ws->{0})), $all, 'and its handler');
+	is(mux_stop($m), 0, 'clean stop');
+}
 done_testing();

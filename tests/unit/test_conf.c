@@ -18,6 +18,7 @@ test_defaults(void **state)
 	assert_int_equal(c.min_slew, 0);
 	assert_int_equal(c.queue_size, 0);
 	assert_int_equal(c.queue_timeout, 30);
+	assert_int_equal(c.pin_workers, 0);	/* the scheduler decides */
 	conf_free(&c);
 }
 
@@ -31,6 +32,7 @@ test_parse(void **state)
 	    "  minworkers\t3   # trailing\n"
 	    "\n"
 	    "Foreground on\n"
+	    "PinWorkers on\n"
 	    "Socket /tmp/a.sock\n"
 	    "Command /bin/prog \"two words\" x\n";
 
@@ -40,6 +42,7 @@ test_parse(void **state)
 	assert_int_equal(c.max_workers, 8);
 	assert_int_equal(c.min_workers, 3);
 	assert_int_equal(c.foreground, 1);
+	assert_int_equal(c.pin_workers, 1);
 	assert_string_equal(c.sock, "/tmp/a.sock");
 	assert_string_equal(c.cmd[0], "/bin/prog");
 	assert_string_equal(c.cmd[1], "two words");
@@ -92,18 +95,19 @@ test_cli_wins(void **state)
 	struct conf	 c;
 	char		 err[CONF_ERR_MAX];
 	char		*argv[] = { "mux", "-x", "5", "-D", "--config", "f",
-	    "--", "/bin/true", "arg", NULL };
+	    "--pin-workers", "--", "/bin/true", "arg", NULL };
 	const char	*text = "MaxWorkers 9\nMinWorkers 4\nForeground off\n"
-	    "Command /bin/false\n";
+	    "PinWorkers off\nCommand /bin/false\n";
 
 	(void)state;
 	conf_init(&c);
-	assert_int_equal(conf_getopt(&c, 9, argv, err), 0);
+	assert_int_equal(conf_getopt(&c, 10, argv, err), 0);
 	assert_string_equal(c.config, "f");
 	assert_int_equal(conf_parse(&c, text, strlen(text), err), 0);
 	assert_int_equal(c.max_workers, 5);
 	assert_int_equal(c.min_workers, 4);
 	assert_int_equal(c.foreground, 1);
+	assert_int_equal(c.pin_workers, 1);
 	assert_string_equal(c.cmd[0], "/bin/true");
 	assert_string_equal(c.cmd[1], "arg");
 	/* Overridden directives are still checked. */
