@@ -40,4 +40,5 @@ attrib() {	# name, then the mux command without its options
 }
 
 attrib external "$B/mux" -f "$B/mux-bench-worker"
+attrib pinned "$B/mux" --pin-workers -f "$B/mux-bench-worker"
 attrib inproc "$B/mux-bench-inproc"
