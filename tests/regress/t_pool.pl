@@ -227,10 +227,22 @@ sub handler_of {
 	ok(defined $p, 'a request is served');
 	is(mux_stop($m), 0, 'clean stop');
 
-	$m = mux_start(args => ['-x', '1', '-m', '1'], wait_idle => 1);
+	# Off, then on by a reread: the next generation is bound.
+	my $conf = "$m->{dir}/pin.conf";
+	write_file($conf, "PinWorkers off\n");
+	$m = mux_start(args => ['-x', '1', '-m', '1', '-w', '1',
+	    '--config', $conf], wait_idle => 1);
 	$ws = worker_pids($m);
 	is_deeply(cpus_of($ws->{0}), $all, 'without it the worker is free');
 	is_deeply(cpus_of(handler_of($ws->{0})), $all, 'and its handler');
+	write_file($conf, "PinWorkers on\n");
+	is(req($m, 'reread'), "Forced reread of filter rules\n", 'reread');
+	my $new;
+	ok(wait_for(sub { $new = worker_pids($m)->{0};
+	    defined $new && $new != $ws->{0} && handler_of($new) }, 10),
+	    'a worker of the new generation is up');
+	is_deeply(cpus_of($new), [$all->[0]], 'it is bound after the reread');
+	is_deeply(cpus_of(handler_of($new)), [$all->[0]], 'with its handler');
 	is(mux_stop($m), 0, 'clean stop');
 }
 done_testing();
