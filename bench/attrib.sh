@@ -8,6 +8,14 @@ B=$(cd "${1:-build}" && pwd)
 D=$(mktemp -d /tmp/mux-attrib.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$D"' EXIT
 
+# Whole machine: busy ticks (user, nice, system, irq, softirq) and
+# context switches, from /proc/stat.
+sys() { awk '/^cpu /{ b = $2 + $3 + $4 + $7 + $8 } /^ctxt/{ c = $2 }
+	END { print b, c }' /proc/stat; }
+sysper() {	# before, after, requests
+	echo "$1 $2 $3" | awk '{ printf "  whole machine per request: %.1f us busy, %.2f context switches\n", ($3 - $1) * 1e4 / $5, ($4 - $2) / $5 }'
+}
+
 ticks() { t=0; for p in "$@"; do
 	t=$((t + $(awk '{print $14+$15}' /proc/$p/stat 2>/dev/null || echo 0)))
 	done; echo $t; }
@@ -19,11 +27,12 @@ attrib() {	# name, then the mux command without its options
 	w=$(pgrep -P $mp | tr '\n' ' ')
 	h=$(for p in $w; do pgrep -P $p || true; done | tr '\n' ' ')
 	# CPU from /proc without perf attached: perf slows everything.
-	w0=$(ticks $w); h0=$(ticks $h); m0=$(ticks $mp)
+	w0=$(ticks $w); h0=$(ticks $h); m0=$(ticks $mp); s0=$(sys)
 	"$B/mux-bench-load" -c 4 -t 4 "$D/a.sock" > "$D/l.out"
 	n=$(sed 's/.*ok=\([0-9]*\).*/\1/' "$D/l.out")
-	w1=$(ticks $w); h1=$(ticks $h); m1=$(ticks $mp)
+	w1=$(ticks $w); h1=$(ticks $h); m1=$(ticks $mp); s1=$(sys)
 	echo "$name: $(cat "$D/l.out")"
+	sysper "$s0" "$s1" "$n"
 	awk -v n="$n" -v w=$((w1 - w0)) -v h=$((h1 - h0)) -v m=$((m1 - m0)) \
 	    'BEGIN { printf "  CPU per request: mux %.2f us, worker sessions %.1f us, handlers %.1f us\n", m * 1e4 / n, w * 1e4 / n, h * 1e4 / n }'
 	# Then the symbols of the worker sessions, in a second run.
@@ -38,6 +47,17 @@ attrib() {	# name, then the mux command without its options
 	    --sort sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -12
 	kill $mp; wait $mp 2>/dev/null || true
 }
+
+# The floor, for the whole-machine figures to compare with.
+"$B/mux-bench-floor" "$D/f.sock" & fp=$!
+sleep 0.5
+"$B/mux-bench-load" -c 4 -t 1 "$D/f.sock" > /dev/null
+s0=$(sys)
+"$B/mux-bench-load" -c 4 -t 4 "$D/f.sock" > "$D/l.out"
+s1=$(sys)
+echo "floor: $(cat "$D/l.out")"
+sysper "$s0" "$s1" "$(sed 's/.*ok=\([0-9]*\).*/\1/' "$D/l.out")"
+kill $fp; wait $fp 2>/dev/null || true
 
 attrib external "$B/mux" -f "$B/mux-bench-worker"
 attrib pinned "$B/mux" --pin-workers -f "$B/mux-bench-worker"
