@@ -45,9 +45,15 @@ enum { CT_INT, CT_BOOL, CT_STR };
 #define CONF_L_RULES	259
 #define CONF_L_PIN	260
 
+/*
+ * The one table of options and directives: the file's parser, getopt's
+ * option string and long options, and the man-page check all read it.
+ * A letter of mimedefang-multiplexor(8) keeps its meaning there.
+ */
 struct conf_opt {
 	const char	*name;
 	int		 letter;
+	const char	*lname;		/* long option, or NULL */
 	int		 type;
 	size_t		 off;
 	int		 min;
@@ -56,57 +62,90 @@ struct conf_opt {
 
 #define O(f)	offsetof(struct conf, f)
 static const struct conf_opt conf_opts[] = {
-	{ "MinWorkers",		'm', CT_INT, O(min_workers), 0, 4096 },
-	{ "MaxWorkers",		'x', CT_INT, O(max_workers), 1, 4096 },
-	{ "MaxRequests",	'r', CT_INT, O(max_requests), 1, INT_MAX },
-	{ "MaxLifetime",	'V', CT_INT, O(max_lifetime), INT_MIN, INT_MAX },
-	{ "IdleTimeout",	'i', CT_INT, O(idle_timeout), 1, 86400 },
-	{ "BusyTimeout",	'b', CT_INT, O(busy_timeout), 1, 86400 },
-	{ "ClientTimeout",	'c', CT_INT, O(client_timeout), 1, 3600 },
-	{ "WorkerDelay",	'w', CT_INT, O(slew), 1, 3600 },
-	{ "MinWorkerDelay",	'W', CT_INT, O(min_slew), 0, 3600 },
-	{ "QueueSize",		'q', CT_INT, O(queue_size), 0, 65536 },
-	{ "QueueTimeout",	'Q', CT_INT, O(queue_timeout), 1, 600 },
-	{ "ListenBacklog",	'I', CT_INT, O(backlog), 5, 65535 },
-	{ "Foreground",		'D', CT_BOOL, O(foreground), 0, 1 },
-	{ "Syslog",		'l', CT_BOOL, O(syslog), 0, 1 },
-	{ "StatusTags",		'Z', CT_BOOL, O(status_fd), 0, 1 },
-	{ "Debug",		'd', CT_INT, O(debug), 0, 3 },
-	{ "User",		'U', CT_STR, O(user), 0, 0 },
-	{ "PidFile",		'p', CT_STR, O(pidfile), 0, 0 },
-	{ "Socket",		's', CT_STR, O(sock), 0, 0 },
-	{ "UnprivSocket",	'a', CT_STR, O(usock), 0, 0 },
-	{ "Program",		'f', CT_STR, O(prog), 0, 0 },
-	{ "MaxListeners",	0, CT_INT, O(max_listeners), 1, 100000 },
-	{ "MessageEngine",	0, CT_BOOL, O(msg_engine), 0, 1 },
-	{ "MessageQueue",	0, CT_STR, O(msg_queue), 0, 0 },
-	{ "MessageLog",		0, CT_STR, O(msg_log), 0, 0 },
-	{ "AllowLogSymlinks",	0, CT_BOOL, O(log_symlinks), 0, 1 },
-	{ "MessageSkipCommands", 0, CT_STR, O(msg_skip), 0, 0 },
-	{ "Exec",		CONF_L_EXEC, CT_BOOL, O(exec), 0, 1 },
-	{ "PinWorkers",		CONF_L_PIN, CT_BOOL, O(pin_workers), 0, 1 },
-	{ "SessionTimeout",	CONF_L_STIMEOUT, CT_INT, O(session_timeout),
-	    0, 86400 },
-	{ "MaxClientsPerHost",	0, CT_INT, O(max_per_host), 0, 1000000 },
-	{ "MaxClientsPerUser",	0, CT_INT, O(max_per_user), 0, 1000000 },
-	{ "BusyReply",		0, CT_STR, O(busy_reply), 0, 0 },
-	{ "RulesDenyReply",	0, CT_STR, O(deny_reply), 0, 0 },
-	{ "Banner",		0, CT_STR, O(banner), 0, 0 },
-	{ "BannerFile",		0, CT_STR, O(banner_file), 0, 0 },
-	{ "BannerPreSleep",	0, CT_INT, O(banner_pre), 0, 86400 },
-	{ "BannerPostSleep",	0, CT_INT, O(banner_post), 0, 86400 },
-	{ "BannerImpatientAction", 0, CT_STR, O(banner_action), 0, 0 },
-	{ "BannerMe",		0, CT_STR, O(banner_me), 0, 0 },
-	{ "BannerDateFormat",	0, CT_STR, O(banner_datefmt), 0, 0 },
-	{ "RulesReverseDNS",	0, CT_BOOL, O(rules_rdns), 0, 1 },
-	{ "ResolvConf",		0, CT_STR, O(resolv_conf), 0, 0 },
+	{ "MinWorkers",		'm', NULL, CT_INT, O(min_workers), 0, 4096 },
+	{ "MaxWorkers",		'x', NULL, CT_INT, O(max_workers), 1, 4096 },
+	{ "MaxRequests",	'r', NULL, CT_INT, O(max_requests), 1,
+	    INT_MAX },
+	{ "MaxLifetime",	'V', NULL, CT_INT, O(max_lifetime), INT_MIN,
+	    INT_MAX },
+	{ "IdleTimeout",	'i', NULL, CT_INT, O(idle_timeout), 1, 86400 },
+	{ "BusyTimeout",	'b', NULL, CT_INT, O(busy_timeout), 1, 86400 },
+	{ "ClientTimeout",	'c', NULL, CT_INT, O(client_timeout), 1,
+	    3600 },
+	{ "WorkerDelay",	'w', NULL, CT_INT, O(slew), 1, 3600 },
+	{ "MinWorkerDelay",	'W', NULL, CT_INT, O(min_slew), 0, 3600 },
+	{ "QueueSize",		'q', NULL, CT_INT, O(queue_size), 0, 65536 },
+	{ "QueueTimeout",	'Q', NULL, CT_INT, O(queue_timeout), 1, 600 },
+	{ "ListenBacklog",	'I', NULL, CT_INT, O(backlog), 5, 65535 },
+	{ "Foreground",		'D', NULL, CT_BOOL, O(foreground), 0, 1 },
+	{ "Syslog",		'l', NULL, CT_BOOL, O(syslog), 0, 1 },
+	{ "StatusTags",		'Z', NULL, CT_BOOL, O(status_fd), 0, 1 },
+	{ "Debug",		'd', NULL, CT_INT, O(debug), 0, 3 },
+	{ "User",		'U', NULL, CT_STR, O(user), 0, 0 },
+	{ "PidFile",		'p', NULL, CT_STR, O(pidfile), 0, 0 },
+	{ "LockFile",		'o', NULL, CT_STR, O(lockfile), 0, 0 },
+	{ "SpoolDir",		'z', NULL, CT_STR, O(spool_dir), 0, 0 },
+	{ "Socket",		's', NULL, CT_STR, O(sock), 0, 0 },
+	{ "UnprivSocket",	'a', NULL, CT_STR, O(usock), 0, 0 },
+	{ "GroupAccess",	'G', NULL, CT_BOOL, O(group_access), 0, 1 },
+	{ "Program",		'f', NULL, CT_STR, O(prog), 0, 0 },
+	{ "FilterRules",	'F', NULL, CT_STR, O(subfilter), 0, 0 },
+	{ "EmbedPerl",		'E', NULL, CT_BOOL, O(embed_perl), 0, 1 },
+	{ "MaxRSS",		'R', NULL, CT_INT, O(max_rss), 0, INT_MAX },
+	{ "MaxAS",		'M', NULL, CT_INT, O(max_as), 0, INT_MAX },
+	{ "SyslogFacility",	'S', NULL, CT_STR, O(facility), 0, 0 },
+	{ "SyslogLabel",	'Y', NULL, CT_STR, O(ident), 0, 0 },
+	{ "LogStatusInterval",	'L', NULL, CT_INT, O(status_every), 0,
+	    86400 },
+	{ "RecipokPerDomainLimit", 'y', NULL, CT_INT, O(recipok_limit),
+	    INT_MIN, INT_MAX },
+	{ "MaxListeners",	0, NULL, CT_INT, O(max_listeners), 1, 100000 },
+	{ "MessageEngine",	0, NULL, CT_BOOL, O(msg_engine), 0, 1 },
+	{ "MessageQueue",	0, NULL, CT_STR, O(msg_queue), 0, 0 },
+	{ "MessageLog",		0, NULL, CT_STR, O(msg_log), 0, 0 },
+	{ "AllowLogSymlinks",	0, NULL, CT_BOOL, O(log_symlinks), 0, 1 },
+	{ "MessageSkipCommands", 0, NULL, CT_STR, O(msg_skip), 0, 0 },
+	{ "Exec",		CONF_L_EXEC, "exec", CT_BOOL, O(exec), 0, 1 },
+	{ "PinWorkers",		CONF_L_PIN, "pin-workers", CT_BOOL,
+	    O(pin_workers), 0, 1 },
+	{ "SessionTimeout",	CONF_L_STIMEOUT, "session-timeout", CT_INT,
+	    O(session_timeout), 0, 86400 },
+	{ "MaxClientsPerHost",	0, NULL, CT_INT, O(max_per_host), 0,
+	    1000000 },
+	{ "MaxClientsPerUser",	0, NULL, CT_INT, O(max_per_user), 0,
+	    1000000 },
+	{ "BusyReply",		0, NULL, CT_STR, O(busy_reply), 0, 0 },
+	{ "RulesDenyReply",	0, NULL, CT_STR, O(deny_reply), 0, 0 },
+	{ "Banner",		0, NULL, CT_STR, O(banner), 0, 0 },
+	{ "BannerFile",		0, NULL, CT_STR, O(banner_file), 0, 0 },
+	{ "BannerPreSleep",	0, NULL, CT_INT, O(banner_pre), 0, 86400 },
+	{ "BannerPostSleep",	0, NULL, CT_INT, O(banner_post), 0, 86400 },
+	{ "BannerImpatientAction", 0, NULL, CT_STR, O(banner_action), 0, 0 },
+	{ "BannerMe",		0, NULL, CT_STR, O(banner_me), 0, 0 },
+	{ "BannerDateFormat",	0, NULL, CT_STR, O(banner_datefmt), 0, 0 },
+	{ "RulesReverseDNS",	0, NULL, CT_BOOL, O(rules_rdns), 0, 1 },
+	{ "ResolvConf",		0, NULL, CT_STR, O(resolv_conf), 0, 0 },
 };
 #undef O
 #define CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))
-#define CONF_CMD_BIT	(1ULL << CONF_NOPTS)
-#define CONF_NOTIFY_BIT	(1ULL << (CONF_NOPTS + 1))
-#define CONF_LISTEN_BIT	(1ULL << (CONF_NOPTS + 2))
-#define CONF_RULES_BIT	(1ULL << (CONF_NOPTS + 3))
+#define CONF_CMD_BIT	(CONF_NOPTS)
+#define CONF_NOTIFY_BIT	(CONF_NOPTS + 1)
+#define CONF_LISTEN_BIT	(CONF_NOPTS + 2)
+#define CONF_RULES_BIT	(CONF_NOPTS + 3)
+_Static_assert(CONF_NOPTS + 4 <= CONF_SET_MAX, "raise CONF_SET_MAX");
+
+/* Was this given on the command line? */
+static int
+conf_isset(const struct conf *c, size_t bit)
+{
+	return ((c->set[bit / 8] >> (bit % 8)) & 1);
+}
+
+static void
+conf_mark(struct conf *c, size_t bit)
+{
+	c->set[bit / 8] |= (uint8_t)(1 << (bit % 8));
+}
 
 void
 conf_init(struct conf *c)
@@ -179,16 +218,17 @@ conf_free(struct conf *c)
 	conf_free_cmd(c);
 }
 
-const char *
-conf_opt_name(int letter)
+static const struct conf_opt *
+conf_opt_by_letter(int letter)
 {
 	size_t	i;
 
 	for (i = 0; i < CONF_NOPTS; i++)
 		if (conf_opts[i].letter == letter)
-			return (conf_opts[i].name);
+			return (&conf_opts[i]);
 	return (NULL);
 }
+
 
 static int
 conf_bool(const char *v, int *out)
@@ -253,7 +293,7 @@ conf_set(struct conf *c, const char *name, const char *val, int from_cli,
 		return (-1);
 	}
 	/* Checked even when the command line overrides it. */
-	keep = !from_cli && (c->set & (1ULL << i));
+	keep = !from_cli && conf_isset(c, i);
 	p = (char *)c + o->off;
 	switch (o->type) {
 	case CT_INT:
@@ -288,7 +328,7 @@ conf_set(struct conf *c, const char *name, const char *val, int from_cli,
 		break;
 	}
 	if (from_cli)
-		c->set |= 1ULL << i;
+		conf_mark(c, i);
 	return (0);
 }
 
@@ -498,19 +538,19 @@ conf_line(struct conf *c, char *line, int lineno, char *err)
 	if (ac == 0)
 		return (0);
 	if (strcasecmp(av[0], "NotifySocket") == 0 && ac == 2) {
-		if (c->set & CONF_NOTIFY_BIT)
+		if (conf_isset(c, CONF_NOTIFY_BIT))
 			return (0);
 		if (conf_add_spec(&c->notify, &c->nnotify, av[0], av[1],
 		    msg) == 0)
 			return (0);
 	} else if (strcasecmp(av[0], "Listen") == 0 && ac == 2) {
-		if (c->set & CONF_LISTEN_BIT)
+		if (conf_isset(c, CONF_LISTEN_BIT))
 			return (0);
 		if (conf_add_spec(&c->listen, &c->nlisten, av[0], av[1],
 		    msg) == 0)
 			return (0);
 	} else if (strcasecmp(av[0], "Rules") == 0 && ac == 2) {
-		if (c->set & CONF_RULES_BIT)
+		if (conf_isset(c, CONF_RULES_BIT))
 			return (0);
 		if (conf_add_spec(&c->rules, &c->nrules, av[0], av[1],
 		    msg) == 0)
@@ -540,7 +580,7 @@ conf_line(struct conf *c, char *line, int lineno, char *err)
 		if (conf_set_words(c, av[0], ac - 1, av + 1, msg) == 0)
 			return (0);
 	} else if (strcasecmp(av[0], "Command") == 0) {
-		if (c->set & CONF_CMD_BIT)
+		if (conf_isset(c, CONF_CMD_BIT))
 			return (0);
 		if (conf_set_cmd(c, av + 1, ac - 1, msg) == 0)
 			return (0);
@@ -630,57 +670,84 @@ conf_load(struct conf *c, const char *path, char *err)
 	return (rv);
 }
 
-/* Parse argv.  Returns 0, 1 for --help/--version handled, -1 on error. */
-int
-conf_getopt(struct conf *c, int argc, char **argv, char *err)
+/*
+ * getopt_long's option string and long options, from the table, with
+ * the few options that are not one directive each.
+ */
+#define CONF_NEXTRA	6
+static void
+conf_getopt_spec(char *optstr, size_t osz, struct option *lopts)
 {
-	static const struct option lopts[] = {
+	static const struct option extra[CONF_NEXTRA] = {
 		{ "config", required_argument, NULL, 'C' },
-		{ "exec", no_argument, NULL, CONF_L_EXEC },
 		{ "listen", required_argument, NULL, CONF_L_LISTEN },
-		{ "pin-workers", no_argument, NULL, CONF_L_PIN },
 		{ "rules", required_argument, NULL, CONF_L_RULES },
-		{ "session-timeout", required_argument, NULL,
-		    CONF_L_STIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*name;
-	int		 ch;
+	size_t	i, n = 0, nl = 0;
 
+	optstr[n++] = '+';
+	for (i = 0; i < CONF_NOPTS; i++) {
+		const struct conf_opt	*o = &conf_opts[i];
+		int			 arg = o->type != CT_BOOL;
+
+		if (o->lname != NULL)
+			lopts[nl++] = (struct option){ o->lname,
+			    arg ? required_argument : no_argument, NULL,
+			    o->letter };
+		else if (o->letter > 0 && o->letter < 128 && n + 3 < osz) {
+			optstr[n++] = (char)o->letter;
+			if (arg)
+				optstr[n++] = ':';
+		}
+	}
+	snprintf(optstr + n, osz - n, "O:hv");
+	memcpy(lopts + nl, extra, sizeof(extra));
+}
+
+/* Parse argv.  Returns 0, 1 for --help, 2 for --version, -1 on error. */
+int
+conf_getopt(struct conf *c, int argc, char **argv, char *err)
+{
+	struct option		 lopts[CONF_NOPTS + CONF_NEXTRA];
+	char			 optstr[2 * CONF_NOPTS + 8];
+	const struct conf_opt	*o;
+	int			 ch;
+
+	conf_getopt_spec(optstr, sizeof(optstr), lopts);
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv,
-	    "+m:x:r:V:i:b:c:w:W:q:Q:I:DlZd:U:p:s:a:f:O:hv", lopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, optstr, lopts, NULL)) != -1) {
 		switch (ch) {
 		case 'C':
 			free(c->config);
 			c->config = strdup(optarg);
 			continue;
 		case 'O':
-			if (!(c->set & CONF_NOTIFY_BIT))
+			if (!conf_isset(c, CONF_NOTIFY_BIT))
 				conf_free_specs(&c->notify, &c->nnotify);
 			if (conf_add_spec(&c->notify, &c->nnotify,
 			    "NotifySocket", optarg, err) == -1)
 				return (-1);
-			c->set |= CONF_NOTIFY_BIT;
+			conf_mark(c, CONF_NOTIFY_BIT);
 			continue;
 		case CONF_L_RULES:
-			if (!(c->set & CONF_RULES_BIT))
+			if (!conf_isset(c, CONF_RULES_BIT))
 				conf_free_specs(&c->rules, &c->nrules);
 			if (conf_add_spec(&c->rules, &c->nrules, "Rules",
 			    optarg, err) == -1)
 				return (-1);
-			c->set |= CONF_RULES_BIT;
+			conf_mark(c, CONF_RULES_BIT);
 			continue;
 		case CONF_L_LISTEN:
-			if (!(c->set & CONF_LISTEN_BIT))
+			if (!conf_isset(c, CONF_LISTEN_BIT))
 				conf_free_specs(&c->listen, &c->nlisten);
 			if (conf_add_spec(&c->listen, &c->nlisten, "Listen",
 			    optarg, err) == -1)
 				return (-1);
-			c->set |= CONF_LISTEN_BIT;
+			conf_mark(c, CONF_LISTEN_BIT);
 			continue;
 		case 'h':
 		case 'v':
@@ -691,16 +758,16 @@ conf_getopt(struct conf *c, int argc, char **argv, char *err)
 			    "-%c", optopt ? optopt : '?');
 			return (-1);
 		}
-		name = conf_opt_name(ch);
-		if (conf_set(c, name, (ch == 'D' || ch == 'l' || ch == 'Z' ||
-		    ch == CONF_L_EXEC || ch == CONF_L_PIN) ?
-		    "on" : optarg, 1, err) == -1)
+		if ((o = conf_opt_by_letter(ch)) == NULL)
+			continue;	/* cannot happen: getopt knows ours */
+		if (conf_set(c, o->name, o->type == CT_BOOL ? "on" : optarg,
+		    1, err) == -1)
 			return (-1);
 	}
 	if (optind < argc) {
 		if (conf_set_cmd(c, argv + optind, argc - optind, err) == -1)
 			return (-1);
-		c->set |= CONF_CMD_BIT;
+		conf_mark(c, CONF_CMD_BIT);
 	}
 	return (0);
 }
@@ -736,9 +803,35 @@ conf_check(struct conf *c, char *err)
 	if (c->max_lifetime < 0)
 		c->max_lifetime = 0;
 	/* With service listeners, a request socket only when asked for. */
-	if (c->sock == NULL && c->nlisten == 0 && (c->sock = strdup(
-	    "/var/spool/MIMEDefang/mimedefang-multiplexor.sock")) == NULL)
-		return (snprintf(err, CONF_ERR_MAX, "out of memory"), -1);
+	if (c->sock == NULL && c->nlisten == 0) {
+		char	buf[PATH_MAX];
+
+		snprintf(buf, sizeof(buf), "%s/mimedefang-multiplexor.sock",
+		    c->spool_dir ? c->spool_dir : CONF_SPOOL_DIR);
+		if ((c->sock = strdup(buf)) == NULL)
+			return (snprintf(err, CONF_ERR_MAX, "out of memory"),
+			    -1);
+	}
+	if (c->lockfile == NULL && c->pidfile != NULL) {
+		char	buf[PATH_MAX];
+
+		snprintf(buf, sizeof(buf), "%s.lock", c->pidfile);
+		if ((c->lockfile = strdup(buf)) == NULL)
+			return (snprintf(err, CONF_ERR_MAX, "out of memory"),
+			    -1);
+	}
+	if (c->facility != NULL && log_facility(c->facility) == -1)
+		return (snprintf(err, CONF_ERR_MAX, "SyslogFacility: unknown "
+		    "facility \"%.64s\"", c->facility), -1);
+	/* As mimedefang-multiplexor: out of range means no limit. */
+	if (c->recipok_limit < 0 || c->recipok_limit >= c->max_workers)
+		c->recipok_limit = 0;
+	if (c->recipok_limit > 0)
+		return (snprintf(err, CONF_ERR_MAX, "RecipokPerDomainLimit "
+		    "(-y %d): per-domain recipok limits are not supported "
+		    "yet; -y 0 turns them off", c->recipok_limit), -1);
+	if (c->status_every > 0 && c->status_every < 5)
+		c->status_every = 5;
 	if (c->busy_reply == NULL && (c->busy_reply = strdup(
 	    "421 Service not available, all workers busy")) == NULL)
 		return (snprintf(err, CONF_ERR_MAX, "out of memory"), -1);
@@ -780,12 +873,18 @@ conf_check_prog(struct conf *c, char *err)
 		return (snprintf(err, CONF_ERR_MAX, "Exec needs a handler: "
 		    "-f PROG, or -- PROG ARGS..."), -1);
 	if (c->cmd == NULL) {
-		char	*av[2];
+		char	*av[4];
+		int	 ac = 0;
 
 		/* exec mode runs PROG as tcpserver would: no -server. */
-		av[0] = c->prog ? c->prog : "/usr/bin/mimedefang.pl";
-		av[1] = c->status_fd ? "-serveru" : "-server";
-		if (conf_set_cmd(c, av, c->exec ? 1 : 2, err) == -1)
+		av[ac++] = c->prog ? c->prog : "/usr/bin/mimedefang.pl";
+		if (c->subfilter != NULL && !c->exec) {
+			av[ac++] = "-f";
+			av[ac++] = c->subfilter;
+		}
+		if (!c->exec)
+			av[ac++] = c->status_fd ? "-serveru" : "-server";
+		if (conf_set_cmd(c, av, ac, err) == -1)
 			return (-1);
 	}
 	if ((real = conf_which(c->cmd[0])) == NULL)

@@ -21,23 +21,59 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 #include <time.h>
 
 #include "mux.h"
 
-static int	log_tostderr = 1;
-static int	log_tosyslog;
-static int	log_verbose;
+static int	 log_tostderr = 1;
+static int	 log_tosyslog;
+static int	 log_verbose;
+static char	 log_ident[64] = "mux";
 
+static const struct {
+	const char	*name;
+	int		 fac;
+} log_facs[] = {
+	{ "auth", LOG_AUTH }, { "authpriv", LOG_AUTHPRIV },
+	{ "cron", LOG_CRON }, { "daemon", LOG_DAEMON }, { "ftp", LOG_FTP },
+	{ "kern", LOG_KERN }, { "lpr", LOG_LPR }, { "mail", LOG_MAIL },
+	{ "news", LOG_NEWS }, { "syslog", LOG_SYSLOG }, { "user", LOG_USER },
+	{ "uucp", LOG_UUCP }, { "local0", LOG_LOCAL0 },
+	{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
+	{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+	{ "local7", LOG_LOCAL7 },
+};
+
+/* A facility by name, "mail" or "LOG_MAIL" as -S takes it; -1 if none. */
+int
+log_facility(const char *name)
+{
+	size_t	i;
+
+	if (strncasecmp(name, "LOG_", 4) == 0)
+		name += 4;
+	for (i = 0; i < sizeof(log_facs) / sizeof(log_facs[0]); i++)
+		if (strcasecmp(name, log_facs[i].name) == 0)
+			return (log_facs[i].fac);
+	return (-1);
+}
+
+/* ident also heads the lines on stderr; facility -1 is mail. */
 void
-log_init(int foreground, int use_syslog, int verbose)
+log_init(int foreground, int use_syslog, int verbose, const char *ident,
+    int facility)
 {
 	log_tostderr = foreground;
 	log_tosyslog = use_syslog || !foreground;
 	log_verbose = verbose;
+	if (ident != NULL)
+		snprintf(log_ident, sizeof(log_ident), "%s", ident);
 	if (log_tosyslog)
-		openlog("mux", LOG_PID | LOG_NDELAY, LOG_MAIL);
+		openlog(log_ident, LOG_PID | LOG_NDELAY,
+		    facility == -1 ? LOG_MAIL : facility);
 	tzset();
 }
 
@@ -67,7 +103,7 @@ log_vwrite(int pri, const char *fmt, va_list ap, int witherr)
 		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
 	}
 	if (log_tostderr)
-		fprintf(stderr, "mux: %s\n", msg);
+		fprintf(stderr, "%s: %s\n", log_ident, msg);
 	if (log_tosyslog)
 		syslog(pri, "%s", msg);
 	errno = saved;

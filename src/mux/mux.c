@@ -16,10 +16,13 @@
 
 
 /*
- * The mux: set up, then the loop is the program.  Signals: SIGTERM shuts
- * down cleanly, SIGHUP and SIGINT (as MIMEDefang) force a reread.
+ * The mux: set up, then the loop is the program.  Signals as
+ * mimedefang-multiplexor(8), whose users' scripts send them: SIGTERM
+ * shuts down cleanly, SIGINT forces a reread (Debian's ExecReload), and
+ * SIGHUP only reopens the log files (logrotate sends it by name).
  */
 
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -50,7 +53,10 @@ static struct {
 	int			*lfd;
 	const struct ws_handler	*inproc;
 	int			 pidfile_done;
-} M;
+	uid_t			 uid;		/* -U's, or -1 */
+	gid_t			 gid;
+	int			 lockfd;
+} M = { .uid = (uid_t)-1, .gid = (gid_t)-1, .lockfd = -1 };
 
 static void	mux_unlink_all(void);
 
@@ -58,11 +64,13 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: mux [-DlZ] [-a socket] [-b busy] [-c client] [-d level]\n"
-	    "           [-f program] [-I backlog] [-i idle] [-m min]\n"
-	    "           [-O socket] [-p pidfile] [-Q qtimeout] [-q qsize]\n"
-	    "           [-r requests] [-s socket] [-U user] [-V lifetime]\n"
-	    "           [-W gap] [-w slew] [-x max] [--config file]\n"
+	    "usage: mux [-DEGlTuZ] [-a socket] [-b busy] [-c client]\n"
+	    "           [-d level] [-F rules] [-f program] [-I backlog]\n"
+	    "           [-i idle] [-L secs] [-M kbytes] [-m min] [-O socket]\n"
+	    "           [-o lockfile] [-p pidfile] [-Q qtimeout] [-q qsize]\n"
+	    "           [-R kbytes] [-r requests] [-S facility] [-s socket]\n"
+	    "           [-U user] [-V lifetime] [-W gap] [-w slew] [-x max]\n"
+	    "           [-Y label] [-y n] [-z spooldir] [--config file]\n"
 	    "           [--exec] [--listen socket] [--pin-workers]\n"
 	    "           [--rules file.cdb] [--session-timeout secs]\n"
 	    "           [-- program [args ...]]\n");
@@ -266,7 +274,12 @@ mux_signal_cb(evutil_socket_t sig, short ev, void *arg)
 		pool_shutdown();
 		return;
 	}
-	log_info("received signal %d: reread", (int)sig);
+	if (sig == SIGHUP) {
+		log_info("received SIGHUP: reopening the log files");
+		mux_reopen_msglog(NULL);
+		return;
+	}
+	log_info("received SIGINT: reread");
 	mux_reread();
 }
 
@@ -299,18 +312,81 @@ mux_pidfile(const char *path)
 	M.pidfile_done = 1;
 }
 
-static void
-mux_drop_privs(const char *user)
+/* -U's user, looked up before anything is made for it. */
+static int
+mux_user(void)
 {
 	struct passwd	*pw;
 
-	if ((pw = getpwnam(user)) == NULL)
-		fatalx("unknown user %s", user);
-	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
-	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)
+	if (M.conf.user == NULL)
+		return (0);
+	if ((pw = getpwnam(M.conf.user)) == NULL) {
+		fprintf(stderr, "mux: unknown user %s\n", M.conf.user);
+		return (-1);
+	}
+	M.uid = pw->pw_uid;
+	M.gid = pw->pw_gid;
+	return (0);
+}
+
+static void
+mux_drop_privs(const char *user)
+{
+	if (initgroups(user, M.gid) == -1 ||
+	    setgid(M.gid) == -1 || setuid(M.uid) == -1)
 		fatal("cannot drop privileges to %s", user);
 	if (getuid() == 0 || geteuid() == 0)
 		fatalx("still root after dropping privileges");
+}
+
+/*
+ * -o, or the pid file's name with ".lock": one copy at a time.  An
+ * flock(2) lock stays with the daemon across daemon()'s fork, where a
+ * POSIX lock would not; the file belongs to -U's user, as the real one's.
+ */
+static int
+mux_lock(void)
+{
+	const char	*path = M.conf.lockfile;
+
+	if (path == NULL)
+		return (0);
+	M.lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK, 0600);
+	if (M.lockfd == -1) {
+		fprintf(stderr, "mux: lock file %s: %s\n", path,
+		    strerror(errno));
+		return (-1);
+	}
+	if (flock(M.lockfd, LOCK_EX | LOCK_NB) == -1) {
+		fprintf(stderr, "mux: lock file %s: %s\n", path,
+		    errno == EWOULDBLOCK ? "held by another copy, which is "
+		    "still running" : strerror(errno));
+		close(M.lockfd);
+		M.lockfd = -1;
+		return (-1);
+	}
+	if (M.uid != (uid_t)-1 && fchown(M.lockfd, M.uid, M.gid) == -1) {
+		fprintf(stderr, "mux: lock file %s: chown: %s\n", path,
+		    strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* The syslog ident: -Y, else the name mimedefang-multiplexor's users know. */
+static const char *
+mux_ident(void)
+{
+	const char	*base;
+
+	if (M.conf.ident != NULL)
+		return (M.conf.ident);
+	base = strrchr(M.argv[0], '/');
+	base = base != NULL ? base + 1 : M.argv[0];
+	if (strcmp(base, "mimedefang-multiplexor") == 0)
+		return (base);
+	return ("mux");
 }
 
 /*
@@ -322,7 +398,6 @@ mux_drop_privs(const char *user)
 static int
 mux_messages(void)
 {
-	struct passwd	*pw;
 	char		 err[CONF_ERR_MAX];
 	int		 fd;
 
@@ -334,12 +409,10 @@ mux_messages(void)
 	}
 	if (!M.conf.msg_engine)
 		return (0);
-	pw = M.conf.user != NULL ? getpwnam(M.conf.user) : NULL;
-	if (msgq_open(M.conf.msg_queue, pw ? pw->pw_uid : (uid_t)-1, err,
-	    sizeof(err)) == -1)
+	if (msgq_open(M.conf.msg_queue, M.uid, err, sizeof(err)) == -1)
 		goto fail;
-	if (pw != NULL &&
-	    msgq_owner(pw->pw_uid, pw->pw_gid, err, sizeof(err)) == -1) {
+	if (M.uid != (uid_t)-1 &&
+	    msgq_owner(M.uid, M.gid, err, sizeof(err)) == -1) {
 		msgq_close();
 		goto fail;
 	}
@@ -363,13 +436,36 @@ mux_unlink_all(void)
 }
 
 /*
+ * A socket of ours, owned by -U's user as mimedefang-multiplexor makes
+ * them (it binds them after dropping privileges): the milter and muxctl
+ * run as that user.  Made as root, so a privileged port still works.
+ */
+static int
+mux_listen(const struct sock_spec *sp, int mode, int backlog, char *err,
+    size_t esz)
+{
+	int	fd;
+
+	if ((fd = sock_listen(sp, mode, backlog, err, esz)) == -1)
+		return (-1);
+	if (sp->family == AF_UNIX && M.uid != (uid_t)-1 &&
+	    chown(sp->path, M.uid, M.gid) == -1) {
+		snprintf(err, esz, "chown %s: %s", sp->path, strerror(errno));
+		close(fd);
+		sock_unlink(sp);
+		return (-1);
+	}
+	return (fd);
+}
+
+/*
  * Listener sockets (-O) and service listeners (--listen), made before
  * the mux forks or drops privileges.  A socket that cannot be made
  * stops the start (MIMEDefang went on without it).
  */
 static int
 mux_open_specs(char *const *specs, int n, struct sock_spec **sp, int **fdp,
-    int backlog, const char *what)
+    int mode, int backlog, const char *what)
 {
 	char	err[256];
 	int	i;
@@ -385,7 +481,7 @@ mux_open_specs(char *const *specs, int n, struct sock_spec **sp, int **fdp,
 			mux_unlink_all();
 			return (-1);
 		}
-		if (((*fdp)[i] = sock_listen(&(*sp)[i], 0660, backlog, err,
+		if (((*fdp)[i] = mux_listen(&(*sp)[i], mode, backlog, err,
 		    sizeof(err))) == -1) {
 			fprintf(stderr, "mux: %s: %s\n", what, err);
 			memset(&(*sp)[i], 0, sizeof((*sp)[i]));
@@ -400,6 +496,7 @@ static int
 mux_sockets(int *lfd, int *ufd)
 {
 	char	err[256];
+	int	mode = M.conf.group_access ? 0770 : 0700;
 
 	*lfd = *ufd = -1;
 	if (M.conf.sock == NULL)
@@ -413,12 +510,12 @@ mux_sockets(int *lfd, int *ufd)
 		    M.conf.usock);
 		return (-1);
 	}
-	if ((*lfd = sock_listen(&M.sspec, 0660, M.conf.backlog, err,
+	if ((*lfd = mux_listen(&M.sspec, mode, M.conf.backlog, err,
 	    sizeof(err))) == -1) {
 		fprintf(stderr, "mux: request socket: %s\n", err);
 		return (-1);
 	}
-	if (M.conf.usock != NULL && (*ufd = sock_listen(&M.uspec, 0666,
+	if (M.conf.usock != NULL && (*ufd = mux_listen(&M.uspec, 0777,
 	    M.conf.backlog, err, sizeof(err))) == -1) {
 		fprintf(stderr, "mux: unprivileged socket: %s\n", err);
 		sock_unlink(&M.sspec);
@@ -426,10 +523,10 @@ mux_sockets(int *lfd, int *ufd)
 	}
 others:
 	if (mux_open_specs(M.conf.notify, M.conf.nnotify, &M.nspec, &M.nfd,
-	    128, "listener socket") == -1)
+	    mode, 128, "listener socket") == -1)
 		return (-1);
 	return (mux_open_specs(M.conf.listen, M.conf.nlisten, &M.lspec,
-	    &M.lfd, M.conf.backlog, "service listener"));
+	    &M.lfd, 0660, M.conf.backlog, "service listener"));
 }
 
 static void
@@ -468,6 +565,8 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 			usage(stderr);
 		return (rv == -1 ? 1 : 0);
 	}
+	if (mux_user() == -1 || mux_lock() == -1)
+		return (1);
 	if (mux_messages() == -1)
 		return (1);
 	if (intake_rules(&M.conf, err, sizeof(err)) == -1) {
@@ -479,7 +578,12 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 		return (1);
 	}
 	mux_nofile();
-	log_init(M.conf.foreground, M.conf.syslog, M.conf.debug);
+	log_init(M.conf.foreground, M.conf.syslog, M.conf.debug, mux_ident(),
+	    M.conf.facility ? log_facility(M.conf.facility) : -1);
+	if (M.conf.embed_perl)
+		log_info("-E: workers run %s as a program; this build has "
+		    "no embedded Perl, and the filter's results are the same",
+		    M.conf.cmd ? M.conf.cmd[0] : "the handler");
 	if (msgq_id() != -1) {
 		msgq_stats(&mq);
 		log_info("MessageEngine: queue %d of %llu bytes from %s%s",
@@ -489,6 +593,8 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	}
 	if (!M.conf.foreground && daemon(0, 0) == -1)
 		fatal("daemon");
+	if (M.conf.spool_dir != NULL && chdir(M.conf.spool_dir) == -1)
+		fatal("spool directory %s", M.conf.spool_dir);
 	if (M.conf.pidfile != NULL)
 		mux_pidfile(M.conf.pidfile);
 	if (M.conf.user != NULL)

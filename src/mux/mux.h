@@ -34,6 +34,8 @@ struct event_base;
 
 /* conf.c: options and the configuration file (pure). */
 #define CONF_ERR_MAX	256
+#define CONF_SET_MAX	128	/* options and directives, at most */
+#define CONF_SPOOL_DIR	"/var/spool/MIMEDefang"
 
 /* class.c: Class NAME CIDR... (pure). */
 struct class_net {
@@ -76,6 +78,17 @@ struct conf {
 	int	 debug;			/* -d */
 	char	*user;			/* -U */
 	char	*pidfile;		/* -p */
+	char	*lockfile;		/* -o, default: pidfile + ".lock" */
+	char	*spool_dir;		/* -z */
+	int	 group_access;		/* -G */
+	char	*subfilter;		/* -F: PROG -f FILE -server */
+	int	 embed_perl;		/* -E: accepted, workers exec'd */
+	int	 max_rss;		/* -R kB */
+	int	 max_as;		/* -M kB */
+	char	*facility;		/* -S */
+	char	*ident;			/* -Y */
+	int	 status_every;		/* -L s */
+	int	 recipok_limit;		/* -y */
 	char	*sock;			/* -s */
 	char	*usock;			/* -a */
 	char	*prog;			/* -f */
@@ -121,7 +134,7 @@ struct conf {
 		char	*av[4];		/* ACTIONS allow|deny user|group LIST */
 	}	*acls;
 	int	 nacls;
-	uint64_t set;			/* directives given on the command line */
+	uint8_t	 set[CONF_SET_MAX / 8];	/* given on the command line */
 };
 
 void	 conf_init(struct conf *);
@@ -135,7 +148,6 @@ int	 conf_check(struct conf *, char *);
 int	 conf_join(char *, size_t, int, char *const *);
 int	 conf_split(char *, char **, int, int);
 int	 conf_check_prog(struct conf *, char *);
-const char *conf_opt_name(int);
 
 /* sock.c: socket specs. */
 struct sock_spec {
@@ -261,7 +273,8 @@ int	 policy_reap_idle(const int *, const int64_t *, int, int, int64_t,
 	    int, int *);
 
 /* log.c */
-void	 log_init(int, int, int);
+void	 log_init(int, int, int, const char *, int);
+int	 log_facility(const char *);
 void	 log_silence(void);
 void	 log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -385,6 +398,26 @@ void	 intake_init(struct event_base *, struct conf *);
 int	 intake_rules(const struct conf *, char *, size_t);
 void	 intake_start(int, struct svc_sess *, int, char *, size_t);
 void	 intake_stats(struct intake_stats *);
+
+/* errlog.c: worker stderr, logged line by line. */
+#define ERRLOG_LINE_MAX	1024
+
+struct event;
+struct errlog {
+	int		 fd;
+	int		 idx;
+	struct event	*ev;
+	int64_t		 win;		/* start of the rate window, s */
+	int		 nwin;		/* lines logged in it */
+	uint64_t	 dropped;	/* and not logged */
+	size_t		 len;
+	char		 buf[ERRLOG_LINE_MAX];
+};
+
+void	 errlog_feed(struct errlog *, const char *, size_t,
+	    void (*)(struct errlog *, const char *, size_t));
+int	 errlog_open(struct errlog *, struct event_base *, int);
+void	 errlog_close(struct errlog *);
 
 /* pool.c: the worker pool (libevent glue around the above). */
 struct req;

@@ -61,6 +61,7 @@ struct pool_slot {
 	uint64_t		 seen_busy[WS_NCMDS];
 	uint64_t		 seen_ms[WS_NCMDS];
 	uint32_t		 tag_seen;
+	struct errlog		 err;		/* its programs' stderr */
 };
 
 static struct pool {
@@ -96,6 +97,7 @@ static struct pool {
 	int			 watched;	/* a listener wants F or S */
 	int64_t			 stop_at;	/* ms */
 	int64_t			 start;
+	int64_t			 status_at;	/* -L: last status line, s */
 } P;
 
 static int64_t
@@ -375,7 +377,7 @@ pool_may_spawn(void)
 static int
 pool_spawn(struct pool_slot *ps, const char *why)
 {
-	int		sp[2];
+	int		sp[2], logw;
 	pid_t		pid;
 	sigset_t	all, old;
 
@@ -385,6 +387,7 @@ pool_spawn(struct pool_slot *ps, const char *why)
 		log_warn("socketpair");
 		return (-1);
 	}
+	logw = errlog_open(&ps->err, P.base, ps->idx);
 	pool_reset_slot(ps);
 	if (slot_move(P.shm, ps->s, WS_STOPPED, WS_STARTING) == -1)
 		fatalx("worker %d: spawn from state %d", ps->idx,
@@ -395,13 +398,16 @@ pool_spawn(struct pool_slot *ps, const char *why)
 	pid = fork();
 	if (pid == 0) {
 		close(sp[0]);
-		ws_main(P.shm, ps->idx, P.lfd, sp[1], &P.wsc);
+		ws_main(P.shm, ps->idx, P.lfd, sp[1], logw, &P.wsc);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(sp[1]);
+	if (logw != -1)
+		close(logw);
 	if (pid == -1) {
 		log_warn("fork");
 		close(sp[0]);
+		errlog_close(&ps->err);
 		(void)slot_move(P.shm, ps->s, WS_STARTING, WS_STOPPED);
 		return (-1);
 	}
@@ -787,6 +793,7 @@ pool_reaped(struct pool_slot *ps, int status)
 	struct req	*r;
 
 	pool_sample(ps, pool_now());
+	errlog_close(&ps->err);		/* its last words first */
 	pool_sess_end(ps, " with its worker");
 	atomic_store(&ps->s->mq_wake, 0);
 	atomic_store(&ps->s->svc, 0);
@@ -910,6 +917,25 @@ pool_backstop(struct pool_slot *ps, int64_t now, int64_t now_ms)
 	(void)kill(ps->pid, SIGTERM);
 }
 
+/* -L: the periodic line mimedefang-multiplexor(8) documents. */
+static void
+pool_log_status(int64_t now)
+{
+	int	n[WS_NSTATES] = { 0 }, i;
+
+	if (P.conf->status_every <= 0 ||
+	    now - P.status_at < P.conf->status_every)
+		return;
+	P.status_at = now;
+	for (i = 0; i < P.n; i++)
+		n[P.st[i]]++;
+	log_info("Worker status: Stopped=%d Idle=%d Busy=%d Killed=%d "
+	    "Queued=%d Msgs=%llu Activations=%llu", n[WS_STOPPED],
+	    n[WS_IDLE] + n[WS_STARTING], n[WS_BUSY],
+	    n[WS_KILLED] + n[WS_RETIRING], req_queue_len(),
+	    (unsigned long long)P.msgs, (unsigned long long)P.activations);
+}
+
 static void
 pool_housekeep(void)
 {
@@ -917,6 +943,7 @@ pool_housekeep(void)
 	int	 i, n;
 
 	pool_snapshot();
+	pool_log_status(now);
 	for (i = 0; i < P.n; i++) {
 		if (P.slot[i].pid <= 0)
 			continue;
@@ -1064,6 +1091,8 @@ pool_reconf(const struct conf *conf)
 	P.wsc.user_limit = conf->max_per_user > 0;
 	P.wsc.max_lifetime = conf->max_lifetime;
 	P.wsc.pin = conf->pin_workers;
+	P.wsc.max_rss = conf->max_rss;
+	P.wsc.max_as = conf->max_as;
 	if (P.shm != NULL)
 		atomic_store(&P.shm->wake_every, conf->debug > 0 || P.watched);
 }

@@ -27,15 +27,33 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ws.h"
 
+/* -R and -M: what a MIME bomb may cost (mimedefang-multiplexor(8)). */
+static void
+ws_hd_limits(const struct ws_conf *conf)
+{
+	struct rlimit	rl;
+
+	if (conf->max_rss > 0) {
+		rl.rlim_cur = rl.rlim_max = (rlim_t)conf->max_rss * 1024;
+		(void)setrlimit(RLIMIT_RSS, &rl);
+	}
+	if (conf->max_as > 0) {
+		rl.rlim_cur = rl.rlim_max = (rlim_t)conf->max_as * 1024;
+		(void)setrlimit(RLIMIT_AS, &rl);
+		(void)setrlimit(RLIMIT_DATA, &rl);
+	}
+}
+
 static void
 ws_hd_child(const struct ws_conf *conf, int in, int out, int st, int errfd,
-    char *const *vars)
+    int logfd, char *const *vars)
 {
 	int	e;
 
@@ -46,8 +64,11 @@ ws_hd_child(const struct ws_conf *conf, int in, int out, int st, int errfd,
 		(void)putenv(*vars);
 	if (st != -1)
 		(void)setenv("MUX_STATUS_FD", "3", 1);
+	ws_hd_limits(conf);
 
 	if (dup2(in, 0) == -1 || dup2(out, 1) == -1)
+		goto fail;
+	if (logfd != -1 && dup2(logfd, 2) == -1)
 		goto fail;
 	if (st != -1) {
 		if (dup2(st, WS_STATUS_FD) == -1)
@@ -104,7 +125,8 @@ ws_hd_start(struct ws_hd *hd, const struct ws_conf *conf)
 	if (hd->pid == -1)
 		return (-1);
 	if (hd->pid == 0)
-		ws_hd_child(conf, pin[0], pout[1], pst[1], perr[1], NULL);
+		ws_hd_child(conf, pin[0], pout[1], pst[1], perr[1], hd->log,
+		    NULL);
 	close(pin[0]);
 	close(pout[1]);
 	close(perr[1]);
@@ -136,7 +158,7 @@ ws_hd_exec(struct ws_hd *hd, const struct ws_conf *conf, int fd,
 	}
 	if ((hd->pid = fork()) == 0) {
 		(void)fcntl(fd, F_SETFL, 0);	/* its stdio blocks */
-		ws_hd_child(conf, fd, fd, pst[1], perr[1], vars);
+		ws_hd_child(conf, fd, fd, pst[1], perr[1], hd->log, vars);
 	}
 	close(pst[1]);
 	close(perr[1]);

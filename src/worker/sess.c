@@ -829,6 +829,7 @@ ws_sess_serve(struct ws_sess_ctx *x, int fd, uint32_t token, char *vars,
 	s.last_in = slot_now_ms();
 	s.hd.pid = -1;
 	s.hd.in = s.hd.out = s.hd.st = -1;
+	s.hd.log = x->log;
 	sess_slot = x->slot;
 	s.st = -1;
 	(void)sess_vars(vars, len, v, SESS_VARS_MAX);

@@ -58,6 +58,7 @@ struct ws {
 	int			 idx;
 	int			 lfd;
 	int			 chan;
+	int			 log;		/* handlers' stderr, or -1 */
 	int			 ep;
 	int			 retire;
 	uint32_t		 received;	/* reserved clients taken */
@@ -129,7 +130,7 @@ ws_closefrom_except(int *keep, size_t n)
 	qsort(keep, n, sizeof(*keep), ws_fdcmp);
 	for (i = 0; i < n; i++) {
 		if (keep[i] < 0)
-			continue;	/* no request socket (exec mode) */
+			continue;	/* none: no request socket, say */
 		if ((unsigned int)keep[i] > lo)
 			(void)close_range(lo, (unsigned int)keep[i] - 1, 0);
 		if ((unsigned int)keep[i] >= lo)
@@ -760,6 +761,7 @@ ws_service(struct ws *w, int fd, uint32_t token, char *vars, size_t len)
 	x.chan = w->chan;
 	x.conf = w->conf;
 	x.sid = w->sid;
+	x.log = w->log;
 	vars[len] = '\0';
 	code = ws_sess_serve(&x, fd, token, vars, len,
 	    w->conf->exec ? NULL : &w->hd);
@@ -1052,15 +1054,16 @@ ws_epoll_add(struct ws *w, int fd, uint32_t events)
 static void
 ws_setup(struct ws *w)
 {
-	int	keep[3] = { w->lfd, w->chan, w->shm->wake_fd };
+	int	keep[4] = { w->lfd, w->chan, w->shm->wake_fd, w->log };
 
 	ws_signals();
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	/* ps and pkill -x tell the mux from its worker sessions. */
 	(void)prctl(PR_SET_NAME, "mux-worker");
-	ws_closefrom_except(keep, 3);
+	ws_closefrom_except(keep, 4);
 	w->hd.pid = -1;
 	w->hd.in = w->hd.out = w->hd.st = -1;
+	w->hd.log = w->log;
 	if (w->conf->pin)
 		pin_self(w->idx);	/* before the handler: it inherits */
 	if (w->conf->exec)
@@ -1084,7 +1087,7 @@ ws_setup(struct ws *w)
 }
 
 void
-ws_main(struct ws_shm *shm, int idx, int lfd, int chan,
+ws_main(struct ws_shm *shm, int idx, int lfd, int chan, int log,
     const struct ws_conf *conf)
 {
 	static struct ws	 w;	/* big buffers: keep them off the stack */
@@ -1096,6 +1099,7 @@ ws_main(struct ws_shm *shm, int idx, int lfd, int chan,
 	w.idx = idx;
 	w.lfd = lfd;
 	w.chan = chan;
+	w.log = log;
 	w.conf = conf;
 	w.client = -1;
 	ws_setup(&w);

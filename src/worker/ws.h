@@ -242,6 +242,8 @@ struct ws_conf {
 	int		 client_timeout; /* s */
 	int		 max_lifetime;	/* s, 0 = off */
 	int		 pin;		/* PinWorkers */
+	int		 max_rss;	/* kB of the handler, 0 = no limit */
+	int		 max_as;	/* kB, address space and data */
 	const struct ws_handler *inproc;
 };
 
@@ -253,6 +255,7 @@ int	 chan_recv(int, struct ws_msghdr *, char *, int *, int);
 struct ws_hd {
 	pid_t	 pid;
 	int	 in, out, st;
+	int	 log;		/* its stderr: the mux logs each line */
 };
 
 int	 ws_hd_start(struct ws_hd *, const struct ws_conf *);
@@ -273,6 +276,7 @@ struct ws_sess_ctx {
 	const struct ws_conf	*conf;
 	uint32_t		 sid;		/* the slot's session number */
 	int			 retire;	/* the mux asked us to */
+	int			 log;		/* handlers' stderr, or -1 */
 };
 
 int	 ws_sess_serve(struct ws_sess_ctx *, int, uint32_t, char *, size_t,
@@ -280,7 +284,7 @@ int	 ws_sess_serve(struct ws_sess_ctx *, int, uint32_t, char *, size_t,
 void	 ws_sess_mq_stale(struct ws_slot *, const struct ws_conf *);
 
 /* ws.c: the worker session, entered in the child after fork(2). */
-void	 ws_main(struct ws_shm *, int, int, int, const struct ws_conf *)
+void	 ws_main(struct ws_shm *, int, int, int, int, const struct ws_conf *)
 	    __attribute__((noreturn));
 
 #endif

@@ -37,7 +37,7 @@ MinWorkers 2
 WorkerDelay 1
 Command $WORKER --flag-for-test -server
 EOC
-kill 'HUP', $m->{pid};
+kill 'INT', $m->{pid};
 ok(wait_for(sub { mux_status($m)->{states} =~ /^(?:.*I){2}/ &&
     `ps -o args= -p @{[ join(',', values %{worker_pids($m)}) ]} 2>/dev/null` ne ''
     && `pgrep -f -- --flag-for-test` ne '' }, 10),
@@ -45,7 +45,7 @@ ok(wait_for(sub { mux_status($m)->{states} =~ /^(?:.*I){2}/ &&
 
 # A broken file on reread keeps the old configuration.
 write_conf("MaxWorkers lots\n");
-kill 'HUP', $m->{pid};
+kill 'INT', $m->{pid};
 ok(wait_for(sub { log_text($m) =~ /reread: .*MaxWorkers: "lots" is not a number; keeping the old configuration/ }, 5),
     'a broken file on reread is reported and ignored');
 is(req($m, 'scan Q /tmp'), "ok\n", 'still serving');

@@ -53,7 +53,7 @@ my $m = mux_start(args => ['-x', '2', '-m', '2', '--config', $conf,
     '-O', "$cdir/ctl.sock", '-O', "inet:$TCP"], wait_idle => 2);
 my $sock = "$cdir/ctl.sock";
 ok(-S $sock, 'the UNIX listener socket exists');
-is((stat($sock))[2] & 07777, 0660, 'created mode 0660');
+is((stat($sock))[2] & 07777, 0700, 'created mode 0700, as mimedefang-multiplexor without -G');
 
 # muxctl as some user: [exit code, stdout, stderr].
 sub ctl {

@@ -74,7 +74,7 @@ ok(wait_for(sub { grep { /^S \d x{200}$/ } events($m) }, 2),
 
 # Reread and idle reaping: no F, Y or Z at all, unlike MIMEDefang.
 my $n1 = nevents($m);
-kill 'HUP', $m->{pid};
+kill 'INT', $m->{pid};
 ok(wait_for(sub { log_count($m, qr/starting worker/) >= 4 &&
     mux_status($m)->{states} eq 'II' }, 10), 'workers replaced');
 my @rr = grep { !/^S / } events($m, $n1);

@@ -193,14 +193,14 @@ if (!$via_tcpserver) {
 
 	# Reread: new rules in force; a corrupt file keeps the old ones.
 	tcprules('rules.cdb', "127.0.0.1:allow,WHO=\"reread\"\n");
-	kill 'HUP', $m->{pid};
+	kill 'INT', $m->{pid};
 	ok(wait_for(sub { session('127.0.0.1')->{text} =~ /WHO=reread/ }, 5,
-	    'reread'), 'SIGHUP: the rules are reopened');
+	    'reread'), 'SIGINT: the rules are reopened');
 	open(my $fh, '>', "$dir/rules.cdb.tmp") or die;
 	print $fh "not a cdb file at all";
 	close($fh);
 	rename("$dir/rules.cdb.tmp", "$dir/rules.cdb");
-	kill 'HUP', $m->{pid};
+	kill 'INT', $m->{pid};
 	ok(wait_for(sub { log_text($m) =~ /reread: rules \S+rules\.cdb: (not a CDB file|corrupt CDB file); keeping the rules in force/ },
 	    5, 'corrupt'), 'a corrupt file on reread is reported');
 	like(session('127.0.0.1')->{text}, qr/WHO=reread/,
@@ -241,7 +241,7 @@ if (!$via_tcpserver) {
 	close($fh);
 	tcprules('r2.cdb', "127.0.0.7:allow\n127.0.0.8:allow\n"
 	    . "127.0.0.9:allow,BANNERFILE=\"$dir/huge.txt\"\n:deny\n");
-	kill 'HUP', $m->{pid};
+	kill 'INT', $m->{pid};
 	ok(wait_for(sub { session('127.0.0.9')->{text} =~
 	    /\A220-TCPREMOTEIP=127\.0\.0\.9\r\n/ }, 5, 'huge'),
 	    'a BANNERFILE over 4096 bytes: no banner');

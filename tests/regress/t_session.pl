@@ -383,6 +383,15 @@ like($old, qr/msg user frank "before": sent to 1 sessions$/m,
 unlike($old, qr/after/, 'and nothing after it');
 like($new, qr/msg all "after": sent to 2 sessions$/m,
     'the reopened MessageLog has the msg after it');
+# SIGHUP, logrotate's signal, reopens it too, and ends no session.
+rename("$dir/rr.log", "$dir/rr.log.2") or die;
+kill 'HUP', $m->{pid};
+ok(wait_for(sub { -e "$dir/rr.log" }, 5), 'SIGHUP: MessageLog made again');
+($rc, $out) = muxctl($m->{ctl}, qw(msg all hup));
+is($out, "message sent to 2 sessions\n", 'both sessions live after SIGHUP');
+like(read_file("$dir/rr.log"), qr/msg all "hup": sent to 2 sessions$/m,
+    'the new MessageLog has the msg after SIGHUP');
+unlike(read_file("$dir/rr.log.2"), qr/hup/, 'the moved one does not');
 is(mux_stop($m), 0, 'clean stop');
 
 # kick and msg reach sessions no worker has yet: in the banner phase

@@ -28,6 +28,8 @@ while (my $line = <STDIN>) {
 	if ($cmd eq 'scan' or $cmd eq 'relayok' or $cmd eq 'senderok' or
 	    $cmd eq 'recipok') {
 		print "ok\n";
+	} elsif ($cmd eq 'args') {
+		print "ok $0 @ARGV\n";
 	} elsif ($cmd eq 'pid') {
 		print "ok $$ $n\n";
 	} elsif ($cmd eq 'sleep') {
@@ -54,6 +56,15 @@ while (my $line = <STDIN>) {
 		print $status join(' ', @a), "\n" if $status;
 		sleep($a[-1]) if $a[-1] =~ /^[\d.]+$/;
 		print "ok tagged\n";
+	} elsif ($cmd eq 'warn') {
+		print STDERR join(' ', @a), "\n";
+		print "ok warned\n";
+	} elsif ($cmd eq 'flood') {
+		print STDERR "flood line $_\n" for 1 .. $a[0];
+		print "ok flooded\n";
+	} elsif ($cmd eq 'lastwords') {
+		print STDERR "filter died: ", join(' ', @a), "\n";
+		exit 3;
 	} elsif ($cmd eq 'echo') {
 		print join(' ', @a), "\n";
 	} else {

@@ -1,0 +1,161 @@
+#!/usr/bin/perl
+# mimedefang-multiplexor's options as Debian's unit passes them, and
+# what they mean: sockets and the lock file owned by -U's user with its
+# modes, -G, -o, -E, -F, -L, -M/-R, -S, -Y, -y, -z.
+use strict;
+use warnings;
+use FindBin;
+use lib $FindBin::Bin;
+use MuxTest;
+use Test::More;
+use File::Temp qw(tempdir);
+use Time::HiRes qw(sleep time);
+
+my $MUX = $ENV{MUX} // "$SRC/build/mux";
+my $root = $> == 0;
+my $dir = tempdir('mux-mdc-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+chmod(0711, $dir);
+
+# A start that must fail: (exit status, what it printed).
+sub refused {
+	my (@args) = @_;
+	my $out = `"$MUX" -D -s $dir/never.sock -f $WORKER @args 2>&1`;
+	return ($? >> 8, $out);
+}
+
+# Debian's defaults add -E and -y 0; both are accepted.
+my $m = mux_start(args => ['-E', '-y', '0', '-m', '2', '-x', '3', '-L', '1',
+    '-F', "$dir/rules-file", '-M', '800000', '-R', '900000'], wait_idle => 2);
+is(req($m, 'args'), "ok $WORKER -f $dir/rules-file -server\n",
+    '-F: the program runs as PROG -f RULES -server');
+like(log_text($m), qr/-E: workers run \S+ as a program; this build has no embedded Perl/,
+    '-E: one line says what it means');
+ok(wait_for(sub { log_text($m) =~
+    /Worker status: Stopped=1 Idle=2 Busy=0 Killed=0 Queued=0 Msgs=0 Activations=2/ },
+    8), '-L 1: the status line, at least every 5 s');
+my $h = (split ' ', req($m, 'pid'))[1];
+my $limits = read_file("/proc/$h/limits");
+like($limits, qr/^Max address space\s+819200000\s+819200000 /m,
+    '-M 800000: the program\'s address space is limited');
+like($limits, qr/^Max data size\s+819200000\s+819200000 /m,
+    'and its data size');
+like($limits, qr/^Max resident set\s+921600000\s+921600000 /m,
+    '-R 900000: its resident set too');
+my $w = worker_pids($m)->{0};
+unlike(read_file("/proc/$w/limits"), qr/^Max address space\s+819200000/m,
+    'the worker session itself is not limited');
+is(mux_stop($m), 0, 'clean stop');
+
+# Worker stderr is logged line by line, as the real one does with -l.
+$m = mux_start(args => ['-x', 2, '-m', 1], wait_idle => 1);
+is(req($m, 'warn Use of uninitialized value at filter line 12.'),
+    "ok warned\n", 'a program writes a warning to stderr');
+ok(wait_for(sub { log_text($m) =~
+    /^mux: Worker 0 stderr: Use of uninitialized value at filter line 12\.$/m },
+    5), 'it is logged as "Worker N stderr: TEXT"');
+like(req($m, 'lastwords bad MIME'), qr/^ERR No response from worker/,
+    'a program that dies');
+ok(wait_for(sub { log_text($m) =~
+    /^mux: Worker 0 stderr: filter died: bad MIME$/m }, 5),
+    'has its dying words logged');
+like(log_text($m), qr/stderr: filter died: bad MIME\n(?:.*\n)*?.*reap: worker 0/,
+    'before its reap');
+# A flood: bounded in the log, never blocking the program or the mux.
+my $t0 = time;
+is(req($m, 'flood 20000'), "ok flooded\n", '20,000 stderr lines: served');
+is(req($m, 'scan Q /tmp'), "ok\n", 'and the next request too');
+ok(wait_for(sub { log_text($m) =~ /flood line 20000|more lines not logged/ ||
+    log_count($m, qr/stderr: flood line/) >= 100 }, 5), 'lines logged');
+sleep(0.5);
+my $nflood = log_count($m, qr/stderr: flood line/);
+ok($nflood >= 100 && $nflood <= 200, "at most 100 a window ($nflood logged)");
+is(mux_stop($m), 0, 'clean stop');
+like(log_text($m), qr/^mux: Worker \d stderr: (\d+) more lines not logged \(over 100 in 10 s\)$/m,
+    'the rest are counted in one line');
+my ($dropped) = log_text($m) =~ /stderr: (\d+) more lines not logged/;
+is($nflood + ($dropped // 0), 20000, 'logged and counted add up to 20,000');
+
+# -y: out of range is no limit, as in the real one; a limit is refused.
+my ($rc, $out) = refused('-x', 4, '-y', 3, '-m', 0);
+is($rc, 1, '-y 3 with -x 4: refused');
+like($out, qr/-y 3\): per-domain recipok limits are not supported yet/,
+    'and says why');
+$m = mux_start(args => ['-x', 2, '-y', 5]);
+is(req($m, 'scan Q /tmp'), "ok\n", '-y 5 with -x 2 is out of range: no limit');
+is(mux_stop($m), 0, 'clean stop');
+
+($rc, $out) = refused('-S', 'nosuchfacility');
+is($rc, 1, '-S with an unknown facility: refused');
+like($out, qr/SyslogFacility: unknown facility "nosuchfacility"/,
+    'and named');
+$m = mux_start(args => ['-S', 'LOG_LOCAL3', '-Y', 'md-test-label']);
+like(log_text($m), qr/^md-test-label: started; minWorkers=/m,
+    '-Y: the label heads the log lines');
+is(mux_stop($m), 0, 'clean stop');
+
+# -z: the default socket lives in the spool directory, and the mux works
+# there (the program inherits it).
+my $spool = "$dir/spool";
+mkdir($spool) or die;
+my $pid = fork() // die;
+if ($pid == 0) {
+	open(STDERR, '>', "$dir/z.log") or die;
+	exec($MUX, '-D', '-z', $spool, '-f', $WORKER) or die;
+}
+ok(wait_for(sub { -S "$spool/mimedefang-multiplexor.sock" }, 10),
+    '-z: the request socket is made in the spool directory');
+my $zm = { sock => "$spool/mimedefang-multiplexor.sock", pid => $pid,
+    log => "$dir/z.log" };
+$h = (split ' ', req($zm, 'pid'))[1];
+is(readlink("/proc/$h/cwd"), $spool, 'and the program works there');
+is(mux_stop($zm), 0, 'clean stop');
+
+SKIP: {
+	skip 'ownership needs root', 14 unless $root;
+	my ($uid, $gid) = (getpwnam('nobody'))[2, 3];
+	my $ctl = "$dir/ctl.sock";
+	$m = mux_start(args => ['-U', 'nobody', '-p', "$dir/mx.pid",
+	    '-O', $ctl, '-x', 2, '-m', 1], wait_idle => 1);
+	chmod(0711, $m->{dir});
+	for my $s ([$m->{sock}, 0700, 'request socket'],
+	    [$m->{usock}, 0777, 'unprivileged socket'],
+	    [$ctl, 0700, 'control socket']) {
+		my @st = stat($s->[0]);
+		is(sprintf('%o %d:%d', $st[2] & 07777, $st[4], $st[5]),
+		    sprintf('%o %d:%d', $s->[1], $uid, $gid),
+		    "-U nobody: the $s->[2] is nobody's, mode "
+		    . sprintf('%o', $s->[1]));
+	}
+	my @st = stat("$dir/mx.pid.lock");
+	is(sprintf('%o %d', $st[2] & 07777, $st[4]), sprintf('600 %d', $uid),
+	    'the lock file is nobody\'s, mode 600');
+	@st = stat("$dir/mx.pid");
+	is(sprintf('%o %d', $st[2] & 07777, $st[4]), '644 0',
+	    'the pid file is root\'s, mode 644, as the real one\'s');
+	# The -U user talks to every socket, as the milter and muxctl do.
+	my $r = `su -s /bin/sh nobody -c "perl -MIO::Socket::UNIX -e '
+	    my \\\$s = IO::Socket::UNIX->new(Peer => shift) or die \\\$!;
+	    print \\\$s qq{scan Q /tmp\\\\n}; print <\\\$s>' $m->{sock}" 2>&1`;
+	is($r, "ok\n", 'the -U user is served on the request socket');
+	my $ctlbin = $ENV{MUXCTL} // "$SRC/build/muxctl";
+	$r = `su -s /bin/sh nobody -c "$ctlbin -s $ctl status" 2>&1`;
+	is($? >> 8, 0, 'muxctl as the -U user: status works');
+	like($r, qr/^pool slots=2 free=2 /m, 'and prints the status');
+	$r = `su -s /bin/sh daemon -c "$ctlbin -s $ctl status" 2>&1`;
+	isnt($? >> 8, 0, 'another user cannot use the control socket');
+
+	# A second copy on the same lock file refuses to start.
+	($rc, $out) = refused('-p', "$dir/mx.pid", '-s', "$dir/other.sock");
+	is($rc, 1, 'a second copy with the same pid file: exit 1');
+	like($out, qr/lock file \S+mx\.pid\.lock: held by another copy/,
+	    'it names the lock file');
+	is(mux_stop($m), 0, 'clean stop');
+
+	$m = mux_start(args => ['-U', 'nobody', '-G', '-O', $ctl]);
+	is(sprintf('%o', (stat($m->{sock}))[2] & 07777), '770',
+	    '-G: the request socket is 0770');
+	is(sprintf('%o', (stat($ctl))[2] & 07777), '770',
+	    'and the control socket');
+	is(mux_stop($m), 0, 'clean stop');
+}
+done_testing();
