@@ -1,0 +1,346 @@
+#!/usr/bin/perl
+# mux in place of mimedefang-multiplexor on a Debian MIMEDefang host, run
+# by Debian's own unit line with Debian's defaults: the real milter
+# (mimedefang), mimedefang.pl with a small filter, a private Postfix on
+# loopback, swaks as the SMTP client.  Then md-mx-ctrl, run as the -U
+# user, against mux and against the real multiplexor started beside it.
+# Installs mimedefang, postfix and swaks when missing (root only);
+# removes everything it starts or makes.
+use strict;
+use warnings;
+use File::Temp qw(tempdir);
+use IO::Socket::INET;
+use POSIX qw(:sys_wait_h);
+use Test::More;
+use Time::HiRes qw(sleep time);
+
+my $SRC = $ENV{MUX_SRC} // '.';
+my $MUX = $ENV{MUX} // "$SRC/build/mux";
+my $UNIT = '/lib/systemd/system/mimedefang-multiplexor.service';
+my $MUNIT = '/lib/systemd/system/mimedefang.service';
+my $USER = 'muxmt';	# the mailbox owner, made and removed here
+
+plan skip_all => 'needs root: it runs daemons as defang and postfix'
+    if $> != 0;
+
+my (%made, @pids);
+my $T = tempdir('mux-interop-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+chmod(0711, $T);
+
+# --- set-up: packages, a user, a spool ---------------------------------
+
+sub installed { system("dpkg-query -W -f='\${Status}' $_[0] 2>/dev/null "
+    . "| grep -q 'ok installed'") == 0 }
+
+my @missing = grep { !installed($_) } qw(mimedefang postfix swaks);
+if (@missing) {
+	# Installing must not start the system's own daemons.
+	if (!-e '/usr/sbin/policy-rc.d') {
+		open(my $fh, '>', '/usr/sbin/policy-rc.d') or die $!;
+		print $fh "#!/bin/sh\nexit 101\n";
+		close($fh);
+		chmod(0755, '/usr/sbin/policy-rc.d');
+		$made{policy} = 1;
+	}
+	diag("installing @missing");
+	system("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq @missing "
+	    . ">$T/apt.log 2>&1") == 0
+	    or BAIL_OUT("apt-get install @missing failed:\n"
+	    . `tail -20 $T/apt.log`);
+	unlink('/usr/sbin/policy-rc.d') if delete $made{policy};
+}
+if (!getpwnam($USER)) {
+	system('useradd', '-r', '-M', '-d', '/nonexistent', '-s',
+	    '/usr/sbin/nologin', $USER) == 0 or die "useradd";
+	$made{user} = 1;
+}
+
+sub free_port {
+	my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+	    Listen => 1, ReuseAddr => 1) or die "listen: $!";
+	return $s->sockport;
+}
+
+sub wait_for {
+	my ($cond, $timeout) = @_;
+	my $end = time + $timeout;
+	while (time < $end) {
+		return 1 if $cond->();
+		sleep 0.1;
+	}
+	return 0;
+}
+
+sub slurp {
+	my ($path) = @_;
+	open(my $fh, '<', $path) or return '';
+	local $/;
+	return <$fh> // '';
+}
+
+my $spool = "$T/spool";
+mkdir($spool) or die;
+my ($duid, $dgid) = (getpwnam('defang'))[2, 3];
+chown($duid, $dgid, $spool);
+chmod(0750, $spool);
+mkdir("$T/bin") or die;
+# What dpkg-divert would do: the unit's path runs mux.
+symlink($MUX, "$T/bin/mimedefang-multiplexor") or die;
+system('cp', "$SRC/tests/interop/mimedefang-filter", "$T/filter") == 0
+    or die;
+chmod(0644, "$T/filter");
+
+# --- Debian's unit, read as systemd would -------------------------------
+
+# Environment=, EnvironmentFile= and the Exec lines of a unit.
+sub unit {
+	my ($path) = @_;
+	my $text = slurp($path) or die "$path: $!";
+	$text =~ s/\\\n/ /g;
+	my (%env, %exec);
+	for my $l (split /\n/, $text) {
+		if ($l =~ /^Environment=(.*)/) {
+			%env = (%env, map { /^(\w+)=(.*)$/ } split ' ', $1);
+		} elsif ($l =~ /^EnvironmentFile=-?(.*)/) {
+			for (split /\n/, slurp($1)) {
+				next unless /^\s*(\w+)=(.*?)\s*$/;
+				my ($k, $v) = ($1, $2);
+				$v =~ s/^"(.*)"$/$1/;
+				$env{$k} = $v;
+			}
+		} elsif ($l =~ /^(ExecStartPre|ExecStart)=(.*)/) {
+			push @{ $exec{$1} }, $2;
+		}
+	}
+	return (\%env, \%exec);
+}
+
+# Run an Exec line through sh with the unit's environment, as systemd
+# hands it to /bin/sh -c in these units.
+sub run_exec {
+	my ($line, $env, $log) = @_;
+	local %ENV = (PATH => '/usr/sbin:/usr/bin:/sbin:/bin', %$env);
+	return system('/bin/sh', '-c', "$line >>$log 2>&1");
+}
+
+my $mport = free_port();
+my $sport = free_port();
+my ($xenv, $xexec) = unit($UNIT);
+# Debian's defaults, and only what the test needs on top: its own spool,
+# its filter, a queue for the burst.
+my %mxenv = (%$xenv, SPOOLDIR => $spool,
+    MX_SOCKET => "$spool/mimedefang-multiplexor.sock",
+    SUBFILTER => "$T/filter", MX_QUEUE_SIZE => 60);
+ok($mxenv{MX_EMBED_PERL} eq 'yes' && $mxenv{MX_USER} eq 'defang',
+    'Debian\'s defaults: MX_EMBED_PERL=yes (-E), MX_USER=defang');
+my $start = $xexec->{ExecStart}[0];
+like($start, qr{/usr/bin/mimedefang-multiplexor}, 'the unit\'s ExecStart');
+$start =~ s{/usr/bin/mimedefang-multiplexor}{$T/bin/mimedefang-multiplexor};
+run_exec($_, \%mxenv, "$T/start.log") for @{ $xexec->{ExecStartPre} };
+my $rc = run_exec($start, \%mxenv, "$T/start.log");
+is($rc, 0, 'Debian\'s ExecStart line starts mux (Type=forking: it returns)')
+    or diag(slurp("$T/start.log"));
+my $pidfile = '/run/mimedefang/mimedefang-multiplexor.pid';
+ok(wait_for(sub { -S $mxenv{MX_SOCKET} && -s $pidfile }, 10),
+    'the socket and the pid file are there');
+my $mxpid = (slurp($pidfile) =~ /(\d+)/)[0] // 0;
+push @pids, $mxpid if $mxpid;
+like(slurp("/proc/$mxpid/cmdline"), qr/-E\0.*-y\x000\0/s,
+    'it runs with -E and -y 0 from Debian\'s defaults');
+my @st = stat($mxenv{MX_SOCKET});
+is(sprintf('%d:%d %o', $st[4], $st[5], $st[2] & 0777), "$duid:$dgid 700",
+    'the request socket is defang\'s, mode 0700, with no chown or chmod');
+is((stat("/proc/$mxpid"))[4], $duid, 'mux runs as defang');
+
+# --- the real milter, by its own unit -----------------------------------
+
+my ($menv, $mexec) = unit($MUNIT);
+my %milenv = (%$menv, SPOOLDIR => $spool,
+    MX_SOCKET => $mxenv{MX_SOCKET}, SOCKET => "inet:$mport\@127.0.0.1",
+    MX_SENDER_CHECK => 'yes');
+run_exec($_, \%milenv, "$T/milter.log") for @{ $mexec->{ExecStartPre} };
+is(run_exec($mexec->{ExecStart}[0], \%milenv, "$T/milter.log"), 0,
+    'Debian\'s milter starts with its unit line')
+    or diag(slurp("$T/milter.log"));
+ok(wait_for(sub { IO::Socket::INET->new("127.0.0.1:$mport") }, 10),
+    'the milter listens');
+my $milpid = (slurp('/run/mimedefang/mimedefang.pid') =~ /(\d+)/)[0];
+push @pids, $milpid if $milpid;
+
+# --- a private Postfix on loopback --------------------------------------
+
+my $pf = "$T/pf";
+mkdir($_) or die for $pf, "$T/pfq", "$T/pfd", "$T/mail";
+chown((getpwnam('postfix'))[2], -1, "$T/pfd");
+chmod(01777, "$T/mail");
+open(my $fh, '>', "$pf/main.cf") or die;
+print $fh <<"EOF";
+compatibility_level = 3.6
+queue_directory = $T/pfq
+data_directory = $T/pfd
+myhostname = mux-interop.localdomain
+mydestination = localhost, \$myhostname
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+local_recipient_maps = unix:passwd.byname
+mail_spool_directory = $T/mail
+maillog_file_prefixes = $T
+maillog_file = $T/maillog
+smtputf8_enable = no
+biff = no
+message_size_limit = 20480000
+smtpd_milters = inet:127.0.0.1:$mport
+milter_default_action = tempfail
+EOF
+close($fh);
+open($fh, '>', "$pf/master.cf") or die;
+print $fh "127.0.0.1:$sport inet n - n - - smtpd\n";
+print $fh "$_\n" for (
+    'pickup unix n - n 60 1 pickup', 'cleanup unix n - n - 0 cleanup',
+    'qmgr unix n - n 300 1 qmgr', 'rewrite unix - - n - - trivial-rewrite',
+    'bounce unix - - n - 0 bounce', 'defer unix - - n - 0 bounce',
+    'trace unix - - n - 0 bounce', 'verify unix - - n - 1 verify',
+    'flush unix n - n 1000? 0 flush', 'proxymap unix - - n - - proxymap',
+    'smtp unix - - n - - smtp', 'showq unix n - n - - showq',
+    'error unix - - n - - error', 'retry unix - - n - - error',
+    'discard unix - - n - - discard', 'local unix - n n - - local',
+    'anvil unix - - n - 1 anvil', 'scache unix - - n - 1 scache',
+    'postlog unix-dgram n - n - 1 postlogd');
+close($fh);
+is(system("postfix -c $pf start >$T/pf.log 2>&1"), 0, 'Postfix starts')
+    or diag(slurp("$T/pf.log") . slurp("$T/maillog"));
+$made{postfix} = 1;
+ok(wait_for(sub { IO::Socket::INET->new("127.0.0.1:$sport") }, 10),
+    'Postfix listens');
+
+# --- mail through Postfix, the milter and mux ---------------------------
+
+sub swaks {
+	my (@args) = @_;
+	my $q = join(' ', map { "'$_'" } @args);
+	my $out = `swaks --server 127.0.0.1:$sport --to $USER\@localhost --timeout 60 $q 2>&1`;
+	return ($? >> 8, $out);
+}
+
+# The messages in the mailbox, each as text.
+sub mailbox {
+	my $box = slurp("$T/mail/$USER");
+	return grep { length } split /^(?=From \S+ )/m, $box;
+}
+
+# The delivered message with this subject, or ''.
+sub subject {
+	my ($subj) = @_;
+	return (grep { /^Subject: \Q$subj\E$/m } mailbox())[0] // '';
+}
+
+sub delivered {
+	my ($n) = @_;
+	return wait_for(sub { mailbox() >= $n }, 60);
+}
+
+my ($code, $out) = swaks('--from', 'alice@example.com',
+    '--header', 'Subject: clean', '--body', 'nothing to see');
+is($code, 0, 'a clean mail is accepted') or diag($out);
+ok(delivered(1), 'and delivered') or diag(slurp("$T/maillog"));
+my @msg = mailbox();
+like($msg[-1] // '', qr/^X-Scanned-By: MIMEDefang /m,
+    'with the milter\'s X-Scanned-By');
+like($msg[-1] // '', qr/^X-Mux-Interop: worker \d+$/m,
+    'and the filter\'s header: mimedefang.pl ran under mux');
+
+($code, $out) = swaks('--from', 'bob@example.com', '--header',
+    'Subject: program', '--attach-type', 'application/octet-stream',
+    '--attach-name', 'setup.exe', '--attach', 'MZ not really a program');
+is($code, 0, 'a mail with an .exe part is accepted');
+ok(delivered(2), 'and delivered');
+my $prog = subject('program');
+like($prog, qr/Removed: setup\.exe, a program\./,
+    'the .exe part was replaced by the warning');
+ok($prog ne '' && $prog !~ /name="?setup\.exe/, 'and is gone');
+
+($code, $out) = swaks('--from', 'reject@example.com');
+like($out, qr/^<\*\* +554 .*Sender refused by the interop filter/m,
+    'a refused sender gets the filter\'s 554');
+($code, $out) = swaks('--from', 'tempfail@example.com');
+like($out, qr/^<\*\* +451 .*Sender put off by the interop filter/m,
+    'a put-off sender gets the filter\'s 451');
+
+# 1 MB of random bytes, intact through the filter.
+open($fh, '<', '/dev/urandom') or die;
+read($fh, my $blob, 1 << 20) == 1 << 20 or die;
+close($fh);
+open($fh, '>', "$T/blob.bin") or die;
+print $fh $blob;
+close($fh);
+my $md5 = (split ' ', `md5sum $T/blob.bin`)[0];
+($code, $out) = swaks('--from', 'carol@example.com', '--header',
+    'Subject: big', '--attach-type', 'application/octet-stream',
+    '--attach-name', 'blob.bin', '--attach', "\@$T/blob.bin");
+is($code, 0, 'a 1 MB attachment is accepted') or diag($out);
+ok(delivered(3), 'and delivered');
+{
+	require MIME::Parser;
+	my $p = MIME::Parser->new;
+	$p->output_to_core(1);
+	my $text = subject('big');
+	$text =~ s/^From [^\n]*\n//;
+	$text =~ s/^>From /From /mg;
+	my $e = $p->parse_data($text);
+	my ($part) = grep { ($_->head->recommended_filename // '') eq
+	    'blob.bin' } $e->parts_DFS;
+	my $got = $part ? $part->bodyhandle->as_string : '';
+	open(my $o, '>', "$T/got.bin") or die;
+	print $o $got;
+	close($o);
+	is((split ' ', `md5sum $T/got.bin`)[0], $md5,
+	    'the 1 MB attachment arrives intact (same md5)');
+}
+
+# A burst of 50 at once: -x 10 workers, the unit's MX_QUEUE_SIZE=60.
+my @kids;
+for my $i (1 .. 50) {
+	my $pid = fork() // die;
+	if ($pid == 0) {
+		my ($c) = swaks('--from', "burst$i\@example.com", '--header',
+		    "Subject: burst $i", '--body', "burst $i");
+		POSIX::_exit($c);
+	}
+	push @kids, $pid;
+}
+my $ok = 0;
+for (@kids) {
+	waitpid($_, 0);
+	$ok++ if $? == 0;
+}
+is($ok, 50, 'a burst of 50: all accepted');
+ok(delivered(53), 'and all delivered') or diag(scalar(mailbox()) . ' in the box');
+is(scalar(grep { /^X-Scanned-By: MIMEDefang /m } mailbox()), 53,
+    'every one scanned');
+
+# --- md-mx-ctrl as the -U user ------------------------------------------
+
+my $ctl = `su -s /bin/sh defang -c 'md-mx-ctrl -s $mxenv{MX_SOCKET} status'`;
+is($? >> 8, 0, 'md-mx-ctrl status as defang: exit 0');
+like($ctl, qr/\AMax workers: 10\nWorker 0: \w+\n/, 'and the status');
+$ctl = `su -s /bin/sh defang -c 'md-mx-ctrl -s $mxenv{MX_SOCKET} msgs'`;
+is($ctl, "53\n", 'msgs: the 53 scans');
+
+done_testing();
+
+END {
+	my $status = $?;
+	system("postfix -c $pf stop >/dev/null 2>&1") if $made{postfix};
+	kill('TERM', $_) for grep { $_ } @pids;
+	for my $p (grep { $_ } @pids) {
+		wait_for(sub { !kill(0, $p) }, 15) or kill('KILL', $p);
+	}
+	unlink(map { ("/run/mimedefang/$_.pid", "/run/mimedefang/$_.pid.lock") }
+	    'mimedefang', 'mimedefang-multiplexor');
+	system('userdel', $USER) if $made{user};
+	unlink('/usr/sbin/policy-rc.d') if $made{policy};
+	$? = $status;
+}
