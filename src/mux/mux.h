@@ -172,6 +172,8 @@ struct stats_bucket {
 	uint64_t	 ms[WS_NCMDS];
 	uint32_t	 act;
 	uint32_t	 reap;
+	int64_t		 first[WS_NCMDS];	/* hours: first and last */
+	int64_t		 last[WS_NCMDS];	/* entries, s */
 };
 
 struct stats {

@@ -73,6 +73,10 @@ stats_add(struct stats *st, int64_t now, int kind, uint64_t cnt,
 		b[i]->busy[kind] += busy;
 		b[i]->ms[kind] += ms;
 	}
+	if (b[1]->first[kind] == 0 || now < b[1]->first[kind])
+		b[1]->first[kind] = now;
+	if (now > b[1]->last[kind])
+		b[1]->last[kind] = now;
 }
 
 void
@@ -118,26 +122,32 @@ stats_window(const struct stats *st, int kind, int64_t start, int back,
 	sum->secs = back;
 }
 
-/* Sum the last "hours" hourly buckets, the current one included. */
+/*
+ * Sum the last "hours" hourly buckets, the current one included.  secs
+ * is what md-mx-ctrl divides by, as mimedefang-multiplexor counts it:
+ * from the first to the last request of the kind in those hours (so 0
+ * after one burst, and rates then show 0).
+ */
 void
 stats_hourly(const struct stats *st, int kind, int64_t now, int hours,
     struct stats_sum *sum)
 {
 	const struct stats_bucket	*b;
-	int64_t				 h = now / 3600, secs;
+	int64_t				 h = now / 3600, lo = 0, hi = 0;
 	int				 i;
 
 	memset(sum, 0, sizeof(*sum));
 	for (i = 0; i < hours && i < STATS_HOURS && h - i >= 0; i++) {
 		b = &st->hour[(h - i) % STATS_HOURS];
-		if (b->t != h - i)
+		if (b->t != h - i || b->cnt[kind] == 0)
 			continue;
 		sum->msgs += b->cnt[kind];
 		sum->busy += b->busy[kind];
 		sum->ms += b->ms[kind];
+		if (lo == 0 || b->first[kind] < lo)
+			lo = b->first[kind];
+		if (b->last[kind] > hi)
+			hi = b->last[kind];
 	}
-	secs = (int64_t)(hours - 1) * 3600 + now % 3600;
-	if (secs > now - st->start)
-		secs = now - st->start;
-	sum->secs = (int)secs;
+	sum->secs = (int)(hi - lo);
 }

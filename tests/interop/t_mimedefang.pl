@@ -329,6 +329,61 @@ like($ctl, qr/\AMax workers: 10\nWorker 0: \w+\n/, 'and the status');
 $ctl = `su -s /bin/sh defang -c 'md-mx-ctrl -s $mxenv{MX_SOCKET} msgs'`;
 is($ctl, "53\n", 'msgs: the 53 scans');
 
+# --- md-mx-ctrl against mux and the real multiplexor, side by side -----
+
+# Both fresh, same options, as defang; the real one is the oracle.
+my @same = ('-D', '-U', 'defang', '-m', 2, '-x', 4, '-w', 1, '-F', "$T/filter",
+    '-z', $spool);
+my %sbs = (real => '/usr/bin/mimedefang-multiplexor', mux => $MUX);
+for my $k (sort keys %sbs) {
+	my $pid = fork() // die;
+	if ($pid == 0) {
+		open(STDERR, '>', "$T/$k.log") or die;
+		open(STDOUT, '>&', \*STDERR) or die;
+		exec($sbs{$k}, @same, '-s', "$spool/$k.sock") or die;
+	}
+	push @pids, $pid;
+}
+sub ctl {
+	my ($k, @cmd) = @_;
+	return scalar `su -s /bin/sh defang -c 'md-mx-ctrl -s $spool/$k.sock @cmd' 2>&1`;
+}
+ok(wait_for(sub { ctl('real', 'rawstatus') =~ /^IISS / &&
+    ctl('mux', 'rawstatus') =~ /^IISS / }, 15),
+    'side by side: both have their 2 workers') or diag(ctl('mux', 'rawstatus'));
+
+# What may differ: pids, and seconds that depend on when each started.
+sub norm {
+	my ($cmd, $t) = @_;
+	$t =~ s/^PID \d+$/PID P/mg;
+	$t =~ s/^(\d+ [A-Z]) \d+/$1 P/mg;
+	$t =~ s/ago=\d+/ago=T/g;
+	$t =~ s/^((?:First|LastStateChange)?(?:Req)?Age) \d+$/$1 T/mg;
+	$t =~ s/ \d+$/ U/ if $cmd =~ /^rawload(-\w+)?$/;	# uptime
+	$t =~ s/^((?:\S+ ){20})\d+/$1U/ if $cmd =~ /^rawload1 /;
+	return $t;
+}
+my @cmds = ('status', 'rawstatus', 'barstatus', 'jsonstatus', 'free', 'msgs',
+    'histo', 'load', 'rawload', 'load-relayok', 'rawload-relayok',
+    'load-senderok', 'load-recipok', 'load1 60', 'rawload1 60', 'hload',
+    'rawhload', 'hload-relayok', 'rawhload-relayok', 'workers',
+    'busyworkers', 'workerinfo 0', 'workerinfo 3');
+for my $c (@cmds) {
+	is(norm($c, ctl('mux', $c)), norm($c, ctl('real', $c)),
+	    "md-mx-ctrl $c: as the real one's");
+}
+# The same requests to both: the counts and states that follow.
+for my $k (sort keys %sbs) {
+	ctl($k, 'relayok', '127.0.0.1', 'localhost') for 1 .. 3;
+}
+for my $c ('status', 'rawstatus', 'free', 'histo', 'rawhload-relayok',
+    'hload') {
+	my ($m, $r) = (norm($c, ctl('mux', $c)), norm($c, ctl('real', $c)));
+	($m, $r) = map { s/(\d+\.\d{6} ){4}(?=\d+ \d+ \d+ \d+$)/MS /r }
+	    $m, $r if $c eq 'rawhload-relayok';	# milliseconds differ
+	is($m, $r, "after 3 relayok: md-mx-ctrl $c as the real one's");
+}
+
 done_testing();
 
 END {

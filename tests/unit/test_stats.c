@@ -49,14 +49,23 @@ test_hourly(void **state)
 	stats_add(&st, t0, WS_CMD_SCAN, 1, 1, 1);
 	stats_add(&st, t0 - 3600, WS_CMD_SCAN, 10, 10, 10);
 	stats_add(&st, t0 - 5 * 3600, WS_CMD_SCAN, 100, 100, 100);
+	/* secs: first to last request in the window, as MIMEDefang. */
 	stats_hourly(&st, WS_CMD_SCAN, t0, 1, &s);
 	assert_int_equal(s.msgs, 1);
-	assert_int_equal(s.secs, 1800);
-	stats_hourly(&st, WS_CMD_SCAN, t0, 4, &s);
-	assert_int_equal(s.msgs, 11);
-	assert_int_equal(s.secs, 7200);		/* capped by uptime */
-	stats_hourly(&st, WS_CMD_SCAN, t0, 24, &s);
-	assert_int_equal(s.msgs, 111);
+	assert_int_equal(s.secs, 0);		/* one burst: no span */
+	stats_add(&st, t0 + 100, WS_CMD_SCAN, 2, 2, 2);
+	stats_hourly(&st, WS_CMD_SCAN, t0 + 100, 1, &s);
+	assert_int_equal(s.msgs, 3);
+	assert_int_equal(s.secs, 100);
+	stats_hourly(&st, WS_CMD_SCAN, t0 + 100, 4, &s);
+	assert_int_equal(s.msgs, 13);
+	assert_int_equal(s.secs, 3700);
+	stats_hourly(&st, WS_CMD_SCAN, t0 + 100, 24, &s);
+	assert_int_equal(s.msgs, 113);
+	assert_int_equal(s.secs, 5 * 3600 + 100);
+	stats_hourly(&st, WS_CMD_RELAYOK, t0 + 100, 24, &s);
+	assert_int_equal(s.msgs, 0);
+	assert_int_equal(s.secs, 0);		/* none of that kind */
 }
 
 int
