@@ -99,6 +99,13 @@ static const struct conf_opt conf_opts[] = {
 	    86400 },
 	{ "RecipokPerDomainLimit", 'y', NULL, CT_INT, O(recipok_limit),
 	    INT_MIN, INT_MAX },
+	/* Known, so that a start with them says what is missing. */
+	{ "StatsFile",		't', NULL, CT_STR, O(stats_file), 0, 0 },
+	{ "StatsSyslog",	'T', NULL, CT_BOOL, O(stats_syslog), 0, 1 },
+	{ "StatsFlush",		'u', NULL, CT_BOOL, O(stats_flush), 0, 1 },
+	{ "MapSocket",		'N', NULL, CT_STR, O(map_sock), 0, 0 },
+	{ "TickInterval",	'X', NULL, CT_INT, O(tick_every), 0, 86400 },
+	{ "TickParallel",	'P', NULL, CT_INT, O(tick_parallel), 0, 30 },
 	{ "MaxListeners",	0, NULL, CT_INT, O(max_listeners), 1, 100000 },
 	{ "MessageEngine",	0, NULL, CT_BOOL, O(msg_engine), 0, 1 },
 	{ "MessageQueue",	0, NULL, CT_STR, O(msg_queue), 0, 0 },
@@ -830,6 +837,17 @@ conf_check(struct conf *c, char *err)
 		return (snprintf(err, CONF_ERR_MAX, "RecipokPerDomainLimit "
 		    "(-y %d): per-domain recipok limits are not supported "
 		    "yet; -y 0 turns them off", c->recipok_limit), -1);
+	if (c->stats_file != NULL || c->stats_syslog || c->stats_flush)
+		return (snprintf(err, CONF_ERR_MAX, "StatsFile, StatsSyslog, "
+		    "StatsFlush (-t, -T, -u): the statistics log is not "
+		    "supported yet"), -1);
+	if (c->map_sock != NULL)
+		return (snprintf(err, CONF_ERR_MAX, "MapSocket (-N): the "
+		    "socketmap server is not supported yet"), -1);
+	if (c->tick_every > 0 || c->tick_parallel > 1)
+		return (snprintf(err, CONF_ERR_MAX, "TickInterval, "
+		    "TickParallel (-X, -P): filter ticks are not supported "
+		    "yet"), -1);
 	if (c->status_every > 0 && c->status_every < 5)
 		c->status_every = 5;
 	if (c->busy_reply == NULL && (c->busy_reply = strdup(

@@ -89,6 +89,12 @@ struct conf {
 	char	*ident;			/* -Y */
 	int	 status_every;		/* -L s */
 	int	 recipok_limit;		/* -y */
+	char	*stats_file;		/* -t: refused, not supported yet */
+	int	 stats_syslog;		/* -T: likewise */
+	int	 stats_flush;		/* -u: likewise */
+	char	*map_sock;		/* -N: likewise */
+	int	 tick_every;		/* -X: likewise */
+	int	 tick_parallel;		/* -P: likewise */
 	char	*sock;			/* -s */
 	char	*usock;			/* -a */
 	char	*prog;			/* -f */

@@ -84,6 +84,16 @@ $m = mux_start(args => ['-x', 2, '-y', 5]);
 is(req($m, 'scan Q /tmp'), "ok\n", '-y 5 with -x 2 is out of range: no limit');
 is(mux_stop($m), 0, 'clean stop');
 
+# What is not built yet is refused, not ignored.
+for my $c ([['-t', "$dir/stats"], qr/-t, -T, -u\): the statistics log is not supported yet/],
+    [['-T'], qr/the statistics log is not supported yet/],
+    [['-N', "$dir/map.sock"], qr/-N\): the socketmap server is not supported yet/],
+    [['-X', 60], qr/-X, -P\): filter ticks are not supported yet/]) {
+	($rc, $out) = refused(@{ $c->[0] });
+	ok($rc == 1 && $out =~ $c->[1], "@{ $c->[0] }: refused with a reason")
+	    or diag($out);
+}
+
 ($rc, $out) = refused('-S', 'nosuchfacility');
 is($rc, 1, '-S with an unknown facility: refused');
 like($out, qr/SyslogFacility: unknown facility "nosuchfacility"/,
