@@ -26,7 +26,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -69,15 +68,6 @@ errlog_feed(struct errlog *el, const char *p, size_t n,
 	}
 }
 
-static int64_t
-errlog_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec);
-}
-
 /* A new window when this one is over, or now (force) at the close. */
 static void
 errlog_window(struct errlog *el, int64_t now, int force)
@@ -97,7 +87,7 @@ errlog_window(struct errlog *el, int64_t now, int force)
 static void
 errlog_line(struct errlog *el, const char *s, size_t n)
 {
-	errlog_window(el, errlog_now(), 0);
+	errlog_window(el, slot_now_ms() / 1000, 0);
 	if (el->nwin >= ERRLOG_BURST) {
 		el->dropped++;
 		return;
@@ -177,7 +167,7 @@ errlog_close(struct errlog *el)
 	if (el->len > 0)
 		errlog_line(el, el->buf, el->len);
 	el->len = 0;
-	errlog_window(el, errlog_now(), 1);
+	errlog_window(el, slot_now_ms() / 1000, 1);
 	event_free(el->ev);
 	el->ev = NULL;
 	close(el->fd);
