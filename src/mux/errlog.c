@@ -37,10 +37,35 @@
 #define ERRLOG_READ	16384	/* bytes read per wake-up */
 
 /*
+ * Hand the line in el to fn; a CR that did not end it is shown as '?'.
+ * A full buffer that ends in CR keeps it: the LF may come next.
+ */
+static void
+errlog_emit(struct errlog *el, int eol,
+    void (*fn)(struct errlog *, const char *, size_t))
+{
+	size_t	i;
+	int	carry = 0;
+
+	if (el->len > 0 && el->buf[el->len - 1] == '\r') {
+		carry = !eol && el->len == ERRLOG_LINE_MAX;
+		if (eol || carry)
+			el->len--;
+	}
+	for (i = 0; i < el->len; i++)
+		if (el->buf[i] == '\r')
+			el->buf[i] = '?';
+	fn(el, el->buf, el->len);
+	el->len = 0;
+	if (carry)
+		el->buf[el->len++] = '\r';
+}
+
+/*
  * Cut data into lines: each complete one, or ERRLOG_LINE_MAX bytes of a
- * longer one, goes to fn; a partial line waits in el for more.  Control
- * bytes are shown as '?', so a line cannot forge another in the log.
- * Pure.
+ * longer one, goes to fn, without its LF or CRLF; a partial line waits
+ * in el for more, whatever the pieces.  Other control bytes are shown
+ * as '?', so a line cannot forge another in the log.  Pure.
  */
 void
 errlog_feed(struct errlog *el, const char *p, size_t n,
@@ -52,19 +77,14 @@ errlog_feed(struct errlog *el, const char *p, size_t n,
 	for (i = 0; i < n; i++) {
 		c = p[i];
 		if (c == '\n') {
-			fn(el, el->buf, el->len);
-			el->len = 0;
+			errlog_emit(el, 1, fn);
 			continue;
 		}
-		if (c == '\r' && i + 1 < n && p[i + 1] == '\n')
-			continue;
-		if ((unsigned char)c < 0x20 || c == 0x7f)
+		if (((unsigned char)c < 0x20 && c != '\r') || c == 0x7f)
 			c = (c == '\t') ? ' ' : '?';
 		el->buf[el->len++] = c;
-		if (el->len == ERRLOG_LINE_MAX) {
-			fn(el, el->buf, el->len);
-			el->len = 0;
-		}
+		if (el->len == ERRLOG_LINE_MAX)
+			errlog_emit(el, 0, fn);
 	}
 }
 
@@ -165,8 +185,7 @@ errlog_close(struct errlog *el)
 	for (i = 0; i < 16 && errlog_read(el) == 1; i++)
 		;
 	if (el->len > 0)
-		errlog_line(el, el->buf, el->len);
-	el->len = 0;
+		errlog_emit(el, 0, errlog_line);
 	errlog_window(el, slot_now_ms() / 1000, 1);
 	event_free(el->ev);
 	el->ev = NULL;
