@@ -169,27 +169,68 @@ cmd_printf(struct cmd_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/*
+ * md-mx-ctrl prints this as it comes, and admins' scripts grep it: the
+ * real multiplexor's text, byte for byte, on each socket.  The commands
+ * mux adds (version, and the control actions of mux-notify(7)) are in
+ * mux(8).
+ */
 static void
 cmd_help(struct cmd_buf *b, int priv)
 {
-	cmd_printf(b,
-	    "help              -- this list\n"
-	    "free              -- number of free workers\n"
-	    "status            -- one letter per worker, then counters\n"
-	    "workers           -- every worker with its pid and tag\n"
-	    "busyworkers       -- busy workers only\n"
-	    "workerinfo n      -- details of worker n\n"
-	    "load              -- scan load (also load-relayok, "
-	    "load-senderok, load-recipok)\n"
-	    "load1 secs        -- load of the last secs seconds (10-600)\n"
-	    "hload             -- hourly load (also hload-relayok, ...)\n"
-	    "histo             -- how often n workers were busy\n"
-	    "msgs              -- scans since start-up\n"
-	    "version           -- mux version\n");
+	static const char *const common[] = {
+	    "free             -- Display number of free workers",
+	    "load             -- Display worker load (scans)",
+	    "rawload          -- Display worker load in computer-readable "
+	    "format",
+	    "load1 secs       -- Display worker load in alternate format",
+	};
+	static const char *const loads[] = {
+	    "load-relayok     -- Display load (relayok requests)",
+	    "rawload-relayok  -- Computer-readable load (relayok requests)",
+	    "load-senderok    -- Display load (senderok requests)",
+	    "rawload-senderok -- Computer-readable load (senderok requests)",
+	    "load-recipok     -- Display load (recipok requests)",
+	    "rawload-recipok  -- Computer-readable load (recipok requests)",
+	};
+	static const char *const workers[] = {
+	    "workers           -- Display workers with process-IDs",
+	    "busyworkers       -- Display busy workers with process-IDs",
+	    "workerinfo n      -- Display information about a particular "
+	    "worker",
+	};
+	size_t	i;
+
+	cmd_printf(b, "help             -- List available multiplexor "
+	    "commands\n");
 	if (priv)
-		cmd_printf(b,
-		    "reread            -- retire workers, start fresh ones\n"
-		    "anything else     -- a request, served by a worker\n");
+		cmd_printf(b, "%s\n%s\n%s\n",
+		    "status           -- Display worker status",
+		    "rawstatus        -- Display worker status in "
+		    "computer-readable format",
+		    "barstatus        -- Display worker status as bar graph");
+	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		cmd_printf(b, "%s\n", common[i]);
+	cmd_printf(b, "rawload1 secs    -- Display worker load in %s\n",
+	    priv ? "alternate format" : "computer-readable alternate format");
+	for (i = 0; i < sizeof(loads) / sizeof(loads[0]); i++)
+		cmd_printf(b, "%s\n", loads[i]);
+	if (!priv)
+		cmd_printf(b, "status           -- Display worker status\n");
+	cmd_printf(b, "%s\n%s\n",
+	    "histo            -- Display histogram of busy workers",
+	    "msgs             -- Display number of messages processed since "
+	    "startup");
+	if (priv)
+		cmd_printf(b, "reread           -- Force a re-read of filter "
+		    "rules\n");
+	for (i = 0; i < sizeof(workers) / sizeof(workers[0]); i++)
+		cmd_printf(b, "%s\n", workers[i]);
+	if (priv)
+		cmd_printf(b, "scan /path       -- Run a scan (do not invoke "
+		    "using md-mx-ctrl)\n");
+	cmd_printf(b, "(Analogous hload commands provide hourly "
+	    "information)\n");
 }
 
 static void

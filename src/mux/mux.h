@@ -445,6 +445,7 @@ void	 pool_view(struct cmd_view *, struct cmd_worker *);
 int	 pool_nslots(void);
 void	 pool_reconf(const struct conf *);
 void	 pool_watch_every(int);
+void	 pool_want_states(int);
 int	 pool_reported_free(void);
 int	 pool_kick(int (*)(const struct sess_info *, void *), void *);
 void	 pool_unpend(struct req *);

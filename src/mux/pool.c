@@ -61,6 +61,7 @@ struct pool_slot {
 	uint64_t		 seen_busy[WS_NCMDS];
 	uint64_t		 seen_ms[WS_NCMDS];
 	uint32_t		 tag_seen;
+	uint32_t		 trans_seen;	/* state changes reported */
 	struct errlog		 err;		/* its programs' stderr */
 };
 
@@ -221,6 +222,65 @@ pool_state(int i)
 	return (atomic_load(&P.slot[i].s->state));
 }
 
+/* A state as mimedefang-multiplexor names it in StateChange lines. */
+static const char *
+pool_state_word(int st)
+{
+	switch (st) {
+	case WS_STOPPED:
+		return ("Stopped");
+	case WS_STARTING:	/* it has no such state: Idle at fork */
+	case WS_IDLE:
+		return ("Idle");
+	case WS_BUSY:
+		return ("Busy");
+	default:		/* retiring or killed: waiting to be reaped */
+		return ("Killed");
+	}
+}
+
+/*
+ * "S n StateChange Old -> New" for every change a slot recorded, as the
+ * real multiplexor sends them; a change its own names do not tell apart
+ * (Starting -> Idle) is not one.  A listener that wants S makes the
+ * slots record them (slot_move); past WS_TRANS_RING changes between two
+ * looks, the oldest are lost, which only a stalled mux can cause.
+ */
+static void
+pool_report_states(void)
+{
+	struct pool_slot	*ps;
+	char			 text[64];
+	const char		*a, *b;
+	int			 i, from, to, r;
+
+	for (i = 0; i < P.n; i++) {
+		ps = &P.slot[i];
+		while (ps->trans_seen != atomic_load(&ps->s->trans_seq)) {
+			r = slot_trans(ps->s, ps->trans_seen, &from, &to);
+			if (r == 0)
+				break;		/* being written: next round */
+			ps->trans_seen++;
+			if (r == -1)
+				continue;
+			/* Retired at the end of a request: the real one
+			   makes it idle first, and listeners count requests
+			   by Busy -> Idle. */
+			if (from == WS_BUSY && to == WS_RETIRING) {
+				events_emit(EV_S, i, "StateChange Busy -> Idle");
+				from = WS_IDLE;
+			}
+			a = pool_state_word(from);
+			b = pool_state_word(to);
+			if (a == b)
+				continue;
+			snprintf(text, sizeof(text), "StateChange %s -> %s",
+			    a, b);
+			events_emit(EV_S, i, text);
+		}
+	}
+}
+
 /*
  * Report free-count edges and changes exactly (mux-notify(7)).  Workers
  * can make edges faster than the mux reports them to its listeners, so
@@ -240,6 +300,8 @@ pool_report(void)
 
 	if (evtimer_pending(P.edge_ev, NULL))
 		return (1);	/* this round has had its batch */
+	if (atomic_load(&P.shm->want_states))
+		pool_report_states();
 	/* Edges alternate, Z first: each one sets free to exactly 0 or 1. */
 	for (;; left--) {
 		if (left == 0 && (P.zseen < z || P.yseen < y))
@@ -340,6 +402,7 @@ pool_reset_slot(struct pool_slot *ps)
 	atomic_store(&s->mq_owed, 0);
 	atomic_store(&s->svc, 0);
 	atomic_store(&s->peer_family, AF_UNSPEC);
+	atomic_store(&s->hpid, 0);
 	s->gen = atomic_load(&P.shm->gen);
 	s->max_req = policy_jitter(P.conf->max_requests, (uint32_t)random());
 	atomic_store(&s->cmd, WS_CMD_NONE);
@@ -1097,6 +1160,19 @@ pool_reconf(const struct conf *conf)
 		atomic_store(&P.shm->wake_every, conf->debug > 0 || P.watched);
 }
 
+/* A listener wants S: slots record their state changes from now on. */
+void
+pool_want_states(int on)
+{
+	int	i;
+
+	if (P.shm == NULL || atomic_load(&P.shm->want_states) == on)
+		return;
+	for (i = 0; i < P.n; i++)
+		P.slot[i].trans_seen = atomic_load(&P.slot[i].s->trans_seq);
+	atomic_store(&P.shm->want_states, on);
+}
+
 /* Listeners want every F or S change: wake on every slot change. */
 void
 pool_watch_every(int on)
@@ -1195,7 +1271,9 @@ pool_view(struct cmd_view *v, struct cmd_worker *w)
 	for (i = 0; i < P.n; i++) {
 		ps = &P.slot[i];
 		w[i].state = pool_state(i);
-		w[i].pid = ps->pid;
+		/* The program's pid, which ps and strace want; else ours. */
+		w[i].pid = atomic_load(&ps->s->hpid) > 0 && ps->pid > 0 ?
+		    (pid_t)atomic_load(&ps->s->hpid) : ps->pid;
 		w[i].cmd = atomic_load(&ps->s->cmd);
 		w[i].last_cmd = atomic_load(&ps->s->last_cmd);
 		w[i].ago = (int)(now - atomic_load(&ps->s->changed));
@@ -1205,8 +1283,18 @@ pool_view(struct cmd_view *v, struct cmd_worker *w)
 		first = atomic_load(&ps->s->first_req);
 		w[i].first_req_age = first ? (int)(now - first) : -1;
 		w[i].nreq = atomic_load(&ps->s->nreq);
+		/* Counted when it starts (for -r); shown when done. */
+		if (w[i].state == WS_BUSY && w[i].nreq > 0 &&
+		    !atomic_load(&ps->s->svc))
+			w[i].nreq--;
 		w[i].nscans = atomic_load(&ps->s->nscans);
-		slot_get_tag(ps->s, w[i].tag, sizeof(w[i].tag));
+		/* As MIMEDefang, which clears it at every state change: a
+		   killed or idle slot shows no tag left from its request. */
+		if (w[i].state == WS_BUSY && (atomic_load(&ps->s->svc) ||
+		    atomic_load(&ps->s->cmd) != WS_CMD_NONE))
+			slot_get_tag(ps->s, w[i].tag, sizeof(w[i].tag));
+		else
+			w[i].tag[0] = '\0';
 		w[i].in_session = ps->pid > 0 &&
 		    atomic_load(&ps->s->in_session);
 		pool_view_sess(i, &w[i]);

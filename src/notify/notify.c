@@ -501,11 +501,15 @@ notify_watch(void)
 {
 	struct nl	*l;
 	uint32_t	 fs = (1u << ('F' - 'A')) | (1u << ('S' - 'A'));
-	int		 every = 0;
+	int		 every = 0, states = 0;
 
-	TAILQ_FOREACH(l, &N.nls, entry)
+	TAILQ_FOREACH(l, &N.nls, entry) {
 		if (l->mask & fs)
 			every = 1;
+		if (l->mask & (1u << ('S' - 'A')))
+			states = 1;
+	}
+	pool_want_states(states);
 	pool_watch_every(every);
 }
 

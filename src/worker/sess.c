@@ -770,8 +770,10 @@ sess_end(struct sess *s)
 		    (int)s->msg[i].len, s->msg[i].text);
 	s->nmsg = 0;
 	ws_sess_mq_stale(s->x->slot, s->x->conf);
-	if (s->pool == NULL)
+	if (s->pool == NULL) {
 		ws_hd_stop(&s->hd, 1, SESS_STOP_MS);
+		atomic_store(&s->x->slot->hpid, 0);
+	}
 	(void)chan_send(s->x->chan, WS_MSG_END, s->token, NULL, 0, -1, 0);
 }
 
@@ -868,6 +870,7 @@ ws_sess_serve(struct ws_sess_ctx *x, int fd, uint32_t token, char *vars,
 		goto fail;
 	}
 	s.st = s.hd.st;
+	atomic_store(&x->slot->hpid, (int)s.hd.pid);
 	if (relay) {
 		close(sv[1]);
 		s.pair = s.hd.in = s.wfd = s.rfd = sv[0];

@@ -81,6 +81,41 @@ slot_count(_Atomic int *ctr, int delta)
 }
 
 /*
+ * Record a state change in the slot's ring.  The entry carries the low
+ * bits of its number, so a reader tells a slot not yet written (or
+ * written over) from the one it wants.
+ */
+static void
+slot_trans_add(struct ws_slot *s, int from, int to)
+{
+	uint32_t	i = atomic_fetch_add(&s->trans_seq, 1);
+
+	atomic_store_explicit(&s->trans[i % WS_TRANS_RING],
+	    (i & 0xffff) << 16 | (uint32_t)from << 8 | (uint32_t)to,
+	    memory_order_release);
+}
+
+/*
+ * State change number i of the slot: 1 with from and to, 0 if it is not
+ * written yet, -1 if the ring has moved past it.
+ */
+int
+slot_trans(struct ws_slot *s, uint32_t i, int *from, int *to)
+{
+	uint32_t	e;
+
+	if (atomic_load(&s->trans_seq) - i > WS_TRANS_RING)
+		return (-1);
+	e = atomic_load_explicit(&s->trans[i % WS_TRANS_RING],
+	    memory_order_acquire);
+	if (e >> 16 != (i & 0xffff))
+		return (atomic_load(&s->trans_seq) - i > WS_TRANS_RING ? -1 : 0);
+	*from = (int)(e >> 8 & 0xff);
+	*to = (int)(e & 0xff);
+	return (1);
+}
+
+/*
  * Move a slot from one state to another.  Returns -1 if the slot was not
  * in state "from" (someone else moved it first).
  */
@@ -92,6 +127,8 @@ slot_move(struct ws_shm *shm, struct ws_slot *s, int from, int to)
 
 	if (!atomic_compare_exchange_strong(&s->state, &expect, to))
 		return (-1);
+	if (atomic_load_explicit(&shm->want_states, memory_order_relaxed))
+		slot_trans_add(s, from, to);
 	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
 	atomic_store_explicit(&s->changed, ts.tv_sec, memory_order_relaxed);
 

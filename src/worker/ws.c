@@ -592,8 +592,6 @@ ws_account(struct ws *w, int kind, uint64_t nbusy, int64_t t0)
 		slot_ctr_add(&s->ms[kind], (uint64_t)(slot_now_ms() - t0));
 		if (kind == WS_CMD_SCAN)
 			slot_ctr_add(&s->nscans, 1);
-		atomic_store_explicit(&s->last_cmd, kind,
-		    memory_order_relaxed);
 	}
 	atomic_store_explicit(&s->cmd, WS_CMD_NONE, memory_order_relaxed);
 }
@@ -610,6 +608,10 @@ ws_request(struct ws *w, int fd, size_t len, int64_t cdeadline)
 	/* Counted now, so the retirement check at release sees it. */
 	slot_ctr_add(&s->nreq, 1);
 	atomic_store_explicit(&s->cmd, kind, memory_order_relaxed);
+	/* As MIMEDefang: a busy worker's last= is the command it runs. */
+	if (kind < WS_NCMDS)
+		atomic_store_explicit(&s->last_cmd, kind,
+		    memory_order_relaxed);
 	atomic_store_explicit(&s->busy_since, t0, memory_order_relaxed);
 	ws_tag_from_line(w, w->line, len);
 	nbusy = atomic_load_explicit(&w->shm->nbusy, memory_order_relaxed);
@@ -718,7 +720,8 @@ ws_serve(struct ws *w, int fd, const char *line, size_t len,
 	if (fd != -1)
 		close(fd);
 	ws_end(w);
-	slot_set_tag(w->slot, "", 0);
+	/* The tag stays: the mux may not have reported it yet, and shows
+	   tags of busy slots only. */
 	if (code != 0) {
 		if (slot_move(w->shm, w->slot, WS_BUSY, WS_KILLED) == -1)
 			(void)slot_move(w->shm, w->slot, WS_IDLE, WS_KILLED);
@@ -767,7 +770,6 @@ ws_service(struct ws *w, int fd, uint32_t token, char *vars, size_t len)
 	    w->conf->exec ? NULL : &w->hd);
 	close(fd);
 	slot_seq_set(&w->slot->verb_seq, w->slot->verb, WS_VERB_MAX, "", 0);
-	slot_set_tag(w->slot, "", 0);
 	atomic_store(&w->slot->svc, 0);
 	ws_end(w);
 	if (x.retire)
@@ -1076,7 +1078,8 @@ ws_setup(struct ws *w)
 		log_warn("worker %d: cannot run %s", w->idx,
 		    w->conf->prog);
 		_exit(WS_EXIT_EXEC);
-	}
+	} else	/* workers and workerinfo show it, as MIMEDefang's */
+		atomic_store(&w->slot->hpid, (int)w->hd.pid);
 	if ((w->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		_exit(WS_EXIT_MUX);
 	if (w->lfd != -1)

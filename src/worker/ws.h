@@ -29,13 +29,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define WS_PROTO_VERSION	2
+#define WS_PROTO_VERSION	3
 #define WS_LINE_MAX		4096	/* request line, without the LF */
 #define WS_REPLY_MAX		65536	/* whole reply of a pool handler */
 #define WS_TAG_MAX		200	/* status tag, after sanitising */
 #define WS_STATUS_FD		3	/* handler's status descriptor */
 #define WS_VERB_MAX		15	/* a session's last command, shown by who */
 #define WS_USER_MAX		63	/* user name a handler reports */
+#define WS_TRANS_RING		16	/* state changes kept per slot */
 
 /* Slot states.  free = stopped + starting + idle + retiring. */
 enum ws_state {
@@ -99,6 +100,10 @@ struct ws_slot {
 	_Atomic int		 mq_owed;	/* messages promised, not taken */
 	_Atomic uint32_t	 verb_seq;	/* seqlock of verb */
 	char			 verb[WS_VERB_MAX + 1];
+	_Atomic int		 hpid;		/* the program's pid, or 0 */
+	/* State changes, for "S n StateChange A -> B", while wanted. */
+	_Atomic uint32_t	 trans_seq;
+	_Atomic uint32_t	 trans[WS_TRANS_RING]; /* seq<<16|from<<8|to */
 } __attribute__((aligned(64)));
 
 struct ws_shm {
@@ -112,6 +117,7 @@ struct ws_shm {
 	_Atomic uint64_t	 yseq;		/* free went 0 -> 1 */
 	_Atomic int		 wake_idle;	/* wake on idle 0<->1 edges too */
 	_Atomic int		 wake_every;	/* wake the mux on any change */
+	_Atomic int		 want_states;	/* record state changes */
 	int			 wake_fd;	/* write end of the wake pipe */
 	_Atomic int		 refusing;	/* shutdown: refuse requests */
 	_Atomic int		 mux_accepts;	/* the mux takes the clients */
@@ -180,6 +186,7 @@ int64_t	 slot_now_ms(void);
 void	 slot_ctr_add(_Atomic uint64_t *, uint64_t);
 void	 slot_set_tag(struct ws_slot *, const char *, size_t);
 void	 slot_notify(struct ws_shm *);
+int	 slot_trans(struct ws_slot *, uint32_t, int *, int *);
 size_t	 slot_get_tag(struct ws_slot *, char *, size_t);
 void	 slot_seq_set(_Atomic uint32_t *, char *, size_t, const char *,
 	    size_t);

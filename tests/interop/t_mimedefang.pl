@@ -359,25 +359,61 @@ sub norm {
 	$t =~ s/^(\d+ [A-Z]) \d+/$1 P/mg;
 	$t =~ s/ago=\d+/ago=T/g;
 	$t =~ s/^((?:First|LastStateChange)?(?:Req)?Age) \d+$/$1 T/mg;
-	$t =~ s/ \d+$/ U/ if $cmd =~ /^rawload(-\w+)?$/;	# uptime
+	$t =~ s/ \d+$/ U/ if $cmd =~ /^(?:rawload(-\w+)?|rawstatus)$/;	# uptime
 	$t =~ s/^((?:\S+ ){20})\d+/$1U/ if $cmd =~ /^rawload1 /;
 	return $t;
 }
-my @cmds = ('status', 'rawstatus', 'barstatus', 'jsonstatus', 'free', 'msgs',
+# jsonstatus comes last: md-mx-ctrl sends it on, and a worker answers.
+my @cmds = ('status', 'rawstatus', 'barstatus', 'free', 'msgs',
     'histo', 'load', 'rawload', 'load-relayok', 'rawload-relayok',
     'load-senderok', 'load-recipok', 'load1 60', 'rawload1 60', 'hload',
     'rawhload', 'hload-relayok', 'rawhload-relayok', 'workers',
-    'busyworkers', 'workerinfo 0', 'workerinfo 3');
+    'busyworkers', 'workerinfo 0', 'workerinfo 3', 'help');
 for my $c (@cmds) {
 	is(norm($c, ctl('mux', $c)), norm($c, ctl('real', $c)),
 	    "md-mx-ctrl $c: as the real one's");
 }
+# A worker busy with its first request, on both.
+my @slow;
+for my $k (sort keys %sbs) {
+	my $pid = fork() // die;
+	if ($pid == 0) {
+		ctl($k, 'relayok', '127.0.0.1', 'slow.example');
+		POSIX::_exit(0);
+	}
+	push @slow, $pid;
+}
+# Which slot takes it differs: the real one prefers a worker that last
+# ran the same kind of command, mux the oldest idle one (mux(8)).
+my %busy;
+ok(wait_for(sub { %busy = map { my ($k) = $_;
+    ($k => (ctl($k, 'rawstatus') =~ /^([^ ]*)/)[0] =~ /B/ ? $-[0] : undef) }
+    sort keys %sbs; defined $busy{real} && defined $busy{mux} }, 5),
+    'both have a worker busy with it');
+sub slotless { my ($t) = @_; $t =~ s/^\d+ (?=[A-Z] )/N /mg;
+    $t =~ s/^Worker \d+$/Worker N/m; return $t }
+for my $c ('busyworkers', 'workerinfo') {
+	my %o = map { $_ => slotless(norm($c, ctl($_, $c eq 'workerinfo' ?
+	    ('workerinfo', $busy{$_}) : $c))) } sort keys %sbs;
+	is($o{mux}, $o{real}, "busy: md-mx-ctrl $c of the busy slot as the "
+	    . 'real one\'s');
+}
+like(ctl('mux', 'busyworkers'), qr/^\d+ B \d+ relayok last=relayok ago=\d+ \(relayok 127\.0\.0\.1\)$/m,
+    'the busy line names the command, last= and the tag');
+is(ctl('mux', 'free'), ctl('real', 'free'), 'busy: free as the real one\'s');
+for my $k (sort keys %sbs) {
+	my ($pid) = ctl($k, 'busyworkers') =~ /^\d+ B (\d+)/m;
+	like(slurp("/proc/" . ($pid // 0) . "/cmdline"), qr/mimedefang\.pl/,
+	    "$k: the pid workers shows is mimedefang.pl's");
+}
+waitpid($_, 0) for @slow;
+
 # The same requests to both: the counts and states that follow.
 for my $k (sort keys %sbs) {
 	ctl($k, 'relayok', '127.0.0.1', 'localhost') for 1 .. 3;
 }
 for my $c ('status', 'rawstatus', 'free', 'histo', 'rawhload-relayok',
-    'hload') {
+    'hload', 'jsonstatus') {
 	my ($m, $r) = (norm($c, ctl('mux', $c)), norm($c, ctl('real', $c)));
 	($m, $r) = map { s/(\d+\.\d{6} ){4}(?=\d+ \d+ \d+ \d+$)/MS /r }
 	    $m, $r if $c eq 'rawhload-relayok';	# milliseconds differ

@@ -12,7 +12,8 @@ use Time::HiRes qw(sleep time);
 use Test::More;
 
 our @EXPORT = qw(mux_start mux_stop req ureq wait_for mux_status
-    log_count log_text worker_pids alive bg_req bg_wait saturate $SRC
+    log_count log_text worker_pids program_pids alive bg_req bg_wait
+    saturate $SRC
     $WORKER free_port write_file read_file muxctl status_wait);
 
 our $SRC = $ENV{MUX_SRC} // '.';
@@ -173,13 +174,35 @@ sub log_count {
 }
 
 # Worker-session pids by slot, from the "workers" command.
+# Slot => the worker session's pid.  workers shows the program's pid,
+# as mimedefang-multiplexor does; its parent is the worker session.
 sub worker_pids {
+	my ($m) = @_;
+	my %p;
+	for (split /\n/, ureq($m, 'workers')) {
+		next unless /^(\d+) [IBK] (\d+)/;
+		my ($slot, $pid) = ($1, $2);
+		my $ppid = _ppid($pid);
+		$p{$slot} = defined $ppid && $ppid != $m->{pid} ? $ppid : $pid;
+	}
+	return \%p;
+}
+
+# Slot => the pid workers shows: the program's.
+sub program_pids {
 	my ($m) = @_;
 	my %p;
 	for (split /\n/, ureq($m, 'workers')) {
 		$p{$1} = $2 if /^(\d+) [IBK] (\d+)/;
 	}
 	return \%p;
+}
+
+sub _ppid {
+	my ($pid) = @_;
+	open(my $fh, '<', "/proc/$pid/stat") or return undef;
+	my $st = <$fh> // '';
+	return $st =~ /\) \S (\d+)/ ? $1 : undef;
 }
 
 sub alive { my ($pid) = @_; return kill(0, $pid) }

@@ -222,8 +222,10 @@ is(ftp_cmd($dave, 'PASS x'),
 # overflow the kernel's 16 KiB; the rest wait in the mux, which answers
 # every msg at once all the same.  Nothing is lost: at most 16 go into
 # one reply, the rest into the next.
-my ($dpid) = (muxctl($m->{ctl}, 'who'))[1] =~ /pid=(\d+) state=busy [^\n]*user=dave/;
-ok($dpid, "dave's worker session is pid $dpid");
+# who shows the handler's pid; its parent is the worker session.
+my ($hpid) = (muxctl($m->{ctl}, 'who'))[1] =~ /pid=(\d+) state=busy [^\n]*user=dave/;
+my ($dpid) = (read_file("/proc/$hpid/stat") =~ /\) \S (\d+)/);
+ok($dpid && $dpid != $m->{pid}, "dave's handler is pid $hpid, its worker session $dpid");
 kill 'STOP', $dpid;
 my @big = map { sprintf("%02d ", $_) . ('x' x 897) } 1 .. 30;
 $t0 = time;
