@@ -99,13 +99,14 @@ static const struct conf_opt conf_opts[] = {
 	    86400 },
 	{ "RecipokPerDomainLimit", 'y', NULL, CT_INT, O(recipok_limit),
 	    INT_MIN, INT_MAX },
+	{ "TickInterval",	'X', NULL, CT_INT, O(tick_every), 0, 86400 },
+	{ "TickParallel",	'P', NULL, CT_INT, O(tick_parallel), INT_MIN,
+	    INT_MAX },
 	/* Known, so that a start with them says what is missing. */
 	{ "StatsFile",		't', NULL, CT_STR, O(stats_file), 0, 0 },
 	{ "StatsSyslog",	'T', NULL, CT_BOOL, O(stats_syslog), 0, 1 },
 	{ "StatsFlush",		'u', NULL, CT_BOOL, O(stats_flush), 0, 1 },
 	{ "MapSocket",		'N', NULL, CT_STR, O(map_sock), 0, 0 },
-	{ "TickInterval",	'X', NULL, CT_INT, O(tick_every), 0, 86400 },
-	{ "TickParallel",	'P', NULL, CT_INT, O(tick_parallel), 0, 30 },
 	{ "MaxListeners",	0, NULL, CT_INT, O(max_listeners), 1, 100000 },
 	{ "MessageEngine",	0, NULL, CT_BOOL, O(msg_engine), 0, 1 },
 	{ "MessageQueue",	0, NULL, CT_STR, O(msg_queue), 0, 0 },
@@ -169,6 +170,7 @@ conf_init(struct conf *c)
 	c->backlog = 1024;
 	c->max_listeners = 1024;
 	c->session_timeout = 600;
+	c->tick_parallel = 1;
 }
 
 static void
@@ -844,10 +846,6 @@ conf_check(struct conf *c, char *err)
 	if (c->map_sock != NULL)
 		return (snprintf(err, CONF_ERR_MAX, "MapSocket (-N): the "
 		    "socketmap server is not supported yet"), -1);
-	if (c->tick_every > 0 || c->tick_parallel > 1)
-		return (snprintf(err, CONF_ERR_MAX, "TickInterval, "
-		    "TickParallel (-X, -P): filter ticks are not supported "
-		    "yet"), -1);
 	if (c->status_every > 0 && c->status_every < 5)
 		c->status_every = 5;
 	if (c->busy_reply == NULL && (c->busy_reply = strdup(

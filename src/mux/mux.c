@@ -67,10 +67,11 @@ usage(FILE *f)
 	    "usage: mux [-DEGlTuZ] [-a socket] [-b busy] [-c client]\n"
 	    "           [-d level] [-F rules] [-f program] [-I backlog]\n"
 	    "           [-i idle] [-L secs] [-M kbytes] [-m min] [-O socket]\n"
-	    "           [-o lockfile] [-p pidfile] [-Q qtimeout] [-q qsize]\n"
-	    "           [-R kbytes] [-r requests] [-S facility] [-s socket]\n"
-	    "           [-U user] [-V lifetime] [-W gap] [-w slew] [-x max]\n"
-	    "           [-Y label] [-y n] [-z spooldir] [--config file]\n"
+	    "           [-o lockfile] [-P n] [-p pidfile] [-Q qtimeout]\n"
+	    "           [-q qsize] [-R kbytes] [-r requests] [-S facility]\n"
+	    "           [-s socket] [-U user] [-V lifetime] [-W gap]\n"
+	    "           [-w slew] [-X secs] [-x max] [-Y label] [-y n]\n"
+	    "           [-z spooldir] [--config file]\n"
 	    "           [--exec] [--listen socket] [--pin-workers]\n"
 	    "           [--rules file.cdb] [--session-timeout secs]\n"
 	    "           [-- program [args ...]]\n");
@@ -228,6 +229,9 @@ mux_reread(void)
 			M.conf.queue_timeout = nc.queue_timeout;
 			M.conf.status_fd = nc.status_fd;
 			M.conf.pin_workers = nc.pin_workers;
+			M.conf.tick_every = nc.tick_every;
+			M.conf.tick_parallel = nc.tick_parallel;
+			M.conf.status_every = nc.status_every;
 			M.conf.debug = nc.debug;
 			cmd = M.conf.cmd;
 			M.conf.cmd = nc.cmd;
@@ -248,6 +252,7 @@ mux_reread(void)
 			mux_reread_messages(&nc);
 			conf_free(&nc);
 			pool_reconf(&M.conf);
+			tick_reconf(&M.conf);
 			ctl_configure(&M.conf);
 		}
 	}
@@ -609,6 +614,7 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	pool_init(M.base, &M.conf, inproc, lfd);
 	dns_init(M.base, M.conf.resolv_conf);
 	intake_init(M.base, &M.conf);
+	tick_init(M.base, &M.conf);
 	svc_init(M.base, &M.conf, M.lfd, M.lspec, M.conf.nlisten);
 	ctl_configure(&M.conf);
 	for (i = 0; i < M.conf.nnotify; i++)

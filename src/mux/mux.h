@@ -93,8 +93,8 @@ struct conf {
 	int	 stats_syslog;		/* -T: likewise */
 	int	 stats_flush;		/* -u: likewise */
 	char	*map_sock;		/* -N: likewise */
-	int	 tick_every;		/* -X: likewise */
-	int	 tick_parallel;		/* -P: likewise */
+	int	 tick_every;		/* -X s, 0: no ticks */
+	int	 tick_parallel;		/* -P */
 	char	*sock;			/* -s */
 	char	*usock;			/* -a */
 	char	*prog;			/* -f */
@@ -447,6 +447,7 @@ void	 pool_reconf(const struct conf *);
 void	 pool_watch_every(int);
 void	 pool_want_states(int);
 int	 pool_reported_free(void);
+int	 pool_free(void);
 int	 pool_kick(int (*)(const struct sess_info *, void *), void *);
 void	 pool_unpend(struct req *);
 int	 pool_msg(int (*)(const struct sess_info *, void *), void *,
@@ -459,6 +460,7 @@ void	 req_init(struct event_base *, struct conf *, int, int);
 void	 req_listen(int);
 int	 req_listening(void);
 void	 req_adopt(int, const char *, size_t);
+void	 req_own(int, const char *, size_t);
 void	 req_refuse(struct req *, const char *);
 void	 req_handed(struct req *);
 int	 req_fd(struct req *);
@@ -472,6 +474,10 @@ void	 req_close_listeners(void);
 void	 req_flush_queue(const char *);
 void	 req_service(int, struct svc_sess *, const char *, size_t);
 struct svc_sess *req_take_sess(struct req *);
+
+/* tick.c: -X, filter_tick requests of the mux's own. */
+void	 tick_init(struct event_base *, const struct conf *);
+void	 tick_reconf(const struct conf *);
 
 /* msgq.c: the MessageEngine queue, sending side. */
 #define MSGQ_TEXT_MAX	(INJ_TEXT_MAX + 4)	/* the session's token first */

@@ -1185,6 +1185,13 @@ pool_watch_every(int on)
 		pool_sync();	/* report what changed while unwatched */
 }
 
+/* Free slots now. */
+int
+pool_free(void)
+{
+	return (P.shm != NULL ? atomic_load(&P.shm->nfree) : 0);
+}
+
 /* The free count as last reported in an F event: snapshots agree. */
 int
 pool_reported_free(void)

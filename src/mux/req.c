@@ -469,6 +469,23 @@ req_adopt(int fd, const char *line, size_t len)
 	req_line_done(r);
 }
 
+/*
+ * A request of the mux's own (-X ticks) on one end of a socketpair:
+ * served by a worker like any other, though no client may send it.
+ */
+void
+req_own(int fd, const char *line, size_t len)
+{
+	struct req	*r;
+
+	if (len > WS_LINE_MAX || (r = req_new(fd, 1)) == NULL)
+		return;
+	memcpy(r->line, line, len);
+	r->line[len] = '\0';
+	r->len = r->llen = len;
+	req_dispatch(r);
+}
+
 static void
 req_pause_cb(evutil_socket_t fd, short what, void *arg)
 {

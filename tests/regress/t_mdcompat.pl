@@ -75,6 +75,29 @@ like(log_text($m), qr/^mux: Worker \d stderr: (\d+) more lines not logged \(over
 my ($dropped) = log_text($m) =~ /stderr: (\d+) more lines not logged/;
 is($nflood + ($dropped // 0), 20000, 'logged and counted add up to 20,000');
 
+# -X 1 -P 2: "tick 0" and "tick 1" reach the program every second, one
+# of each at a time; skipped when no worker is free.
+$ENV{MUX_TEST_TICK_FILE} = "$dir/ticks";
+$m = mux_start(args => ['-x', 1, '-m', 1, '-X', 1, '-P', 2], wait_idle => 1);
+ok(wait_for(sub { my $t = eval { read_file("$dir/ticks") } // '';
+    (() = $t =~ /^tick 0$/mg) >= 2 && (() = $t =~ /^tick 1$/mg) >= 2 }, 8),
+    '-X 1 -P 2: tick 0 and tick 1, each at least twice');
+unlike(read_file("$dir/ticks"), qr/^tick [^01]/m, 'no other tick number');
+
+is(req($m, 'tick'), "error: External agents may not invoke 'tick'\n",
+    'a client may not send "tick"');
+is(req($m, 'tick 7'), "tock 7\n",
+    'but "tick 7" is a request like any other, as in the real one');
+my $bg = bg_req($m, 'sleep 2.5');
+ok(wait_for(sub { log_text($m) =~ /Tick \d skipped -- no free workers/ }, 4),
+    'with the one worker busy, ticks are skipped and logged');
+is(bg_wait($bg)->[2], "ok slept 2.5\n", 'the busy request is not disturbed');
+my $n0 = () = read_file("$dir/ticks") =~ /^tick/mg;
+ok(wait_for(sub { (() = read_file("$dir/ticks") =~ /^tick/mg) > $n0 }, 4),
+    'and they resume once it is free');
+is(mux_stop($m), 0, 'clean stop');
+delete $ENV{MUX_TEST_TICK_FILE};
+
 # -y: out of range is no limit, as in the real one; a limit is refused.
 my ($rc, $out) = refused('-x', 4, '-y', 3, '-m', 0);
 is($rc, 1, '-y 3 with -x 4: refused');
@@ -87,8 +110,7 @@ is(mux_stop($m), 0, 'clean stop');
 # What is not built yet is refused, not ignored.
 for my $c ([['-t', "$dir/stats"], qr/-t, -T, -u\): the statistics log is not supported yet/],
     [['-T'], qr/the statistics log is not supported yet/],
-    [['-N', "$dir/map.sock"], qr/-N\): the socketmap server is not supported yet/],
-    [['-X', 60], qr/-X, -P\): filter ticks are not supported yet/]) {
+    [['-N', "$dir/map.sock"], qr/-N\): the socketmap server is not supported yet/]) {
 	($rc, $out) = refused(@{ $c->[0] });
 	ok($rc == 1 && $out =~ $c->[1], "@{ $c->[0] }: refused with a reason")
 	    or diag($out);

@@ -28,6 +28,13 @@ while (my $line = <STDIN>) {
 	if ($cmd eq 'scan' or $cmd eq 'relayok' or $cmd eq 'senderok' or
 	    $cmd eq 'recipok') {
 		print "ok\n";
+	} elsif ($cmd eq 'tick') {
+		if (my $f = $ENV{MUX_TEST_TICK_FILE}) {
+			open(my $fh, '>>', $f) or die;
+			print $fh "tick $a[0]\n";
+			close($fh);
+		}
+		print "tock $a[0]\n";
 	} elsif ($cmd eq 'args') {
 		print "ok $0 @ARGV\n";
 	} elsif ($cmd eq 'pid') {
