@@ -102,10 +102,10 @@ static const struct conf_opt conf_opts[] = {
 	{ "TickInterval",	'X', NULL, CT_INT, O(tick_every), 0, 86400 },
 	{ "TickParallel",	'P', NULL, CT_INT, O(tick_parallel), INT_MIN,
 	    INT_MAX },
-	/* Known, so that a start with them says what is missing. */
 	{ "StatsFile",		't', NULL, CT_STR, O(stats_file), 0, 0 },
 	{ "StatsSyslog",	'T', NULL, CT_BOOL, O(stats_syslog), 0, 1 },
 	{ "StatsFlush",		'u', NULL, CT_BOOL, O(stats_flush), 0, 1 },
+	/* Known, so that a start with them says what is missing. */
 	{ "MapSocket",		'N', NULL, CT_STR, O(map_sock), 0, 0 },
 	{ "MaxListeners",	0, NULL, CT_INT, O(max_listeners), 1, 100000 },
 	{ "MessageEngine",	0, NULL, CT_BOOL, O(msg_engine), 0, 1 },
@@ -839,10 +839,9 @@ conf_check(struct conf *c, char *err)
 		return (snprintf(err, CONF_ERR_MAX, "RecipokPerDomainLimit "
 		    "(-y %d): per-domain recipok limits are not supported "
 		    "yet; -y 0 turns them off", c->recipok_limit), -1);
-	if (c->stats_file != NULL || c->stats_syslog || c->stats_flush)
-		return (snprintf(err, CONF_ERR_MAX, "StatsFile, StatsSyslog, "
-		    "StatsFlush (-t, -T, -u): the statistics log is not "
-		    "supported yet"), -1);
+	if (c->stats_file != NULL && c->stats_file[0] != '/')
+		return (snprintf(err, CONF_ERR_MAX, "StatsFile %s: not an "
+		    "absolute path", c->stats_file), -1);
 	if (c->map_sock != NULL)
 		return (snprintf(err, CONF_ERR_MAX, "MapSocket (-N): the "
 		    "socketmap server is not supported yet"), -1);

@@ -272,7 +272,7 @@ mux_signal_cb(evutil_socket_t sig, short ev, void *arg)
 	(void)ev;
 	(void)arg;
 	if (sig == SIGTERM) {
-		log_info("received SIGTERM: stopping workers and terminating");
+		log_info("Received SIGTERM: Stopping workers and terminating");
 		mux_unlink_all();
 		notify_close_all();
 		svc_close();
@@ -282,6 +282,7 @@ mux_signal_cb(evutil_socket_t sig, short ev, void *arg)
 	if (sig == SIGHUP) {
 		log_info("received SIGHUP: reopening the log files");
 		mux_reopen_msglog(NULL);
+		statlog_reopen();
 		return;
 	}
 	log_info("received SIGINT: reread");
@@ -572,6 +573,11 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	}
 	if (mux_user() == -1 || mux_lock() == -1)
 		return (1);
+	if (statlog_open(M.conf.stats_file, M.conf.stats_flush,
+	    M.conf.stats_syslog, M.uid, M.gid, err, sizeof(err)) == -1) {
+		fprintf(stderr, "mux: %s\n", err);
+		return (1);
+	}
 	if (mux_messages() == -1)
 		return (1);
 	if (intake_rules(&M.conf, err, sizeof(err)) == -1) {
@@ -607,6 +613,7 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	else if (geteuid() == 0)
 		log_warnx("running as root: use -U to run as an unprivileged "
 		    "user");
+
 	if ((M.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	mux_events();

@@ -89,10 +89,10 @@ struct conf {
 	char	*ident;			/* -Y */
 	int	 status_every;		/* -L s */
 	int	 recipok_limit;		/* -y */
-	char	*stats_file;		/* -t: refused, not supported yet */
-	int	 stats_syslog;		/* -T: likewise */
-	int	 stats_flush;		/* -u: likewise */
-	char	*map_sock;		/* -N: likewise */
+	char	*stats_file;		/* -t */
+	int	 stats_syslog;		/* -T */
+	int	 stats_flush;		/* -u */
+	char	*map_sock;		/* -N: refused, not supported yet */
 	int	 tick_every;		/* -X s, 0: no ticks */
 	int	 tick_parallel;		/* -P */
 	char	*sock;			/* -s */
@@ -465,6 +465,7 @@ void	 req_refuse(struct req *, const char *);
 void	 req_handed(struct req *);
 int	 req_fd(struct req *);
 const char *req_line(struct req *, size_t *);
+int	 req_has_sess(struct req *);
 int	 req_enqueue(struct req *, int);
 void	 req_unqueue(struct req *);
 void	 req_dispatch(struct req *);
@@ -474,6 +475,16 @@ void	 req_close_listeners(void);
 void	 req_flush_queue(const char *);
 void	 req_service(int, struct svc_sess *, const char *, size_t);
 struct svc_sess *req_take_sess(struct req *);
+
+/* statlog.c: the statistics log (-t, -T, -u). */
+struct timespec;
+size_t	 statlog_format(char *, size_t, const struct timespec *, const char *,
+	    int, int, int, const char *);
+int	 statlog_open(const char *, int, int, uid_t, gid_t, char *, size_t);
+void	 statlog_reopen(void);
+int	 statlog_enabled(void);
+void	 statlog_event(const char *, int, int, int, const char *, ...)
+	    __attribute__((format(printf, 5, 6)));
 
 /* tick.c: -X, filter_tick requests of the mux's own. */
 void	 tick_init(struct event_base *, const struct conf *);

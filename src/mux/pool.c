@@ -55,6 +55,7 @@ struct pool_slot {
 	int64_t			 started;	/* realtime s */
 	int64_t			 term_at;	/* ms the mux sent SIGTERM */
 	int			 mux_killed;
+	int			 kill_logged;	/* "Killing ... worker" said */
 	struct req		*pending;	/* waits for this STARTING slot */
 	struct svc_sess		*sess;		/* the service session it serves */
 	uint64_t		 seen_cnt[WS_NCMDS];
@@ -171,13 +172,58 @@ pool_ctl(struct pool_slot *ps, int bit, int type, uint32_t arg, int fd,
 	pool_nudge(ps);
 }
 
+static int	pool_running(void);
+static int	pool_state(int);
+
+static const char *
+pool_topup_why(void)
+{
+	static char	why[64];
+
+	snprintf(why, sizeof(why), "Bringing workers up to minWorkers (%d)",
+	    P.conf->min_workers);
+	return (why);
+}
+
+static const char *
+pool_lifetime_why(void)
+{
+	static char	why[80];
+
+	snprintf(why, sizeof(why), "Worker has exceeded maximum lifetime of "
+	    "%d seconds", P.conf->max_lifetime);
+	return (why);
+}
+
+/*
+ * The line log watchers know from mimedefang-multiplexor, and the
+ * statistics log's KillWorker; once per worker.
+ */
+static void
+pool_log_kill(struct pool_slot *ps, const char *why)
+{
+	int64_t		now = pool_now(), first = atomic_load(&ps->s->first_req);
+	uint64_t	nreq = atomic_load(&ps->s->nreq);
+	int		age = (int)(now - ps->started);
+	int		st = pool_state(ps->idx);
+
+	if (ps->kill_logged)
+		return;
+	ps->kill_logged = 1;
+	log_info("Killing %s worker %d (pid %ld) req=%llu age=%d req_age=%d: "
+	    "%s", st == WS_BUSY ? "busy" : "idle", ps->idx, (long)ps->pid,
+	    (unsigned long long)nreq, age, first ? (int)(now - first) : 0, why);
+	statlog_event("KillWorker", ps->idx, pool_running(),
+	    atomic_load(&P.shm->nbusy), "req=%llu age=%d reason=\"%s\"",
+	    (unsigned long long)nreq, age, why);
+}
+
 static void
 pool_retire(struct pool_slot *ps, const char *why)
 {
 	if (ps->pid <= 0)
 		return;
-	log_debug("worker %d (pid %ld): retiring: %s", ps->idx,
-	    (long)ps->pid, why);
+	pool_log_kill(ps, why);
 	pool_ctl(ps, WS_CTL_RETIRE, WS_MSG_RETIRE, 0, -1, NULL, 0);
 }
 
@@ -420,6 +466,7 @@ pool_reset_slot(struct pool_slot *ps)
 	slot_set_tag(s, "", 0);
 	ps->tag_seen = atomic_load(&s->tag_seq);
 	ps->mux_killed = 0;
+	ps->kill_logged = 0;
 	ps->term_at = 0;
 }
 
@@ -485,7 +532,10 @@ pool_spawn(struct pool_slot *ps, const char *why)
 	P.activations++;
 	P.last_act = slot_now_ms();
 	stats_activation(&P.stats, ps->started);
-	log_info("starting worker %d (pid %ld): %s", ps->idx, (long)pid, why);
+	log_info("Starting worker %d (pid %ld) (%d running): %s", ps->idx,
+	    (long)pid, pool_running(), why);
+	statlog_event("StartWorker", ps->idx, pool_running(),
+	    atomic_load(&P.shm->nbusy), "reason=\"%s\"", why);
 	return (0);
 }
 
@@ -612,7 +662,19 @@ pool_dispatch(struct req *r, int queued)
 		return (POOL_PENDING);
 	}
 	if ((ps = pool_find_stopped()) != NULL) {
-		if (pool_spawn(ps, "a client is waiting") == 0) {
+		char		 why[96];
+		const char	*l;
+		size_t		 n;
+
+		l = req_line(r, &n);
+		if (req_has_sess(r))
+			snprintf(why, sizeof(why), "About to serve a session");
+		else if (n > 5 && strncmp(l, "scan ", 5) == 0)
+			snprintf(why, sizeof(why), "About to perform scan");
+		else
+			snprintf(why, sizeof(why), "About to execute command "
+			    "'%.*s'", (int)(n > 60 ? 60 : n), l);
+		if (pool_spawn(ps, why) == 0) {
 			ps->pending = r;
 			return (POOL_PENDING);
 		}
@@ -753,7 +815,8 @@ pool_ready(struct pool_slot *ps)
 			req_dispatch(r);
 	}
 	if (ps->s->gen != atomic_load(&P.shm->gen) || P.stopping)
-		pool_retire(ps, "generation is old");
+		pool_retire(ps, "New generation -- forcing reread of filter "
+		    "rules");
 	pool_sync();
 }
 
@@ -803,9 +866,12 @@ pool_chan_cb(evutil_socket_t fd, short ev, void *arg)
 			cfd = -1;
 			break;
 		case WS_MSG_BUSYKILL:
-			log_warnx("worker %d (pid %ld): busy timeout, killed",
-			    ps->idx, (long)ps->pid);
+			pool_log_kill(ps, "Busy timeout");
 			events_emit(EV_B, 0, NULL);
+			break;
+		case WS_MSG_SCAN:
+			statlog_event("StartFilter", ps->idx, pool_running(),
+			    atomic_load(&P.shm->nbusy), NULL);
 			break;
 		case WS_MSG_USER:
 		case WS_MSG_END:
@@ -817,18 +883,44 @@ pool_chan_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 }
 
+/* A worker that retired by itself: why, as the real one would say. */
+static void
+pool_log_self_kill(struct pool_slot *ps)
+{
+	char		why[96];
+	uint64_t	nreq = atomic_load(&ps->s->nreq);
+
+	if (ps->s->max_req > 0 && nreq >= ps->s->max_req)
+		snprintf(why, sizeof(why), "Worker has processed %llu requests",
+		    (unsigned long long)nreq);
+	else if (ps->s->gen != atomic_load(&P.shm->gen))
+		snprintf(why, sizeof(why), "New generation -- forcing reread "
+		    "of filter rules");
+	else if (P.conf->max_lifetime > 0)
+		snprintf(why, sizeof(why), "Worker has exceeded maximum "
+		    "lifetime of %d seconds", P.conf->max_lifetime);
+	else
+		snprintf(why, sizeof(why), "Worker retired");
+	pool_log_kill(ps, why);
+}
+
+/* The Reap lines of mimedefang-multiplexor, which log watchers match. */
 static void
 pool_log_reap(struct pool_slot *ps, int status, int unexpected)
 {
 	const char	*extra = unexpected ? " (WORKER DIED UNEXPECTEDLY)" : "";
 
-	if (WIFSIGNALED(status))
-		(unexpected ? log_warnx : log_info)("reap: worker %d (pid %ld) "
-		    "killed by signal %d%s", ps->idx, (long)ps->pid,
+	if (WIFSIGNALED(status) && !unexpected &&
+	    (WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGKILL))
+		log_info("Reap: worker %d (pid %ld) exited due to "
+		    "SIGTERM/SIGKILL as expected.", ps->idx, (long)ps->pid);
+	else if (WIFSIGNALED(status))
+		(unexpected ? log_warnx : log_info)("Reap: worker %d (pid %ld) "
+		    "exited due to signal %d%s", ps->idx, (long)ps->pid,
 		    WTERMSIG(status), extra);
 	else
-		(unexpected ? log_warnx : log_info)("reap: worker %d (pid %ld) "
-		    "exited with status %d%s", ps->idx, (long)ps->pid,
+		(unexpected ? log_warnx : log_info)("Reap: worker %d (pid %ld) "
+		    "exited normally with status %d%s", ps->idx, (long)ps->pid,
 		    WEXITSTATUS(status), extra);
 }
 
@@ -865,6 +957,8 @@ pool_reaped(struct pool_slot *ps, int status)
 		    "dropped", ps->idx, (long)ps->pid, n);
 	unexpected = !ps->mux_killed && !P.stopping && code != WS_EXIT_OK &&
 	    code != WS_EXIT_BUSYKILL && code != WS_EXIT_PROTO;
+	if (code == WS_EXIT_OK && !P.stopping)
+		pool_log_self_kill(ps);
 	pool_log_reap(ps, status, unexpected);
 	if (unexpected && nreq == 0)
 		pool_throttle(ps);
@@ -882,6 +976,8 @@ pool_reaped(struct pool_slot *ps, int status)
 	while ((st = pool_state(ps->idx)) != WS_STOPPED)
 		(void)slot_move(P.shm, ps->s, st, WS_STOPPED);
 	stats_reap(&P.stats, pool_now());
+	statlog_event("ReapWorker", ps->idx, pool_running(),
+	    atomic_load(&P.shm->nbusy), NULL);
 	if ((r = ps->pending) != NULL) {
 		ps->pending = NULL;
 		req_dispatch(r);
@@ -925,7 +1021,7 @@ pool_topup_cb(evutil_socket_t fd, short ev, void *arg)
 	if (P.stopping || pool_alive() >= P.conf->min_workers)
 		return;
 	if ((ps = pool_find_stopped()) != NULL)
-		(void)pool_spawn(ps, "bringing workers up to the minimum");
+		(void)pool_spawn(ps, pool_topup_why());
 	pool_topup();
 }
 
@@ -968,8 +1064,9 @@ pool_backstop(struct pool_slot *ps, int64_t now, int64_t now_ms)
 	    POOL_KILL_GRACE) * 1000;
 	if (st == WS_BUSY && since > 0 && now_ms - since > limit &&
 	    slot_move(P.shm, ps->s, WS_BUSY, WS_KILLED) == 0) {
-		log_warnx("worker %d (pid %ld): stuck past the busy timeout, "
-		    "killing it", ps->idx, (long)ps->pid);
+		log_warnx("worker %d (pid %ld): stuck past the busy timeout",
+		    ps->idx, (long)ps->pid);
+		pool_log_kill(ps, "Busy timeout");
 		events_emit(EV_B, 0, NULL);
 	} else if (!(st == WS_KILLED && now - atomic_load(&ps->s->changed) >
 	    3 * POOL_KILL_GRACE))
@@ -1014,7 +1111,7 @@ pool_housekeep(void)
 		first = atomic_load(&P.slot[i].s->first_req);
 		if (P.st[i] == WS_IDLE && P.conf->max_lifetime > 0 &&
 		    first != 0 && now - first >= P.conf->max_lifetime)
-			pool_retire(&P.slot[i], "maximum lifetime reached");
+			pool_retire(&P.slot[i], pool_lifetime_why());
 	}
 	/* Asked to retire already: leaving, whatever it shows yet. */
 	for (i = 0; i < P.n; i++)
@@ -1024,7 +1121,7 @@ pool_housekeep(void)
 	n = policy_reap_idle(P.st, P.ch, P.n, P.conf->min_workers, now,
 	    P.conf->idle_timeout, P.out);
 	for (i = 0; i < n; i++)
-		pool_retire(&P.slot[P.out[i]], "idle timeout");
+		pool_retire(&P.slot[P.out[i]], "Idle timeout");
 }
 
 static void
@@ -1131,8 +1228,7 @@ pool_init(struct event_base *base, struct conf *conf,
 	    event_add(P.tick_ev, &tv) == -1 || event_add(P.chld_ev, NULL) == -1)
 		fatalx("pool events");
 	for (i = 0; i < conf->min_workers && i < 1; i++)
-		(void)pool_spawn(&P.slot[i], "bringing workers up to the "
-		    "minimum");
+		(void)pool_spawn(&P.slot[i], pool_topup_why());
 	pool_topup();
 	pool_sync();
 }
@@ -1156,6 +1252,7 @@ pool_reconf(const struct conf *conf)
 	P.wsc.pin = conf->pin_workers;
 	P.wsc.max_rss = conf->max_rss;
 	P.wsc.max_as = conf->max_as;
+	P.wsc.stats = statlog_enabled();
 	if (P.shm != NULL)
 		atomic_store(&P.shm->wake_every, conf->debug > 0 || P.watched);
 }
@@ -1211,7 +1308,7 @@ pool_reread(void)
 	log_info("reread: generation %u", atomic_load(&P.shm->gen));
 	for (i = 0; i < P.n; i++)
 		if (pool_state(i) == WS_IDLE)
-			pool_retire(&P.slot[i], "reread");
+			pool_retire(&P.slot[i], "Forcing reread of filter rules");
 	events_emit(EV_R, 0, NULL);
 	pool_topup();
 }
@@ -1229,7 +1326,7 @@ pool_shutdown(void)
 	req_close_listeners();
 	req_flush_queue("error: No free workers\n");
 	for (i = 0; i < P.n; i++)
-		pool_retire(&P.slot[i], "shutdown");
+		pool_retire(&P.slot[i], "Received SIGTERM");
 	if (pool_running() == 0)
 		event_base_loopbreak(P.base);
 }

@@ -448,6 +448,12 @@ req_fd(struct req *r)
 	return (r->fd);
 }
 
+int
+req_has_sess(struct req *r)
+{
+	return (r->sess != NULL);
+}
+
 const char *
 req_line(struct req *r, size_t *len)
 {

@@ -139,6 +139,7 @@ enum ws_msg_type {
 	WS_MSG_END,		/* w->m: a service session ended */
 	WS_MSG_LIMIT,		/* m->w: refuse the session with this reply */
 	WS_MSG_MQ,		/* m->w: messages wait in the queue */
+	WS_MSG_SCAN,		/* w->m: a scan starts (-t, -T only) */
 };
 
 /*
@@ -251,6 +252,7 @@ struct ws_conf {
 	int		 pin;		/* PinWorkers */
 	int		 max_rss;	/* kB of the handler, 0 = no limit */
 	int		 max_as;	/* kB, address space and data */
+	int		 stats;		/* tell the mux of each scan (-t) */
 	const struct ws_handler *inproc;
 };
 

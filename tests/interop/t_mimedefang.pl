@@ -340,7 +340,8 @@ for my $k (sort keys %sbs) {
 	if ($pid == 0) {
 		open(STDERR, '>', "$T/$k.log") or die;
 		open(STDOUT, '>&', \*STDERR) or die;
-		exec($sbs{$k}, @same, '-s', "$spool/$k.sock") or die;
+		exec($sbs{$k}, @same, '-s', "$spool/$k.sock", '-t',
+		    "$spool/$k.stats", '-u') or die;
 	}
 	push @pids, $pid;
 }
@@ -412,13 +413,26 @@ waitpid($_, 0) for @slow;
 for my $k (sort keys %sbs) {
 	ctl($k, 'relayok', '127.0.0.1', 'localhost') for 1 .. 3;
 }
+# Milliseconds, and the seconds between first and last request (which
+# each counts when its requests end), depend on timing: not compared.
 for my $c ('status', 'rawstatus', 'free', 'histo', 'rawhload-relayok',
-    'hload', 'jsonstatus') {
+    'jsonstatus') {
 	my ($m, $r) = (norm($c, ctl('mux', $c)), norm($c, ctl('real', $c)));
-	($m, $r) = map { s/(\d+\.\d{6} ){4}(?=\d+ \d+ \d+ \d+$)/MS /r }
-	    $m, $r if $c eq 'rawhload-relayok';	# milliseconds differ
+	($m, $r) = map { s/(\d+\.\d{6} ){4}\d+ \d+ \d+ \d+$/MS SECS/r }
+	    $m, $r if $c eq 'rawhload-relayok';
 	is($m, $r, "after 3 relayok: md-mx-ctrl $c as the real one's");
 }
+
+# The statistics log (-t -u): the same events, reasons and counts.
+sub stats_lines {
+	my ($k) = @_;
+	return join('', map { s{^\d\d/\d\d/\d{4}:\d\d:\d\d:\d\d \d+\.\d{3} }{}r }
+	    grep { /^\d/ } split /^/m, slurp("$spool/$k.stats"));
+}
+my $sl = stats_lines('real');
+like($sl, qr/^StartWorker worker=0 nworkers=1 nbusy=0 reason="Bringing workers up to minWorkers \(2\)"$/m,
+    'the real one\'s statistics log, as expected');
+is(stats_lines('mux'), $sl, 'mux\'s statistics log, line for line the same');
 
 done_testing();
 

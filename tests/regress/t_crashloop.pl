@@ -17,7 +17,7 @@ close($fh);
 chmod 0755, "$d/crash";
 my $m = mux_start(args => ['-x', '2', '-m', '2', '-w', '1', '--', "$d/crash"]);
 sleep 8;
-my $starts = log_count($m, qr/starting worker/);
+my $starts = log_count($m, qr/Starting worker/);
 my $u = log_count($m, qr/^mux: event U$/m);
 ok($starts >= 3 && $starts <= 6, "$starts starts in 8 s, not hundreds");
 is($u, scalar(() = log_text($m) =~ /pausing worker starts/g),

@@ -75,7 +75,7 @@ ok(wait_for(sub { grep { /^S \d x{200}$/ } events($m) }, 2),
 # Reread and idle reaping: no F, Y or Z at all, unlike MIMEDefang.
 my $n1 = nevents($m);
 kill 'INT', $m->{pid};
-ok(wait_for(sub { log_count($m, qr/starting worker/) >= 4 &&
+ok(wait_for(sub { log_count($m, qr/Starting worker/) >= 4 &&
     mux_status($m)->{states} eq 'II' }, 10), 'workers replaced');
 my @rr = grep { !/^S / } events($m, $n1);
 is("@rr", 'R', 'a reread emits R and nothing else');
@@ -97,7 +97,7 @@ waitpid($_, 0) for @kids;
 ok(wait_for(sub { mux_status($m)->{states} eq 'III' }, 3),
     'three idle workers after the load');
 my $n2 = nevents($m);
-ok(wait_for(sub { log_count($m, qr/retiring: idle timeout/) == 2 &&
+ok(wait_for(sub { log_count($m, qr/: Idle timeout$/m) == 2 &&
     mux_status($m)->{states} =~ /^[IS]{3}$/ &&
     (mux_status($m)->{states} =~ tr/S//) == 2 }, 10),
     'two workers reaped for idleness')

@@ -58,7 +58,7 @@ like(req($m, 'lastwords bad MIME'), qr/^ERR No response from worker/,
 ok(wait_for(sub { log_text($m) =~
     /^mux: Worker 0 stderr: filter died: bad MIME$/m }, 5),
     'has its dying words logged');
-like(log_text($m), qr/stderr: filter died: bad MIME\n(?:.*\n)*?.*reap: worker 0/,
+like(log_text($m), qr/stderr: filter died: bad MIME\n(?:.*\n)*?.*Reap: worker 0/,
     'before its reap');
 # A flood: bounded in the log, never blocking the program or the mux.
 my $t0 = time;
@@ -98,8 +98,42 @@ ok(wait_for(sub { (() = read_file("$dir/ticks") =~ /^tick/mg) > $n0 }, 4),
 is(mux_stop($m), 0, 'clean stop');
 delete $ENV{MUX_TEST_TICK_FILE};
 
+# -t -u: the statistics log in the real one's format; SIGHUP reopens it.
+# And the log lines admins match, in the real one's words.
+my $stats = "$dir/stats";
+$m = mux_start(args => ['-x', 2, '-m', 1, '-t', $stats, '-u'], wait_idle => 1);
+my $ts = qr{\d\d/\d\d/\d{4}:\d\d:\d\d:\d\d \d+\.\d{3}};
+ok(wait_for(sub { read_file($stats) =~ /^$ts StartWorker worker=0 nworkers=1 nbusy=0 reason="Bringing workers up to minWorkers \(1\)"$/m },
+    5), '-t: StartWorker, as the real one writes it');
+like(log_text($m), qr/^mux: Starting worker 0 \(pid \d+\) \(1 running\): Bringing workers up to minWorkers \(1\)$/m,
+    'and the log line in its words');
+is(req($m, 'scan Q1 /tmp'), "ok\n", 'a scan');
+ok(wait_for(sub { read_file($stats) =~ /^$ts StartFilter worker=0 nworkers=1 nbusy=1$/m },
+    5), 'StartFilter for it');
+is(req($m, 'relayok 1.2.3.4 x'), "ok\n", 'a relayok');
+is(() = read_file($stats) =~ /StartFilter/g, 1, 'which is no filter run');
+rename($stats, "$stats.1") or die;
+kill 'HUP', $m->{pid};
+ok(wait_for(sub { -e $stats }, 5), 'SIGHUP: the file is made again');
+is(req($m, 'reread'), "Forced reread of filter rules\n", 'a reread');
+ok(wait_for(sub { read_file($stats) =~ /^$ts KillWorker worker=0 nworkers=1 nbusy=0 req=2 age=\d+ reason="Forcing reread of filter rules"$/m &&
+    read_file($stats) =~ /^$ts ReapWorker worker=0 nworkers=0 nbusy=0$/m }, 5),
+    'KillWorker and ReapWorker go to the new file');
+unlike(read_file("$stats.1"), qr/KillWorker/, 'not to the moved one');
+like(log_text($m), qr/^mux: Killing idle worker 0 \(pid \d+\) req=2 age=\d+ req_age=\d+: Forcing reread of filter rules$/m,
+    'the kill is logged in the real one\'s words');
+like(log_text($m), qr/^mux: Reap: worker 0 \(pid \d+\) exited normally with status 0$/m,
+    'and so is the reap');
+is(mux_stop($m), 0, 'clean stop');
+like(log_text($m), qr/^mux: Received SIGTERM: Stopping workers and terminating$/m,
+    'SIGTERM in its words');
+system('mkfifo', "$dir/fifo") == 0 or die;
+my ($rc, $out) = refused('-t', "$dir/fifo");
+ok($rc == 1 && $out =~ /statistics file \S+fifo: not a regular file/,
+    'a FIFO as the statistics file stops the start at once') or diag($out);
+
 # -y: out of range is no limit, as in the real one; a limit is refused.
-my ($rc, $out) = refused('-x', 4, '-y', 3, '-m', 0);
+($rc, $out) = refused('-x', 4, '-y', 3, '-m', 0);
 is($rc, 1, '-y 3 with -x 4: refused');
 like($out, qr/-y 3\): per-domain recipok limits are not supported yet/,
     'and says why');
@@ -108,9 +142,7 @@ is(req($m, 'scan Q /tmp'), "ok\n", '-y 5 with -x 2 is out of range: no limit');
 is(mux_stop($m), 0, 'clean stop');
 
 # What is not built yet is refused, not ignored.
-for my $c ([['-t', "$dir/stats"], qr/-t, -T, -u\): the statistics log is not supported yet/],
-    [['-T'], qr/the statistics log is not supported yet/],
-    [['-N', "$dir/map.sock"], qr/-N\): the socketmap server is not supported yet/]) {
+for my $c ([['-N', "$dir/map.sock"], qr/-N\): the socketmap server is not supported yet/]) {
 	($rc, $out) = refused(@{ $c->[0] });
 	ok($rc == 1 && $out =~ $c->[1], "@{ $c->[0] }: refused with a reason")
 	    or diag($out);

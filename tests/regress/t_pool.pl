@@ -42,7 +42,7 @@ sub three_busy {
 	isnt($p4, $seen[0][0], 'by a new handler after -r 3');
 	is($n4, 1, 'whose first request it is');
 	ok(!alive($seen[0][0]), 'the recycled handler has exited');
-	like(log_text($m), qr/worker 0 \(pid \d+\) exited with status 0$/m,
+	like(log_text($m), qr/Reap: worker 0 \(pid \d+\) exited normally with status 0$/m,
 	    'the recycled worker exited normally');
 	is(log_count($m, qr/event U/), 0, 'recycling is not U');
 	is(mux_stop($m), 0, 'clean stop');
@@ -61,7 +61,7 @@ sub three_busy {
 	ok($dt < 5, sprintf('within %.1fs of going idle', $dt));
 	my $st = mux_status($m);
 	is($st->{activations}, 3, 'three activations in all');
-	is(log_count($m, qr/retiring: idle timeout/), 2,
+	is(log_count($m, qr/: Idle timeout$/m), 2,
 	    'two workers retired for the idle timeout');
 	is(log_count($m, qr/event U/), 0, 'no U');
 	is(mux_stop($m), 0, 'clean stop');
@@ -97,9 +97,9 @@ sub three_busy {
 	is(join(' ', keys %last), $pids[-1],
 	    'the last 8 requests were served by one handler') or
 	    diag("handlers: @pids");
-	is(log_count($m, qr/retiring: idle timeout/), 2,
+	is(log_count($m, qr/: Idle timeout$/m), 2,
 	    'two workers retired for the idle timeout');
-	is(log_count($m, qr/starting worker/), 3,
+	is(log_count($m, qr/Starting worker/), 3,
 	    'and none started in their place') or diag(log_text($m));
 	is(mux_stop($m), 0, 'clean stop');
 }
@@ -169,7 +169,7 @@ sub three_busy {
 	my ($hp) = handler_pid($m);
 	ok(wait_for(sub { !alive($hp) }, 5),
 	    'the handler is gone 2 s after its first request (-V 2)');
-	like(log_text($m), qr/retiring: maximum lifetime reached/,
+	like(log_text($m), qr/: Worker has exceeded maximum lifetime of \d+ seconds$/m,
 	    'retired for its lifetime');
 	my ($hp2);
 	ok(wait_for(sub { ($hp2) = handler_pid($m); defined $hp2 }, 10),
@@ -191,7 +191,7 @@ sub three_busy {
 	is(req($m, 'scan Q /tmp'), "error: Unable to activate worker\n",
 	    'a second start within -W is refused');
 	waitpid($kid, 0);
-	is(log_count($m, qr/starting worker/), 1, 'only one start');
+	is(log_count($m, qr/Starting worker/), 1, 'only one start');
 	is(mux_stop($m), 0, 'clean stop');
 }
 

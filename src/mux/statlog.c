@@ -1,0 +1,182 @@
+/*
+ * Copyright (c) 2026 The mux authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The statistics log of mimedefang-multiplexor(8) (-t FILE, -T, -u), in
+ * its format, for the scripts that read it:
+ *
+ *	DD/MM/YYYY:HH:MM:SS SECS.MSEC EVENT worker=N nworkers=N nbusy=N ...
+ *
+ * and "stats SECS.MSEC EVENT ..." to syslog with -T.  Events:
+ * StartWorker, KillWorker, ReapWorker, StartFilter.  The file is opened
+ * at start, so a bad path stops the start, and given to -U's user, by
+ * whom SIGHUP opens it again after logrotate moved it; it must be a
+ * regular file (a FIFO would block the loop).
+ */
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mux.h"
+
+static struct {
+	char	*path;
+	FILE	*fp;
+	int	 flush;		/* -u */
+	int	 to_syslog;	/* -T */
+} S;
+
+/* Format one line after the time stamp; pure but for the clock. */
+size_t
+statlog_format(char *buf, size_t sz, const struct timespec *ts,
+    const char *ev, int worker, int nworkers, int nbusy, const char *extra)
+{
+	int	n;
+
+	n = snprintf(buf, sz, "%lld.%03ld %s worker=%d nworkers=%d nbusy=%d%s%s",
+	    (long long)ts->tv_sec, ts->tv_nsec / 1000000, ev, worker,
+	    nworkers, nbusy, extra != NULL ? " " : "",
+	    extra != NULL ? extra : "");
+	if (n < 0)
+		return (0);
+	return ((size_t)n < sz ? (size_t)n : sz - 1);
+}
+
+static FILE *
+statlog_fopen(const char *path, uid_t uid, gid_t gid, char *err, size_t esz)
+{
+	const int	 fl = O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK |
+			    O_CLOEXEC;
+	struct stat	 st;
+	FILE		*fp;
+	int		 fd, made;
+
+	/* No FIFO or device: the open would fail or the writes block. */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, esz, "statistics file %s: not a regular file",
+		    path);
+		return (NULL);
+	}
+	/* Only a file made here is given away, never one that was there. */
+	made = (fd = open(path, fl | O_CREAT | O_EXCL, 0640)) != -1;
+	if (fd == -1 && errno == EEXIST)
+		fd = open(path, fl);
+	if (fd == -1) {
+		snprintf(err, esz, "statistics file %s: %s", path,
+		    strerror(errno));
+		return (NULL);
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, esz, "statistics file %s: not a regular file",
+		    path);
+		close(fd);
+		return (NULL);
+	}
+	if (made && uid != (uid_t)-1 && fchown(fd, uid, gid) == -1) {
+		snprintf(err, esz, "statistics file %s: chown: %s", path,
+		    strerror(errno));
+		close(fd);
+		return (NULL);
+	}
+	(void)fcntl(fd, F_SETFL, O_WRONLY | O_APPEND);
+	if ((fp = fdopen(fd, "a")) == NULL) {
+		snprintf(err, esz, "statistics file %s: %s", path,
+		    strerror(errno));
+		close(fd);
+	}
+	return (fp);
+}
+
+/* Once, after the privileges are dropped; -1 with a message. */
+int
+statlog_open(const char *path, int flush, int to_syslog, uid_t uid,
+    gid_t gid, char *err, size_t esz)
+{
+	S.flush = flush;
+	S.to_syslog = to_syslog;
+	if (path == NULL)
+		return (0);
+	if ((S.path = strdup(path)) == NULL) {
+		snprintf(err, esz, "out of memory");
+		return (-1);
+	}
+	return ((S.fp = statlog_fopen(path, uid, gid, err, esz)) == NULL ?
+	    -1 : 0);
+}
+
+/* SIGHUP: the file again under its name; on failure the old one stays. */
+void
+statlog_reopen(void)
+{
+	char	 err[256];
+	FILE	*fp;
+
+	if (S.path == NULL)
+		return;
+	if ((fp = statlog_fopen(S.path, (uid_t)-1, (gid_t)-1, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("%s; logging statistics to the old file", err);
+		return;
+	}
+	if (S.fp != NULL)
+		fclose(S.fp);
+	S.fp = fp;
+}
+
+int
+statlog_enabled(void)
+{
+	return (S.fp != NULL || S.to_syslog);
+}
+
+void
+statlog_event(const char *ev, int worker, int nworkers, int nbusy,
+    const char *fmt, ...)
+{
+	char		 extra[512], line[768], date[32];
+	struct timespec	 ts;
+	struct tm	 tm;
+	va_list		 ap;
+
+	if (!statlog_enabled())
+		return;
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(extra, sizeof(extra), fmt, ap);
+		va_end(ap);
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	(void)statlog_format(line, sizeof(line), &ts, ev, worker, nworkers,
+	    nbusy, fmt != NULL ? extra : NULL);
+	if (S.fp != NULL) {
+		localtime_r(&ts.tv_sec, &tm);
+		strftime(date, sizeof(date), "%d/%m/%Y:%H:%M:%S", &tm);
+		fprintf(S.fp, "%s %s\n", date, line);
+		if (S.flush)
+			fflush(S.fp);
+	}
+	if (S.to_syslog)
+		syslog(LOG_INFO, "stats %s", line);
+}
