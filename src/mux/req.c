@@ -307,7 +307,9 @@ req_dispatch(struct req *r)
 	case POOL_PENDING:
 		break;
 	case POOL_QUEUED:
-		(void)req_enqueue(r, R.conf->queue_timeout);
+		if (req_enqueue(r, R.conf->queue_timeout) == 0)
+			log_info("All workers are busy: Queueing request (%d "
+			    "queued)", R.nq);
 		break;
 	case POOL_NOSPAWN:
 		log_warnx("unable to activate a worker");
@@ -317,6 +319,9 @@ req_dispatch(struct req *r)
 			req_refuse(r, "error: Unable to activate worker\n");
 		break;
 	default:
+		/* mimedefang-multiplexor's words, when there is a queue. */
+		if (R.conf->queue_size > 0)
+			log_info("Cannot queue request: request queue is full");
 		log_warnx("no free workers");
 		if (r->sess != NULL)
 			req_busy(r);

@@ -38,6 +38,10 @@ use POSIX ();
 	    'status shows queue size 2 with 2 queued');
 	is(req($m, 'echo third'), "error: No free workers\n",
 	    'a full queue refuses');
+	like(log_text($m), qr/^mux: All workers are busy: Queueing request \(1 queued\)$(?:.*\n)*^mux: All workers are busy: Queueing request \(2 queued\)$/m,
+	    'queueing is logged in mimedefang-multiplexor\'s words');
+	like(log_text($m), qr/^mux: Cannot queue request: request queue is full$/m,
+	    'and so is the full queue');
 	my ($rb, $r1, $r2) = map { bg_wait($_) } $busy, $q1, $q2;
 	is($rb->[2], "ok slept 1\n", 'the busy request completes');
 	my ($n1) = $r1->[2] =~ /^ok \d+ (\d+)$/;
