@@ -1,7 +1,8 @@
 /*
  * Fuzz the request-line dispatcher: any line, privileged or not, gets a
  * reply, a reread, or goes to a worker; never a crash, never an
- * unterminated reply for the commands that promise a newline.
+ * unterminated reply for the commands that promise a newline.  And the
+ * recipok domain -y takes from it.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,5 +49,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    b.len > 0 && b.p[b.len - 1] != '\n' && strcmp(b.p, "x") != 0)
 		abort();
 	cmd_buf_free(&b);
+	/* -y's domain of the same line: bounded, terminated, no blank. */
+	{
+		char	dom[WS_DOMAIN_MAX + 1];
+		size_t	n = rcpt_domain((const char *)data, size, dom,
+			    sizeof(dom));
+
+		if (n > WS_DOMAIN_MAX || strlen(dom) > n ||
+		    memchr(dom, ' ', n) != NULL || memchr(dom, '>', n) != NULL)
+			abort();
+	}
 	return (0);
 }

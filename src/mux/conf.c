@@ -835,10 +835,6 @@ conf_check(struct conf *c, char *err)
 	/* As mimedefang-multiplexor: out of range means no limit. */
 	if (c->recipok_limit < 0 || c->recipok_limit >= c->max_workers)
 		c->recipok_limit = 0;
-	if (c->recipok_limit > 0)
-		return (snprintf(err, CONF_ERR_MAX, "RecipokPerDomainLimit "
-		    "(-y %d): per-domain recipok limits are not supported "
-		    "yet; -y 0 turns them off", c->recipok_limit), -1);
 	if (c->stats_file != NULL && c->stats_file[0] != '/')
 		return (snprintf(err, CONF_ERR_MAX, "StatsFile %s: not an "
 		    "absolute path", c->stats_file), -1);

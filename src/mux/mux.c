@@ -232,6 +232,7 @@ mux_reread(void)
 			M.conf.tick_every = nc.tick_every;
 			M.conf.tick_parallel = nc.tick_parallel;
 			M.conf.status_every = nc.status_every;
+			M.conf.recipok_limit = nc.recipok_limit;
 			M.conf.debug = nc.debug;
 			cmd = M.conf.cmd;
 			M.conf.cmd = nc.cmd;

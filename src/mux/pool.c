@@ -1253,6 +1253,7 @@ pool_reconf(const struct conf *conf)
 	P.wsc.max_rss = conf->max_rss;
 	P.wsc.max_as = conf->max_as;
 	P.wsc.stats = statlog_enabled();
+	P.wsc.recipok_limit = conf->recipok_limit;
 	if (P.shm != NULL)
 		atomic_store(&P.shm->wake_every, conf->debug > 0 || P.watched);
 }

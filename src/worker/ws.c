@@ -596,6 +596,24 @@ ws_account(struct ws *w, int kind, uint64_t nbusy, int64_t t0)
 	atomic_store_explicit(&s->cmd, WS_CMD_NONE, memory_order_relaxed);
 }
 
+/* -y: refuse a recipok whose domain has its limit of them running. */
+static int
+ws_recipok_refused(struct ws *w, int fd, size_t len, int64_t deadline)
+{
+	static const char	 r[] = "ok -1 Per-domain%20recipok%20limit%20"
+	    "hit;%20please%20try%20again%20later\n";
+	char			 dom[WS_DOMAIN_MAX + 1];
+	size_t			 n;
+
+	if ((n = rcpt_domain(w->line, len, dom, sizeof(dom))) == 0 ||
+	    !rcpt_over_limit(w->shm, w->idx, dom, n, w->conf->recipok_limit))
+		return (0);
+	log_warnx("Hit per-domain recipok limit (%d) for domain %s",
+	    w->conf->recipok_limit, dom);
+	(void)ws_write_all(w, fd, r, sizeof(r) - 1, deadline);
+	return (1);
+}
+
 static int
 ws_request(struct ws *w, int fd, size_t len, int64_t cdeadline)
 {
@@ -605,6 +623,9 @@ ws_request(struct ws *w, int fd, size_t len, int64_t cdeadline)
 	struct timespec	 ts;
 
 	kind = ws_cmd_kind(w->line, len);
+	if (kind == WS_CMD_RECIPOK && w->conf->recipok_limit > 0 &&
+	    ws_recipok_refused(w, fd, len, cdeadline))
+		return (0);	/* no worker's work: not a request */
 	/* Counted now, so the retirement check at release sees it. */
 	slot_ctr_add(&s->nreq, 1);
 	atomic_store_explicit(&s->cmd, kind, memory_order_relaxed);

@@ -37,6 +37,7 @@
 #define WS_VERB_MAX		15	/* a session's last command, shown by who */
 #define WS_USER_MAX		63	/* user name a handler reports */
 #define WS_TRANS_RING		16	/* state changes kept per slot */
+#define WS_DOMAIN_MAX		127	/* a recipok's domain, for -y */
 
 /* Slot states.  free = stopped + starting + idle + retiring. */
 enum ws_state {
@@ -104,6 +105,8 @@ struct ws_slot {
 	/* State changes, for "S n StateChange A -> B", while wanted. */
 	_Atomic uint32_t	 trans_seq;
 	_Atomic uint32_t	 trans[WS_TRANS_RING]; /* seq<<16|from<<8|to */
+	_Atomic uint32_t	 dom_seq;	/* seqlock of dom */
+	char			 dom[WS_DOMAIN_MAX + 1]; /* last recipok's */
 } __attribute__((aligned(64)));
 
 struct ws_shm {
@@ -253,6 +256,7 @@ struct ws_conf {
 	int		 max_rss;	/* kB of the handler, 0 = no limit */
 	int		 max_as;	/* kB, address space and data */
 	int		 stats;		/* tell the mux of each scan (-t) */
+	int		 recipok_limit;	/* -y: per domain, 0 = none */
 	const struct ws_handler *inproc;
 };
 
@@ -271,6 +275,10 @@ int	 ws_hd_start(struct ws_hd *, const struct ws_conf *);
 void	 ws_hd_stop(struct ws_hd *, int, int);
 int	 ws_hd_exec(struct ws_hd *, const struct ws_conf *, int,
 	    char *const *);
+
+/* recipok.c: -y, the per-domain recipok limit. */
+size_t	 rcpt_domain(const char *, size_t, char *, size_t);
+int	 rcpt_over_limit(struct ws_shm *, int, const char *, size_t, int);
 
 /* pin.c: PinWorkers, a worker session and its handler on one CPU. */
 int	 pin_cpu(const cpu_set_t *, int);

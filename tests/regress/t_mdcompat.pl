@@ -132,21 +132,29 @@ my ($rc, $out) = refused('-t', "$dir/fifo");
 ok($rc == 1 && $out =~ /statistics file \S+fifo: not a regular file/,
     'a FIFO as the statistics file stops the start at once') or diag($out);
 
-# -y: out of range is no limit, as in the real one; a limit is refused.
-($rc, $out) = refused('-x', 4, '-y', 3, '-m', 0);
-is($rc, 1, '-y 3 with -x 4: refused');
-like($out, qr/-y 3\): per-domain recipok limits are not supported yet/,
-    'and says why');
+# -y 2: at most two recipok requests of one domain at a time, as the
+# real one; out of range (0, or -x or more) is no limit.
+$m = mux_start(args => ['-x', 4, '-m', 4, '-y', 2], wait_idle => 4);
+my @slow = map { bg_req($m, "recipok %3Cu$_\@slow.example%3E %3Cs\@x%3E 1.2.3.4 h 1 helo /tmp Q$_") } 1 .. 2;
+ok(wait_for(sub { mux_status($m)->{states} =~ /^(?:[^B]*B){2}/ }, 3),
+    'two recipok for slow.example are running');
+is(req($m, 'recipok %3Cu3@SLOW.example%3E %3Cs@x%3E 1.2.3.4 h 1 helo /tmp Q3'),
+    "ok -1 Per-domain%20recipok%20limit%20hit;%20please%20try%20again%20later\n",
+    'a third for the same domain (any case) gets the real one\'s answer');
+is(req($m, 'recipok %3Cu4@fast.example%3E %3Cs@x%3E 1.2.3.4 h 1 helo /tmp Q4'),
+    "ok\n", 'another domain is served meanwhile');
+is(req($m, 'recipok nodomain %3Cs@x%3E 1.2.3.4 h 1 helo /tmp Q5'), "ok\n",
+    'and a recipient without a domain');
+is_deeply([map { bg_wait($_)->[2] } @slow], ["ok\n", "ok\n"],
+    'the two running ones complete');
+like(log_text($m), qr/^mux: Hit per-domain recipok limit \(2\) for domain SLOW\.example%3E$/m,
+    'the refusal is logged in the real one\'s words (its domain, raw)');
+is(req($m, 'recipok %3Cu6@slow.example%3E %3Cs@x%3E 1.2.3.4 h 1 helo /tmp Q6'),
+    "ok\n", 'once they are done, the domain is served again');
+is(mux_stop($m), 0, 'clean stop');
 $m = mux_start(args => ['-x', 2, '-y', 5]);
 is(req($m, 'scan Q /tmp'), "ok\n", '-y 5 with -x 2 is out of range: no limit');
 is(mux_stop($m), 0, 'clean stop');
-
-# What is not built yet is refused, not ignored.
-for my $c ([['-N', "$dir/map.sock"], qr/-N\): the socketmap server is not supported yet/]) {
-	($rc, $out) = refused(@{ $c->[0] });
-	ok($rc == 1 && $out =~ $c->[1], "@{ $c->[0] }: refused with a reason")
-	    or diag($out);
-}
 
 ($rc, $out) = refused('-S', 'nosuchfacility');
 is($rc, 1, '-S with an unknown facility: refused');

@@ -27,6 +27,8 @@ while (my $line = <STDIN>) {
 	$cmd //= '';
 	if ($cmd eq 'scan' or $cmd eq 'relayok' or $cmd eq 'senderok' or
 	    $cmd eq 'recipok') {
+		# A recipient check against a slow server.
+		sleep(1.5) if $cmd eq 'recipok' && ($a[0] // '') =~ /slow/;
 		print "ok\n";
 	} elsif ($cmd eq 'tick') {
 		if (my $f = $ENV{MUX_TEST_TICK_FILE}) {
