@@ -105,7 +105,6 @@ static const struct conf_opt conf_opts[] = {
 	{ "StatsFile",		't', NULL, CT_STR, O(stats_file), 0, 0 },
 	{ "StatsSyslog",	'T', NULL, CT_BOOL, O(stats_syslog), 0, 1 },
 	{ "StatsFlush",		'u', NULL, CT_BOOL, O(stats_flush), 0, 1 },
-	/* Known, so that a start with them says what is missing. */
 	{ "MapSocket",		'N', NULL, CT_STR, O(map_sock), 0, 0 },
 	{ "MaxListeners",	0, NULL, CT_INT, O(max_listeners), 1, 100000 },
 	{ "MessageEngine",	0, NULL, CT_BOOL, O(msg_engine), 0, 1 },
@@ -838,9 +837,6 @@ conf_check(struct conf *c, char *err)
 	if (c->stats_file != NULL && c->stats_file[0] != '/')
 		return (snprintf(err, CONF_ERR_MAX, "StatsFile %s: not an "
 		    "absolute path", c->stats_file), -1);
-	if (c->map_sock != NULL)
-		return (snprintf(err, CONF_ERR_MAX, "MapSocket (-N): the "
-		    "socketmap server is not supported yet"), -1);
 	if (c->status_every > 0 && c->status_every < 5)
 		c->status_every = 5;
 	if (c->busy_reply == NULL && (c->busy_reply = strdup(

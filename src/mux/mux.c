@@ -47,6 +47,8 @@ static struct {
 	char			**argv;
 	struct sock_spec	 sspec;
 	struct sock_spec	 uspec;
+	struct sock_spec	 mspec;		/* -N */
+	int			 mfd;
 	struct sock_spec	*nspec;
 	int			*nfd;
 	struct sock_spec	*lspec;		/* service listeners */
@@ -56,7 +58,7 @@ static struct {
 	uid_t			 uid;		/* -U's, or -1 */
 	gid_t			 gid;
 	int			 lockfd;
-} M = { .uid = (uid_t)-1, .gid = (gid_t)-1, .lockfd = -1 };
+} M = { .uid = (uid_t)-1, .gid = (gid_t)-1, .lockfd = -1, .mfd = -1 };
 
 static void	mux_unlink_all(void);
 
@@ -66,12 +68,12 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: mux [-DEGlTuZ] [-a socket] [-b busy] [-c client]\n"
 	    "           [-d level] [-F rules] [-f program] [-I backlog]\n"
-	    "           [-i idle] [-L secs] [-M kbytes] [-m min] [-O socket]\n"
-	    "           [-o lockfile] [-P n] [-p pidfile] [-Q qtimeout]\n"
-	    "           [-q qsize] [-R kbytes] [-r requests] [-S facility]\n"
-	    "           [-s socket] [-U user] [-V lifetime] [-W gap]\n"
-	    "           [-w slew] [-X secs] [-x max] [-Y label] [-y n]\n"
-	    "           [-z spooldir] [--config file]\n"
+	    "           [-i idle] [-L secs] [-M kbytes] [-m min] [-N socket]\n"
+	    "           [-O socket] [-o lockfile] [-P n] [-p pidfile]\n"
+	    "           [-Q qtimeout] [-q qsize] [-R kbytes] [-r requests]\n"
+	    "           [-S facility] [-s socket] [-t file] [-U user]\n"
+	    "           [-V lifetime] [-W gap] [-w slew] [-X secs] [-x max]\n"
+	    "           [-Y label] [-y n] [-z spooldir] [--config file]\n"
 	    "           [--exec] [--listen socket] [--pin-workers]\n"
 	    "           [--rules file.cdb] [--session-timeout secs]\n"
 	    "           [-- program [args ...]]\n");
@@ -436,6 +438,7 @@ mux_unlink_all(void)
 
 	sock_unlink(&M.sspec);
 	sock_unlink(&M.uspec);
+	sock_unlink(&M.mspec);
 	for (i = 0; i < M.conf.nnotify && M.nspec != NULL; i++)
 		sock_unlink(&M.nspec[i]);
 	for (i = 0; i < M.conf.nlisten && M.lspec != NULL; i++)
@@ -529,6 +532,21 @@ mux_sockets(int *lfd, int *ufd)
 		return (-1);
 	}
 others:
+	if (M.conf.map_sock != NULL) {
+		if (sock_parse(M.conf.map_sock, &M.mspec) == -1) {
+			memset(&M.mspec, 0, sizeof(M.mspec));
+			snprintf(err, sizeof(err), "bad socket spec");
+		} else
+			M.mfd = mux_listen(&M.mspec, mode, M.conf.backlog,
+			    err, sizeof(err));
+		if (M.mfd == -1) {
+			fprintf(stderr, "mux: socketmap socket %s: %s\n",
+			    M.conf.map_sock, err);
+			memset(&M.mspec, 0, sizeof(M.mspec));
+			mux_unlink_all();
+			return (-1);
+		}
+	}
 	if (mux_open_specs(M.conf.notify, M.conf.nnotify, &M.nspec, &M.nfd,
 	    mode, 128, "listener socket") == -1)
 		return (-1);
@@ -623,6 +641,8 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	dns_init(M.base, M.conf.resolv_conf);
 	intake_init(M.base, &M.conf);
 	tick_init(M.base, &M.conf);
+	if (M.mfd != -1)
+		smap_init(M.base, M.mfd, &M.conf);
 	svc_init(M.base, &M.conf, M.lfd, M.lspec, M.conf.nlisten);
 	ctl_configure(&M.conf);
 	for (i = 0; i < M.conf.nnotify; i++)

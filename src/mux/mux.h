@@ -92,7 +92,7 @@ struct conf {
 	char	*stats_file;		/* -t */
 	int	 stats_syslog;		/* -T */
 	int	 stats_flush;		/* -u */
-	char	*map_sock;		/* -N: refused, not supported yet */
+	char	*map_sock;		/* -N */
 	int	 tick_every;		/* -X s, 0: no ticks */
 	int	 tick_parallel;		/* -P */
 	char	*sock;			/* -s */
@@ -485,6 +485,12 @@ void	 statlog_reopen(void);
 int	 statlog_enabled(void);
 void	 statlog_event(const char *, int, int, int, const char *, ...)
 	    __attribute__((format(printf, 5, 6)));
+
+/* smap.c: the socketmap server (-N). */
+#define SMAP_MAX	4000	/* bytes of a lookup's netstring */
+int	 smap_parse(const char *, size_t, size_t, size_t *, size_t *);
+size_t	 smap_request(const char *, size_t, char *, size_t);
+void	 smap_init(struct event_base *, int, const struct conf *);
 
 /* tick.c: -X, filter_tick requests of the mux's own. */
 void	 tick_init(struct event_base *, const struct conf *);

@@ -341,7 +341,7 @@ for my $k (sort keys %sbs) {
 		open(STDERR, '>', "$T/$k.log") or die;
 		open(STDOUT, '>&', \*STDERR) or die;
 		exec($sbs{$k}, @same, '-s', "$spool/$k.sock", '-t',
-		    "$spool/$k.stats", '-u') or die;
+		    "$spool/$k.stats", '-u', '-N', "$spool/$k.map") or die;
 	}
 	push @pids, $pid;
 }
@@ -422,6 +422,16 @@ for my $c ('status', 'rawstatus', 'free', 'histo', 'rawhload-relayok',
 	    $m, $r if $c eq 'rawhload-relayok';
 	is($m, $r, "after 3 relayok: md-mx-ctrl $c as the real one's");
 }
+
+# -N: Postfix's own socketmap client, against both.
+for my $q (['alice', 'mux'], ['two words', 'mux'], ['bob', 'other']) {
+	my %o = map { my $k = $_; ($k => scalar `postmap -q '$q->[0]' socketmap:unix:$spool/$k.map:$q->[1] 2>&1; echo "exit \$?"`) }
+	    sort keys %sbs;
+	is($o{mux}, $o{real}, "postmap -q '$q->[0]' socketmap:...:$q->[1]: "
+	    . 'as from the real one') or diag("real: $o{real}");
+}
+like(scalar `postmap -q alice socketmap:unix:$spool/mux.map:mux`,
+    qr/^mapped alice$/, 'the lookup went through mimedefang.pl\'s filter_map');
 
 # The statistics log (-t -u): the same events, reasons and counts.
 sub stats_lines {

@@ -30,6 +30,15 @@ while (my $line = <STDIN>) {
 		# A recipient check against a slow server.
 		sleep(1.5) if $cmd eq 'recipok' && ($a[0] // '') =~ /slow/;
 		print "ok\n";
+	} elsif ($cmd eq 'map') {
+		# mimedefang-protocol(7): percent-encoded words in and out.
+		my ($name, $key) = map { s/%([0-9A-Fa-f]{2})/chr(hex($1))/ger } @a;
+		if ($key eq 'missing') {
+			print "NOTFOUND\n";
+		} else {
+			my $v = "OK mapped [$key] in $name";
+			print $v =~ s/([^!-~]|%)/sprintf('%%%02X', ord($1))/ger, "\n";
+		}
 	} elsif ($cmd eq 'tick') {
 		if (my $f = $ENV{MUX_TEST_TICK_FILE}) {
 			open(my $fh, '>>', $f) or die;
