@@ -307,7 +307,9 @@ req_dispatch(struct req *r)
 	case POOL_PENDING:
 		break;
 	case POOL_QUEUED:
-		if (req_enqueue(r, R.conf->queue_timeout) == 0)
+		/* Per request: logged, as by the real one, only with -l. */
+		if (req_enqueue(r, R.conf->queue_timeout) == 0 &&
+		    R.conf->syslog)
 			log_info("All workers are busy: Queueing request (%d "
 			    "queued)", R.nq);
 		break;
@@ -320,7 +322,7 @@ req_dispatch(struct req *r)
 		break;
 	default:
 		/* mimedefang-multiplexor's words, when there is a queue. */
-		if (R.conf->queue_size > 0)
+		if (R.conf->queue_size > 0 && R.conf->syslog)
 			log_info("Cannot queue request: request queue is full");
 		log_warnx("no free workers");
 		if (r->sess != NULL)

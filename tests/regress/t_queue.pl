@@ -26,8 +26,8 @@ use POSIX ();
 
 # Queue of 2: FIFO order, full queue refused, timeout.
 {
-	my $m = mux_start(args => ['-x', '1', '-m', '1', '-q', '2', '-Q', '4'],
-	    wait_idle => 1);
+	my $m = mux_start(args => ['-x', '1', '-m', '1', '-q', '2', '-Q', '4',
+	    '-l'], wait_idle => 1);
 	my $busy = bg_req($m, 'sleep 1');
 	sleep 0.3;
 	my $q1 = bg_req($m, 'pid');
@@ -39,7 +39,7 @@ use POSIX ();
 	is(req($m, 'echo third'), "error: No free workers\n",
 	    'a full queue refuses');
 	like(log_text($m), qr/^mux: All workers are busy: Queueing request \(1 queued\)$(?:.*\n)*^mux: All workers are busy: Queueing request \(2 queued\)$/m,
-	    'queueing is logged in mimedefang-multiplexor\'s words');
+	    'queueing is logged in mimedefang-multiplexor\'s words (-l)');
 	like(log_text($m), qr/^mux: Cannot queue request: request queue is full$/m,
 	    'and so is the full queue');
 	my ($rb, $r1, $r2) = map { bg_wait($_) } $busy, $q1, $q2;
