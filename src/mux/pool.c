@@ -292,6 +292,19 @@ pool_state_word(int st)
  * slots record them (slot_move); past WS_TRANS_RING changes between two
  * looks, the oldest are lost, which only a stalled mux can cause.
  */
+/* The mux fell WS_TRANS_RING changes behind a slot: say so, once. */
+static void
+pool_trans_lost(int i)
+{
+	static int64_t	last;
+	int64_t		now = pool_now();
+
+	if (now == last)
+		return;
+	last = now;
+	log_warnx("worker %d: state changes lost, the mux fell behind", i);
+}
+
 static void
 pool_report_states(void)
 {
@@ -307,8 +320,10 @@ pool_report_states(void)
 			if (r == 0)
 				break;		/* being written: next round */
 			ps->trans_seen++;
-			if (r == -1)
+			if (r == -1) {
+				pool_trans_lost(i);
 				continue;
+			}
 			/* Retired at the end of a request: the real one
 			   makes it idle first, and listeners count requests
 			   by Busy -> Idle. */

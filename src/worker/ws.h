@@ -36,7 +36,7 @@
 #define WS_STATUS_FD		3	/* handler's status descriptor */
 #define WS_VERB_MAX		15	/* a session's last command, shown by who */
 #define WS_USER_MAX		63	/* user name a handler reports */
-#define WS_TRANS_RING		16	/* state changes kept per slot */
+#define WS_TRANS_RING		64	/* state changes kept per slot */
 #define WS_DOMAIN_MAX		127	/* a recipok's domain, for -y */
 
 /* Slot states.  free = stopped + starting + idle + retiring. */

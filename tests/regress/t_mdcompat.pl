@@ -161,8 +161,8 @@ is($rc, 1, '-S with an unknown facility: refused');
 like($out, qr/SyslogFacility: unknown facility "nosuchfacility"/,
     'and named');
 $m = mux_start(args => ['-S', 'LOG_LOCAL3', '-Y', 'md-test-label']);
-like(log_text($m), qr/^md-test-label: started; minWorkers=/m,
-    '-Y: the label heads the log lines');
+ok(wait_for(sub { log_text($m) =~ /^md-test-label: started; minWorkers=/m },
+    5), '-Y: the label heads the log lines');
 is(mux_stop($m), 0, 'clean stop');
 
 # -z: the default socket lives in the spool directory, and the mux works
