@@ -886,7 +886,7 @@ pool_chan_cb(evutil_socket_t fd, short ev, void *arg)
 			break;
 		case WS_MSG_SCAN:
 			statlog_event("StartFilter", ps->idx, pool_running(),
-			    atomic_load(&P.shm->nbusy), NULL);
+			    (int)h.arg, NULL);
 			break;
 		case WS_MSG_USER:
 		case WS_MSG_END:

@@ -635,9 +635,11 @@ ws_request(struct ws *w, int fd, size_t len, int64_t cdeadline)
 		    memory_order_relaxed);
 	atomic_store_explicit(&s->busy_since, t0, memory_order_relaxed);
 	ws_tag_from_line(w, w->line, len);
-	if (kind == WS_CMD_SCAN && w->conf->stats)
-		(void)ws_send(w, WS_MSG_SCAN, NULL, 0, -1);
 	nbusy = atomic_load_explicit(&w->shm->nbusy, memory_order_relaxed);
+	/* The busy count now: by the time the mux reads it, it may not be. */
+	if (kind == WS_CMD_SCAN && w->conf->stats)
+		(void)chan_send(w->chan, WS_MSG_SCAN, (uint32_t)nbusy, NULL, 0,
+		    -1, 0);
 	if (nbusy >= 1 && (uint32_t)nbusy <= w->shm->nslots)
 		atomic_fetch_add_explicit(&w->shm->histo[nbusy - 1], 1,
 		    memory_order_relaxed);

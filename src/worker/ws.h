@@ -142,7 +142,7 @@ enum ws_msg_type {
 	WS_MSG_END,		/* w->m: a service session ended */
 	WS_MSG_LIMIT,		/* m->w: refuse the session with this reply */
 	WS_MSG_MQ,		/* m->w: messages wait in the queue */
-	WS_MSG_SCAN,		/* w->m: a scan starts (-t, -T only) */
+	WS_MSG_SCAN,		/* w->m: a scan starts; arg: busy (-t) */
 };
 
 /*
