@@ -147,6 +147,19 @@ slot_move(struct ws_shm *shm, struct ws_slot *s, int from, int to)
 	return (0);
 }
 
+/*
+ * A change listeners see that the slot's state does not make: two
+ * requests served in one busy spell are two for them.
+ */
+void
+slot_note(struct ws_shm *shm, struct ws_slot *s, int from, int to)
+{
+	if (!atomic_load_explicit(&shm->want_states, memory_order_relaxed))
+		return;
+	slot_trans_add(s, from, to);
+	slot_notify(shm);
+}
+
 /* A tag changed: wake the mux if someone watches S events. */
 void
 slot_notify(struct ws_shm *shm)

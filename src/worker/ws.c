@@ -64,6 +64,7 @@ struct ws {
 	uint32_t		 received;	/* reserved clients taken */
 	int			 released;	/* idle again, still replying */
 	int			 unmarked;	/* accepted, not yet counted busy */
+	int			 doubled;	/* reserved while serving our own */
 	int			 client;	/* the client's fd, or -1 */
 	uint32_t		 sid;		/* its session number */
 	int			 kicked;
@@ -255,8 +256,10 @@ ws_mark_busy(struct ws *w)
 	if (!w->unmarked)
 		return;
 	w->unmarked = 0;
-	/* Fails if the mux reserved us meanwhile: BUSY either way. */
-	(void)slot_move(w->shm, w->slot, WS_IDLE, WS_BUSY);
+	/* Fails if the mux reserved us meanwhile: BUSY either way, and
+	   its Idle -> Busy stands for this client, not the reserved one. */
+	if (slot_move(w->shm, w->slot, WS_IDLE, WS_BUSY) == -1)
+		w->doubled = 1;
 	atomic_store_explicit(&w->slot->busy_since, slot_now_ms(),
 	    memory_order_relaxed);
 }
@@ -865,8 +868,17 @@ ws_take(struct ws *w, int flags)
 static void
 ws_finish(struct ws *w)
 {
-	while (ws_pending(w))
+	while (ws_pending(w)) {
+		/* Two requests in one busy spell: listeners count requests
+		   by their state changes, so they see the pair between. */
+		if (w->doubled) {
+			slot_note(w->shm, w->slot, WS_BUSY, WS_IDLE);
+			slot_note(w->shm, w->slot, WS_IDLE, WS_BUSY);
+		}
+		w->doubled = 0;
 		(void)ws_take(w, 0);
+	}
+	w->doubled = 0;
 	if (w->released || w->unmarked) {
 		w->released = w->unmarked = 0;
 		return;

@@ -190,6 +190,7 @@ int64_t	 slot_now_ms(void);
 void	 slot_ctr_add(_Atomic uint64_t *, uint64_t);
 void	 slot_set_tag(struct ws_slot *, const char *, size_t);
 void	 slot_notify(struct ws_shm *);
+void	 slot_note(struct ws_shm *, struct ws_slot *, int, int);
 int	 slot_trans(struct ws_slot *, uint32_t, int *, int *);
 size_t	 slot_get_tag(struct ws_slot *, char *, size_t);
 void	 slot_seq_set(_Atomic uint32_t *, char *, size_t, const char *,

@@ -52,8 +52,13 @@ my @kids;
 for my $k (1 .. 4) {
 	my $pid = fork() // die;
 	if ($pid == 0) {
-		req($m, 'scan Q /tmp') for 1 .. 150;
-		POSIX::_exit(0);
+		my $bad = 0;
+		for (1 .. 150) {
+			my $r = req($m, 'scan Q /tmp');
+			next if $r eq "ok\n";
+			diag("kid $k: $r") if $bad++ < 3;
+		}
+		POSIX::_exit($bad ? 1 : 0);
 	}
 	push @kids, $pid;
 }
@@ -95,6 +100,9 @@ ok(wait_for(sub { my @l = (lines())[$before .. $#{[lines()]}];
     'Busy -> Killed, then Killed -> Stopped');
 
 # A reread: idle workers go Idle -> Killed -> Stopped.
+# One must be idle: -r may retire a worker after any request.
+ok(wait_for(sub { req($m, 'scan Q3 /tmp');
+    req($m, 'status') =~ /^[^ ]*I/ }, 10), 'a worker idle for the reread');
 $before = scalar(lines());
 is(req($m, 'reread'), "Forced reread of filter rules\n", 'reread');
 ok(wait_for(sub { my $t = join("\n", (lines())[$before .. $#{[lines()]}]);
