@@ -62,7 +62,7 @@ delays (BannerPreSleep) go there too: see mux.conf(5).
 The same events are logged below ("mux: event ...").  Ctrl-C stops mux.
 
 EOM
-FTPD_ROOT=$FTP setsid "$MUX" -D -d 1 -x 4 -m 1 -q 16 --config "$CONF" \
+FTPD_ROOT=$FTP setsid "$MUX" -D -d -x 4 -m 1 -q 16 --config "$CONF" \
     -s "$SOCK" -a "$USOCK" -O inet:4567 -O "$CSOCK" \
     --listen inet:2121 --exec -- "$SRC/tests/regress/ftpd.pl" &
 pid=$!

@@ -36,7 +36,8 @@
 
 #include "mux.h"
 
-enum { CT_INT, CT_BOOL, CT_STR };
+/* CT_COUNT: a number the file sets and the command line counts (-dd). */
+enum { CT_INT, CT_BOOL, CT_STR, CT_COUNT };
 
 /* getopt_long values of the long options that have a directive. */
 #define CONF_L_EXEC	256
@@ -46,9 +47,17 @@ enum { CT_INT, CT_BOOL, CT_STR };
 #define CONF_L_PIN	260
 
 /*
+ * What a reread does with a directive: takes it (conf_take), warns
+ * that it changes only on restart, or leaves it to the subsystem that
+ * owns it (the MessageLog is reopened, and may fail).
+ */
+enum { CW_LIVE, CW_RESTART, CW_OWNER };
+
+/*
  * The one table of options and directives: the file's parser, getopt's
- * option string and long options, and the man-page check all read it.
- * A letter of mimedefang-multiplexor(8) keeps its meaning there.
+ * option string and long options, the reread and the man-page check all
+ * read it.  A letter of mimedefang-multiplexor(8) keeps its meaning
+ * there.
  */
 struct conf_opt {
 	const char	*name;
@@ -58,80 +67,97 @@ struct conf_opt {
 	size_t		 off;
 	int		 min;
 	int		 max;
+	int		 when;		/* CW_* */
 };
 
 #define O(f)	offsetof(struct conf, f)
 static const struct conf_opt conf_opts[] = {
-	{ "MinWorkers",		'm', NULL, CT_INT, O(min_workers), 0, 4096 },
-	{ "MaxWorkers",		'x', NULL, CT_INT, O(max_workers), 1, 4096 },
-	{ "MaxRequests",	'r', NULL, CT_INT, O(max_requests), 1,
-	    INT_MAX },
-	{ "MaxLifetime",	'V', NULL, CT_INT, O(max_lifetime), INT_MIN,
-	    INT_MAX },
-	{ "IdleTimeout",	'i', NULL, CT_INT, O(idle_timeout), 1, 86400 },
-	{ "BusyTimeout",	'b', NULL, CT_INT, O(busy_timeout), 1, 86400 },
-	{ "ClientTimeout",	'c', NULL, CT_INT, O(client_timeout), 1,
-	    3600 },
-	{ "WorkerDelay",	'w', NULL, CT_INT, O(slew), 1, 3600 },
-	{ "MinWorkerDelay",	'W', NULL, CT_INT, O(min_slew), 0, 3600 },
-	{ "QueueSize",		'q', NULL, CT_INT, O(queue_size), 0, 65536 },
-	{ "QueueTimeout",	'Q', NULL, CT_INT, O(queue_timeout), 1, 600 },
-	{ "ListenBacklog",	'I', NULL, CT_INT, O(backlog), 5, 65535 },
-	{ "Foreground",		'D', NULL, CT_BOOL, O(foreground), 0, 1 },
-	{ "Syslog",		'l', NULL, CT_BOOL, O(syslog), 0, 1 },
-	{ "StatusTags",		'Z', NULL, CT_BOOL, O(status_fd), 0, 1 },
-	{ "Debug",		'd', NULL, CT_INT, O(debug), 0, 3 },
-	{ "User",		'U', NULL, CT_STR, O(user), 0, 0 },
-	{ "PidFile",		'p', NULL, CT_STR, O(pidfile), 0, 0 },
-	{ "LockFile",		'o', NULL, CT_STR, O(lockfile), 0, 0 },
-	{ "SpoolDir",		'z', NULL, CT_STR, O(spool_dir), 0, 0 },
-	{ "Socket",		's', NULL, CT_STR, O(sock), 0, 0 },
-	{ "UnprivSocket",	'a', NULL, CT_STR, O(usock), 0, 0 },
-	{ "GroupAccess",	'G', NULL, CT_BOOL, O(group_access), 0, 1 },
-	{ "Program",		'f', NULL, CT_STR, O(prog), 0, 0 },
-	{ "FilterRules",	'F', NULL, CT_STR, O(subfilter), 0, 0 },
-	{ "EmbedPerl",		'E', NULL, CT_BOOL, O(embed_perl), 0, 1 },
-	{ "MaxRSS",		'R', NULL, CT_INT, O(max_rss), 0, INT_MAX },
-	{ "MaxAS",		'M', NULL, CT_INT, O(max_as), 0, INT_MAX },
-	{ "SyslogFacility",	'S', NULL, CT_STR, O(facility), 0, 0 },
-	{ "SyslogLabel",	'Y', NULL, CT_STR, O(ident), 0, 0 },
-	{ "LogStatusInterval",	'L', NULL, CT_INT, O(status_every), 0,
-	    86400 },
+	{ "MinWorkers",	'm', NULL, CT_INT, O(min_workers), 0, 4096, CW_LIVE },
+	{ "MaxWorkers",	'x', NULL, CT_INT, O(max_workers), 1, 4096,
+	    CW_RESTART },
+	{ "MaxRequests", 'r', NULL, CT_INT, O(max_requests), 1, INT_MAX,
+	    CW_LIVE },
+	{ "MaxLifetime", 'V', NULL, CT_INT, O(max_lifetime), INT_MIN, INT_MAX,
+	    CW_LIVE },
+	{ "IdleTimeout", 'i', NULL, CT_INT, O(idle_timeout), 1, 86400,
+	    CW_LIVE },
+	{ "BusyTimeout", 'b', NULL, CT_INT, O(busy_timeout), 1, 86400,
+	    CW_LIVE },
+	{ "ClientTimeout", 'c', NULL, CT_INT, O(client_timeout), 1, 3600,
+	    CW_LIVE },
+	{ "WorkerDelay", 'w', NULL, CT_INT, O(slew), 1, 3600, CW_LIVE },
+	{ "MinWorkerDelay", 'W', NULL, CT_INT, O(min_slew), 0, 3600, CW_LIVE },
+	{ "QueueSize",	'q', NULL, CT_INT, O(queue_size), 0, 65536,
+	    CW_RESTART },
+	{ "QueueTimeout", 'Q', NULL, CT_INT, O(queue_timeout), 1, 600,
+	    CW_LIVE },
+	{ "ListenBacklog", 'I', NULL, CT_INT, O(backlog), 5, 65535,
+	    CW_RESTART },
+	{ "Foreground",	'D', NULL, CT_BOOL, O(foreground), 0, 1, CW_RESTART },
+	{ "Syslog",	'l', NULL, CT_BOOL, O(syslog), 0, 1, CW_RESTART },
+	{ "StatusTags",	'Z', NULL, CT_BOOL, O(status_fd), 0, 1, CW_LIVE },
+	{ "Debug",	'd', NULL, CT_COUNT, O(debug), 0, 3, CW_LIVE },
+	{ "User",	'U', NULL, CT_STR, O(user), 0, 0, CW_RESTART },
+	{ "PidFile",	'p', NULL, CT_STR, O(pidfile), 0, 0, CW_RESTART },
+	{ "LockFile",	'o', NULL, CT_STR, O(lockfile), 0, 0, CW_RESTART },
+	{ "SpoolDir",	'z', NULL, CT_STR, O(spool_dir), 0, 0, CW_RESTART },
+	{ "Socket",	's', NULL, CT_STR, O(sock), 0, 0, CW_RESTART },
+	{ "UnprivSocket", 'a', NULL, CT_STR, O(usock), 0, 0, CW_RESTART },
+	{ "GroupAccess", 'G', NULL, CT_BOOL, O(group_access), 0, 1,
+	    CW_RESTART },
+	{ "Program",	'f', NULL, CT_STR, O(prog), 0, 0, CW_LIVE },
+	{ "FilterRules", 'F', NULL, CT_STR, O(subfilter), 0, 0, CW_LIVE },
+	{ "EmbedPerl",	'E', NULL, CT_BOOL, O(embed_perl), 0, 1, CW_RESTART },
+	{ "MaxRSS",	'R', NULL, CT_INT, O(max_rss), 0, INT_MAX, CW_LIVE },
+	{ "MaxAS",	'M', NULL, CT_INT, O(max_as), 0, INT_MAX, CW_LIVE },
+	{ "SyslogFacility", 'S', NULL, CT_STR, O(facility), 0, 0, CW_RESTART },
+	{ "SyslogLabel", 'Y', NULL, CT_STR, O(ident), 0, 0, CW_RESTART },
+	{ "LogStatusInterval", 'L', NULL, CT_INT, O(status_every), 0, 86400,
+	    CW_LIVE },
 	{ "RecipokPerDomainLimit", 'y', NULL, CT_INT, O(recipok_limit),
-	    INT_MIN, INT_MAX },
-	{ "TickInterval",	'X', NULL, CT_INT, O(tick_every), 0, 86400 },
-	{ "TickParallel",	'P', NULL, CT_INT, O(tick_parallel), INT_MIN,
-	    INT_MAX },
-	{ "StatsFile",		't', NULL, CT_STR, O(stats_file), 0, 0 },
-	{ "StatsSyslog",	'T', NULL, CT_BOOL, O(stats_syslog), 0, 1 },
-	{ "StatsFlush",		'u', NULL, CT_BOOL, O(stats_flush), 0, 1 },
-	{ "MapSocket",		'N', NULL, CT_STR, O(map_sock), 0, 0 },
-	{ "MaxListeners",	0, NULL, CT_INT, O(max_listeners), 1, 100000 },
-	{ "MessageEngine",	0, NULL, CT_BOOL, O(msg_engine), 0, 1 },
-	{ "MessageQueue",	0, NULL, CT_STR, O(msg_queue), 0, 0 },
-	{ "MessageLog",		0, NULL, CT_STR, O(msg_log), 0, 0 },
-	{ "AllowLogSymlinks",	0, NULL, CT_BOOL, O(log_symlinks), 0, 1 },
-	{ "MessageSkipCommands", 0, NULL, CT_STR, O(msg_skip), 0, 0 },
-	{ "Exec",		CONF_L_EXEC, "exec", CT_BOOL, O(exec), 0, 1 },
-	{ "PinWorkers",		CONF_L_PIN, "pin-workers", CT_BOOL,
-	    O(pin_workers), 0, 1 },
-	{ "SessionTimeout",	CONF_L_STIMEOUT, "session-timeout", CT_INT,
-	    O(session_timeout), 0, 86400 },
-	{ "MaxClientsPerHost",	0, NULL, CT_INT, O(max_per_host), 0,
-	    1000000 },
-	{ "MaxClientsPerUser",	0, NULL, CT_INT, O(max_per_user), 0,
-	    1000000 },
-	{ "BusyReply",		0, NULL, CT_STR, O(busy_reply), 0, 0 },
-	{ "RulesDenyReply",	0, NULL, CT_STR, O(deny_reply), 0, 0 },
-	{ "Banner",		0, NULL, CT_STR, O(banner), 0, 0 },
-	{ "BannerFile",		0, NULL, CT_STR, O(banner_file), 0, 0 },
-	{ "BannerPreSleep",	0, NULL, CT_INT, O(banner_pre), 0, 86400 },
-	{ "BannerPostSleep",	0, NULL, CT_INT, O(banner_post), 0, 86400 },
-	{ "BannerImpatientAction", 0, NULL, CT_STR, O(banner_action), 0, 0 },
-	{ "BannerMe",		0, NULL, CT_STR, O(banner_me), 0, 0 },
-	{ "BannerDateFormat",	0, NULL, CT_STR, O(banner_datefmt), 0, 0 },
-	{ "RulesReverseDNS",	0, NULL, CT_BOOL, O(rules_rdns), 0, 1 },
-	{ "ResolvConf",		0, NULL, CT_STR, O(resolv_conf), 0, 0 },
+	    INT_MIN, INT_MAX, CW_LIVE },
+	{ "TickInterval", 'X', NULL, CT_INT, O(tick_every), 0, 86400,
+	    CW_LIVE },
+	{ "TickParallel", 'P', NULL, CT_INT, O(tick_parallel), INT_MIN,
+	    INT_MAX, CW_LIVE },
+	{ "StatsFile",	't', NULL, CT_STR, O(stats_file), 0, 0, CW_RESTART },
+	{ "StatsSyslog", 'T', NULL, CT_BOOL, O(stats_syslog), 0, 1,
+	    CW_RESTART },
+	{ "StatsFlush",	'u', NULL, CT_BOOL, O(stats_flush), 0, 1, CW_RESTART },
+	{ "MapSocket",	'N', NULL, CT_STR, O(map_sock), 0, 0, CW_RESTART },
+	{ "MaxListeners", 0, NULL, CT_INT, O(max_listeners), 1, 100000,
+	    CW_RESTART },
+	{ "MessageEngine", 0, NULL, CT_BOOL, O(msg_engine), 0, 1, CW_RESTART },
+	{ "MessageQueue", 0, NULL, CT_STR, O(msg_queue), 0, 0, CW_RESTART },
+	{ "MessageLog",	0, NULL, CT_STR, O(msg_log), 0, 0, CW_OWNER },
+	{ "AllowLogSymlinks", 0, NULL, CT_BOOL, O(log_symlinks), 0, 1,
+	    CW_OWNER },
+	{ "MessageSkipCommands", 0, NULL, CT_STR, O(msg_skip), 0, 0, CW_LIVE },
+	{ "Exec",	CONF_L_EXEC, "exec", CT_BOOL, O(exec), 0, 1,
+	    CW_RESTART },
+	{ "PinWorkers",	CONF_L_PIN, "pin-workers", CT_BOOL, O(pin_workers), 0,
+	    1, CW_LIVE },
+	{ "SessionTimeout", CONF_L_STIMEOUT, "session-timeout", CT_INT,
+	    O(session_timeout), 0, 86400, CW_LIVE },
+	{ "MaxClientsPerHost", 0, NULL, CT_INT, O(max_per_host), 0, 1000000,
+	    CW_LIVE },
+	{ "MaxClientsPerUser", 0, NULL, CT_INT, O(max_per_user), 0, 1000000,
+	    CW_LIVE },
+	{ "BusyReply",	0, NULL, CT_STR, O(busy_reply), 0, 0, CW_LIVE },
+	{ "RulesDenyReply", 0, NULL, CT_STR, O(deny_reply), 0, 0, CW_LIVE },
+	{ "Banner",	0, NULL, CT_STR, O(banner), 0, 0, CW_LIVE },
+	{ "BannerFile",	0, NULL, CT_STR, O(banner_file), 0, 0, CW_LIVE },
+	{ "BannerPreSleep", 0, NULL, CT_INT, O(banner_pre), 0, 86400,
+	    CW_LIVE },
+	{ "BannerPostSleep", 0, NULL, CT_INT, O(banner_post), 0, 86400,
+	    CW_LIVE },
+	{ "BannerImpatientAction", 0, NULL, CT_STR, O(banner_action), 0, 0,
+	    CW_LIVE },
+	{ "BannerMe",	0, NULL, CT_STR, O(banner_me), 0, 0, CW_LIVE },
+	{ "BannerDateFormat", 0, NULL, CT_STR, O(banner_datefmt), 0, 0,
+	    CW_LIVE },
+	{ "RulesReverseDNS", 0, NULL, CT_BOOL, O(rules_rdns), 0, 1, CW_LIVE },
+	{ "ResolvConf",	0, NULL, CT_STR, O(resolv_conf), 0, 0, CW_RESTART },
 };
 #undef O
 #define CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))
@@ -140,6 +166,45 @@ static const struct conf_opt conf_opts[] = {
 #define CONF_LISTEN_BIT	(CONF_NOPTS + 2)
 #define CONF_RULES_BIT	(CONF_NOPTS + 3)
 _Static_assert(CONF_NOPTS + 4 <= CONF_SET_MAX, "raise CONF_SET_MAX");
+
+/*
+ * Reread: take from nc every CW_LIVE directive (strings are swapped,
+ * so conf_free(nc) frees the old ones) and name in restart, comma
+ * separated, the CW_RESTART ones that would change.
+ */
+void
+conf_take(struct conf *c, struct conf *nc, char *restart, size_t sz)
+{
+	const struct conf_opt	*o;
+	size_t			 i;
+	char			*a, *b, *s;
+	int			 same;
+
+	*restart = '\0';
+	for (i = 0; i < CONF_NOPTS; i++) {
+		o = &conf_opts[i];
+		a = (char *)c + o->off;
+		b = (char *)nc + o->off;
+		if (o->type != CT_STR)
+			same = *(int *)a == *(int *)b;
+		else if (*(char **)a == NULL || *(char **)b == NULL)
+			same = *(char **)a == *(char **)b;
+		else
+			same = strcmp(*(char **)a, *(char **)b) == 0;
+		if (o->when == CW_RESTART && !same)
+			snprintf(restart + strlen(restart), sz - strlen(restart),
+			    "%s%s", *restart ? ", " : "", o->name);
+		if (o->when != CW_LIVE || same)
+			continue;
+		if (o->type != CT_STR)
+			*(int *)a = *(int *)b;
+		else {
+			s = *(char **)a;
+			*(char **)a = *(char **)b;
+			*(char **)b = s;
+		}
+	}
+}
 
 /* Was this given on the command line? */
 static int
@@ -305,6 +370,7 @@ conf_set(struct conf *c, const char *name, const char *val, int from_cli,
 	p = (char *)c + o->off;
 	switch (o->type) {
 	case CT_INT:
+	case CT_COUNT:
 		if (conf_int(o, val, &v, err) == -1)
 			return (-1);
 		if (!keep)
@@ -699,7 +765,8 @@ conf_getopt_spec(char *optstr, size_t osz, struct option *lopts)
 	optstr[n++] = '+';
 	for (i = 0; i < CONF_NOPTS; i++) {
 		const struct conf_opt	*o = &conf_opts[i];
-		int			 arg = o->type != CT_BOOL;
+		int			 arg = o->type != CT_BOOL &&
+					    o->type != CT_COUNT;
 
 		if (o->lname != NULL)
 			lopts[nl++] = (struct option){ o->lname,
@@ -722,7 +789,9 @@ conf_getopt(struct conf *c, int argc, char **argv, char *err)
 	struct option		 lopts[CONF_NOPTS + CONF_NEXTRA];
 	char			 optstr[2 * CONF_NOPTS + 8];
 	const struct conf_opt	*o;
-	int			 ch;
+	const char		*val;
+	char			 num[16];
+	int			 ch, v;
 
 	conf_getopt_spec(optstr, sizeof(optstr), lopts);
 	optind = 0;
@@ -768,8 +837,14 @@ conf_getopt(struct conf *c, int argc, char **argv, char *err)
 		}
 		if ((o = conf_opt_by_letter(ch)) == NULL)
 			continue;	/* cannot happen: getopt knows ours */
-		if (conf_set(c, o->name, o->type == CT_BOOL ? "on" : optarg,
-		    1, err) == -1)
+		val = o->type == CT_BOOL ? "on" : optarg;
+		if (o->type == CT_COUNT) {
+			v = conf_isset(c, (size_t)(o - conf_opts)) ?
+			    *(int *)((char *)c + o->off) : 0;
+			snprintf(num, sizeof(num), "%d", v < o->max ? v + 1 : v);
+			val = num;
+		}
+		if (conf_set(c, o->name, val, 1, err) == -1)
 			return (-1);
 	}
 	if (optind < argc) {

@@ -90,6 +90,13 @@ log_level(void)
 	return (log_verbose);
 }
 
+/* Debug, as a reread sets it. */
+void
+log_set_level(int verbose)
+{
+	log_verbose = verbose;
+}
+
 static void
 log_vwrite(int pri, const char *fmt, va_list ap, int witherr)
 {

@@ -66,8 +66,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: mux [-DEGlTuZ] [-a socket] [-b busy] [-c client]\n"
-	    "           [-d level] [-F rules] [-f program] [-I backlog]\n"
+	    "usage: mux [-dDEGlTuZ] [-a socket] [-b busy] [-c client]\n"
+	    "           [-F rules] [-f program] [-I backlog]\n"
 	    "           [-i idle] [-L secs] [-M kbytes] [-m min] [-N socket]\n"
 	    "           [-O socket] [-o lockfile] [-P n] [-p pidfile]\n"
 	    "           [-Q qtimeout] [-q qsize] [-R kbytes] [-r requests]\n"
@@ -109,17 +109,9 @@ mux_reread_intake(struct conf *nc)
 {
 	char	err[CONF_ERR_MAX];
 
-	MUX_SWAP(M.conf.banner, nc->banner);
-	MUX_SWAP(M.conf.banner_file, nc->banner_file);
-	MUX_SWAP(M.conf.banner_me, nc->banner_me);
-	MUX_SWAP(M.conf.banner_datefmt, nc->banner_datefmt);
-	MUX_SWAP(M.conf.deny_reply, nc->deny_reply);
 	MUX_SWAP(M.conf.bex, nc->bex);
 	MUX_SWAP(M.conf.nbex, nc->nbex);
-	M.conf.banner_pre = nc->banner_pre;
-	M.conf.banner_post = nc->banner_post;
 	M.conf.banner_drop = nc->banner_drop;
-	M.conf.rules_rdns = nc->rules_rdns;
 	MUX_SWAP(M.conf.rules, nc->rules);
 	MUX_SWAP(M.conf.nrules, nc->nrules);
 	/* The files are reopened even if their names did not change. */
@@ -128,14 +120,6 @@ mux_reread_intake(struct conf *nc)
 		MUX_SWAP(M.conf.rules, nc->rules);
 		MUX_SWAP(M.conf.nrules, nc->nrules);
 	}
-}
-
-static int
-mux_same_str(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return (a == b);
-	return (strcmp(a, b) == 0);
 }
 
 /*
@@ -164,20 +148,6 @@ mux_reopen_msglog(struct conf *nc)
 	msglog_set(fd);
 }
 
-/* Reread: what the messages and the busy reply may change. */
-static void
-mux_reread_messages(struct conf *nc)
-{
-	if (nc->msg_engine != M.conf.msg_engine ||
-	    !mux_same_str(nc->msg_queue, M.conf.msg_queue))
-		log_warnx("reread: MessageEngine and MessageQueue change only "
-		    "on restart");
-	/* Worker sessions started from now on take these. */
-	MUX_SWAP(M.conf.msg_skip, nc->msg_skip);
-	MUX_SWAP(M.conf.busy_reply, nc->busy_reply);
-	mux_reopen_msglog(nc);
-}
-
 static int
 mux_same_specs(char *const *a, int na, char *const *b, int nb)
 {
@@ -191,76 +161,51 @@ mux_same_specs(char *const *a, int na, char *const *b, int nb)
 	return (1);
 }
 
+/*
+ * Reread with a configuration file: what conf.c's table says a reread
+ * takes, then what is not in it (Command, ACLs, Class, banners' derived
+ * state, the rules and the MessageLog), then each subsystem's own view.
+ */
+static void
+mux_reread_conf(struct conf *nc)
+{
+	char	restart[512];
+
+	conf_take(&M.conf, nc, restart, sizeof(restart));
+	if (!mux_same_specs(nc->listen, nc->nlisten, M.conf.listen,
+	    M.conf.nlisten))
+		snprintf(restart + strlen(restart), sizeof(restart) -
+		    strlen(restart), "%sListen", *restart ? ", " : "");
+	if (*restart != '\0')
+		log_warnx("reread: %s change only on restart", restart);
+	log_set_level(M.conf.debug);
+	MUX_SWAP(M.conf.cmd, nc->cmd);
+	MUX_SWAP(M.conf.acls, nc->acls);
+	MUX_SWAP(M.conf.nacls, nc->nacls);
+	MUX_SWAP(M.conf.classes, nc->classes);
+	mux_reread_intake(nc);
+	mux_reopen_msglog(nc);
+	pool_reconf(&M.conf);
+	tick_reconf(&M.conf);
+	ctl_configure(&M.conf);
+}
+
 /* Reread: the configuration file again, then a new generation. */
 void
 mux_reread(void)
 {
 	struct conf	 nc;
 	char		 err[CONF_ERR_MAX];
-	char		**cmd;
-	struct conf_acl	*acls;
-	struct classes	 classes;
-	int		 nacls;
 
 	if (M.conf.config != NULL) {
-		if (mux_configure(&nc, err) != 0) {
+		if (mux_configure(&nc, err) != 0)
 			log_warnx("reread: %s; keeping the old configuration",
 			    err);
-			conf_free(&nc);
-		} else {
-			if (nc.max_workers != M.conf.max_workers ||
-			    nc.queue_size != M.conf.queue_size ||
-			    (nc.sock == NULL) != (M.conf.sock == NULL) ||
-			    (nc.sock != NULL && strcmp(nc.sock,
-			    M.conf.sock) != 0))
-				log_warnx("reread: MaxWorkers, QueueSize and "
-				    "Socket change only on restart");
-			if (!mux_same_specs(nc.listen, nc.nlisten,
-			    M.conf.listen, M.conf.nlisten) || nc.exec !=
-			    M.conf.exec)
-				log_warnx("reread: Listen and Exec change only "
-				    "on restart");
-			M.conf.min_workers = nc.min_workers;
-			M.conf.max_requests = nc.max_requests;
-			M.conf.max_lifetime = nc.max_lifetime;
-			M.conf.idle_timeout = nc.idle_timeout;
-			M.conf.busy_timeout = nc.busy_timeout;
-			M.conf.client_timeout = nc.client_timeout;
-			M.conf.slew = nc.slew;
-			M.conf.min_slew = nc.min_slew;
-			M.conf.queue_timeout = nc.queue_timeout;
-			M.conf.status_fd = nc.status_fd;
-			M.conf.pin_workers = nc.pin_workers;
-			M.conf.tick_every = nc.tick_every;
-			M.conf.tick_parallel = nc.tick_parallel;
-			M.conf.status_every = nc.status_every;
-			M.conf.recipok_limit = nc.recipok_limit;
-			M.conf.debug = nc.debug;
-			cmd = M.conf.cmd;
-			M.conf.cmd = nc.cmd;
-			nc.cmd = cmd;
-			acls = M.conf.acls;
-			nacls = M.conf.nacls;
-			M.conf.acls = nc.acls;
-			M.conf.nacls = nc.nacls;
-			nc.acls = acls;
-			nc.nacls = nacls;
-			M.conf.session_timeout = nc.session_timeout;
-			M.conf.max_per_host = nc.max_per_host;
-			M.conf.max_per_user = nc.max_per_user;
-			classes = M.conf.classes;
-			M.conf.classes = nc.classes;
-			nc.classes = classes;
-			mux_reread_intake(&nc);
-			mux_reread_messages(&nc);
-			conf_free(&nc);
-			pool_reconf(&M.conf);
-			tick_reconf(&M.conf);
-			ctl_configure(&M.conf);
-		}
-	}
-	/* tcprules replaces the file: reopen it to see the new rules. */
-	if (M.conf.config == NULL) {
+		else
+			mux_reread_conf(&nc);
+		conf_free(&nc);
+	} else {
+		/* tcprules replaces the file: reopen it for the new rules. */
 		if (intake_rules(&M.conf, err, sizeof(err)) == -1)
 			log_warnx("reread: %s; keeping the rules in force",
 			    err);

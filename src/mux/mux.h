@@ -145,6 +145,7 @@ struct conf {
 
 void	 conf_init(struct conf *);
 void	 conf_free(struct conf *);
+void	 conf_take(struct conf *, struct conf *, char *, size_t);
 int	 conf_set(struct conf *, const char *, const char *, int, char *);
 int	 conf_set_cmd(struct conf *, char *const *, int, char *);
 int	 conf_parse(struct conf *, const char *, size_t, char *);
@@ -274,7 +275,8 @@ const char *cmd_state_name(int);
 const char *cmd_kind_name(int);
 
 /* policy.c: pool decisions (pure). */
-int	 policy_pick_idle(const int *, const int64_t *, int);
+int	 policy_pick_idle(const int *, const uint64_t *, const int *, int,
+	    int);
 uint32_t policy_jitter(int, uint32_t);
 int	 policy_backoff(int, int);
 int	 policy_reap_idle(const int *, const int64_t *, int, int, int64_t,
@@ -293,6 +295,7 @@ void	 fatal(const char *, ...)
 void	 fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 int	 log_level(void);
+void	 log_set_level(int);
 
 /* dns.c: the asynchronous resolver. */
 struct evdns_base;

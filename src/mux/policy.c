@@ -24,19 +24,28 @@
 #include "mux.h"
 
 /*
- * The most recently used idle worker (LIFO): it keeps the hot workers
- * hot and lets the cold ones reach the idle timeout.  -1 if none.
+ * The idle worker for a command of this kind, as mimedefang-multiplexor
+ * picks it: the one started first among those it fits (ws_cmd_fits),
+ * else the one started first.  Load stays on the oldest workers and the
+ * others reach the idle timeout; the kernel's choice on the workers'
+ * own accept(2) is the same.  -1 if none is idle.
  */
 int
-policy_pick_idle(const int *state, const int64_t *changed, int n)
+policy_pick_idle(const int *state, const uint64_t *activated,
+    const int *last, int n, int kind)
 {
-	int	i, best = -1;
+	int	i, best = -1, fit = -1;
 
-	for (i = 0; i < n; i++)
-		if (state[i] == WS_IDLE &&
-		    (best == -1 || changed[i] > changed[best]))
+	for (i = 0; i < n; i++) {
+		if (state[i] != WS_IDLE)
+			continue;
+		if (best == -1 || activated[i] < activated[best])
 			best = i;
-	return (best);
+		if (ws_cmd_fits(last[i], kind) &&
+		    (fit == -1 || activated[i] < activated[fit]))
+			fit = i;
+	}
+	return (fit != -1 ? fit : best);
 }
 
 /* -r with +-10% jitter, so workers started together do not retire together. */

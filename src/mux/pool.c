@@ -53,6 +53,7 @@ struct pool_slot {
 	int			 chan;
 	struct event		*chan_ev;
 	int64_t			 started;	/* realtime s */
+	uint64_t		 activated;	/* P.activations then */
 	int64_t			 term_at;	/* ms the mux sent SIGTERM */
 	int			 mux_killed;
 	int			 kill_logged;	/* "Killing ... worker" said */
@@ -75,6 +76,8 @@ static struct pool {
 	int			 n;
 	int			*st;		/* scratch: states, */
 	int64_t			*ch;		/* last changes, */
+	uint64_t		*act;		/* activation numbers, */
+	int			*last;		/* last commands, */
 	int			*out;		/* slots to retire */
 	int			 lfd;
 	int			 wake[2];
@@ -544,7 +547,7 @@ pool_spawn(struct pool_slot *ps, const char *why)
 	if (ps->chan_ev == NULL || event_add(ps->chan_ev, NULL) == -1)
 		fatalx("event_add");
 	ps->started = pool_now();
-	P.activations++;
+	ps->activated = ++P.activations;
 	P.last_act = slot_now_ms();
 	stats_activation(&P.stats, ps->started);
 	log_info("Starting worker %d (pid %ld) (%d running): %s", ps->idx,
@@ -637,15 +640,24 @@ pool_reserve(struct pool_slot *ps, struct req *r)
 	return (0);
 }
 
-/* Reserve the most recently used idle worker and pass it the client. */
+/* Reserve the idle worker policy_pick_idle() names and pass it the client. */
 static int
 pool_hand_idle(struct req *r)
 {
-	int	i, tries;
+	int		 i, tries, kind;
+	size_t		 len;
+	const char	*line;
 
+	line = req_line(r, &len);
+	kind = len > 0 ? slot_cmd_kind(line, len) : WS_CMD_NONE;
 	for (tries = 0; tries < 4; tries++) {
 		pool_snapshot();
-		if ((i = policy_pick_idle(P.st, P.ch, P.n)) == -1)
+		for (i = 0; i < P.n; i++) {
+			P.act[i] = P.slot[i].activated;
+			P.last[i] = atomic_load(&P.slot[i].s->last_cmd);
+		}
+		if ((i = policy_pick_idle(P.st, P.act, P.last, P.n,
+		    kind)) == -1)
 			return (-1);
 		if (pool_reserve(&P.slot[i], r) == 0)
 			return (0);
@@ -1215,6 +1227,8 @@ pool_init(struct event_base *base, struct conf *conf,
 	if ((P.slot = calloc((size_t)P.n, sizeof(*P.slot))) == NULL ||
 	    (P.st = calloc((size_t)P.n, sizeof(*P.st))) == NULL ||
 	    (P.ch = calloc((size_t)P.n, sizeof(*P.ch))) == NULL ||
+	    (P.act = calloc((size_t)P.n, sizeof(*P.act))) == NULL ||
+	    (P.last = calloc((size_t)P.n, sizeof(*P.last))) == NULL ||
 	    (P.out = calloc((size_t)P.n, sizeof(*P.out))) == NULL)
 		fatal("calloc");
 	for (i = 0; i < P.n; i++) {

@@ -50,6 +50,28 @@ slot_now_ms(void)
 	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
+/* The kind of a request line, as md-mx-ctrl counts them. */
+int
+slot_cmd_kind(const char *l, size_t len)
+{
+	static const struct {
+		const char	*p;
+		size_t		 n;
+		int		 kind;
+	} k[] = {
+		{ "scan ", 5, WS_CMD_SCAN },
+		{ "relayok ", 8, WS_CMD_RELAYOK },
+		{ "senderok ", 9, WS_CMD_SENDEROK },
+		{ "recipok ", 8, WS_CMD_RECIPOK },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+		if (len >= k[i].n && memcmp(l, k[i].p, k[i].n) == 0)
+			return (k[i].kind);
+	return (WS_CMD_OTHER);
+}
+
 /* Single-writer counter: no locked instruction needed. */
 void
 slot_ctr_add(_Atomic uint64_t *c, uint64_t v)

@@ -335,27 +335,6 @@ ws_readline(struct ws *w, int fd)
 	return ((ssize_t)len);
 }
 
-static int
-ws_cmd_kind(const char *l, size_t len)
-{
-	static const struct {
-		const char	*p;
-		size_t		 n;
-		int		 kind;
-	} k[] = {
-		{ "scan ", 5, WS_CMD_SCAN },
-		{ "relayok ", 8, WS_CMD_RELAYOK },
-		{ "senderok ", 9, WS_CMD_SENDEROK },
-		{ "recipok ", 8, WS_CMD_RECIPOK },
-	};
-	size_t	i;
-
-	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++)
-		if (len >= k[i].n && memcmp(l, k[i].p, k[i].n) == 0)
-			return (k[i].kind);
-	return (WS_CMD_OTHER);
-}
-
 /* The command-derived tag: its first two words, decoded and made safe. */
 static void
 ws_tag_from_line(struct ws *w, const char *l, size_t len)
@@ -625,7 +604,7 @@ ws_request(struct ws *w, int fd, size_t len, int64_t cdeadline)
 	int64_t		 t0 = slot_now_ms();
 	struct timespec	 ts;
 
-	kind = ws_cmd_kind(w->line, len);
+	kind = slot_cmd_kind(w->line, len);
 	if (kind == WS_CMD_RECIPOK && w->conf->recipok_limit > 0 &&
 	    ws_recipok_refused(w, fd, len, cdeadline))
 		return (0);	/* no worker's work: not a request */
@@ -700,6 +679,34 @@ ws_refuse(struct ws *w, int fd, int64_t deadline)
 }
 
 /*
+ * A client we accepted whose command another idle worker fits and we
+ * do not (ws_cmd_fits): the kernel chose us before the line was read,
+ * so the mux chooses again.  A client the mux handed us stays.
+ */
+static int
+ws_elsewhere(struct ws *w, size_t len)
+{
+	int		kind, i, n = (int)w->shm->nslots;
+	struct ws_slot	*s;
+
+	if (!w->unmarked)
+		return (0);
+	kind = slot_cmd_kind(w->line, len);
+	if (ws_cmd_fits(atomic_load_explicit(&w->slot->last_cmd,
+	    memory_order_relaxed), kind))
+		return (0);
+	for (i = 0; i < n; i++) {
+		s = &w->shm->slots[i];
+		if (i != w->idx && atomic_load_explicit(&s->state,
+		    memory_order_relaxed) == WS_IDLE &&
+		    ws_cmd_fits(atomic_load_explicit(&s->last_cmd,
+		    memory_order_relaxed), kind))
+			return (1);
+	}
+	return (0);
+}
+
+/*
  * Serve one client: accepted by us (w->unmarked: the slot is still
  * idle), or handed over by the mux with its line (the slot is BUSY).
  */
@@ -721,7 +728,8 @@ ws_serve(struct ws *w, int fd, const char *line, size_t len,
 	} else
 		n = ws_readline(w, fd);
 	cdeadline = slot_now_ms() + (int64_t)w->conf->client_timeout * 1000;
-	if (n >= 0 && cmd_is_mux(w->line, (size_t)n)) {
+	if (n >= 0 && (cmd_is_mux(w->line, (size_t)n) ||
+	    ws_elsewhere(w, (size_t)n))) {
 		ws_release(w);	/* busy only if the line was slow */
 		(void)ws_send(w, WS_MSG_CMD, w->line, (size_t)n, fd);
 		close(fd);

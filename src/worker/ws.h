@@ -61,6 +61,17 @@ enum ws_cmd {
 	WS_CMD_NONE = -1
 };
 
+/*
+ * mimedefang-multiplexor's "sticky" choice: a worker that last ran this
+ * kind of command, or none yet, is preferred for it.  Other commands
+ * (map, tick, ...) only fit an unused worker, as there.
+ */
+static inline int
+ws_cmd_fits(int last, int kind)
+{
+	return (last == WS_CMD_NONE || last == kind);
+}
+
 /* Control bits the mux sets in ws_slot.ctl before writing the channel. */
 #define WS_CTL_CHAN		0x01	/* a message waits on the channel */
 #define WS_CTL_RETIRE		0x02	/* retire when idle */
@@ -134,7 +145,8 @@ struct ws_shm {
 enum ws_msg_type {
 	WS_MSG_READY = 1,	/* w->m: handler started */
 	WS_MSG_CLIENT,		/* m->w: fd + request line (may be empty) */
-	WS_MSG_CMD,		/* w->m: fd + line the mux must answer */
+	WS_MSG_CMD,		/* w->m: fd + line for the mux to answer
+				   or to hand to a better worker */
 	WS_MSG_BUSYKILL,	/* w->m: busy timeout, handler being killed */
 	WS_MSG_RETIRE,		/* m->w: retire now if idle */
 	WS_MSG_USER,		/* w->m: the handler named the session's user;
@@ -185,6 +197,7 @@ void	 ws_reply(struct ws_req *, const char *, size_t);
 
 /* slot.c: shared-memory bookkeeping used by both sides. */
 int	 slot_is_free(int);
+int	 slot_cmd_kind(const char *, size_t);
 int	 slot_move(struct ws_shm *, struct ws_slot *, int, int);
 int64_t	 slot_now_ms(void);
 void	 slot_ctr_add(_Atomic uint64_t *, uint64_t);

@@ -62,7 +62,7 @@ sub mux_start {
 	my $m = { dir => $dir, sock => "$dir/s.sock", usock => "$dir/u.sock",
 	    log => "$dir/log" };
 	$m->{tcp} = $o{tcp};	# a TCP request socket on this port
-	my @args = ('-D', '-d', '1', '-s',
+	my @args = ('-D', '-d', '-s',
 	    $o{tcp} ? "inet:$o{tcp}" : $m->{sock}, '-a', $m->{usock},
 	    @{ $o{args} // [] });
 	push @args, '-f', $WORKER unless grep { $_ eq '-f' || $_ eq '--' }

@@ -42,6 +42,24 @@ ok(wait_for(sub { mux_status($m)->{states} =~ /^(?:.*I){2}/ &&
     `ps -o args= -p @{[ join(',', values %{worker_pids($m)}) ]} 2>/dev/null` ne ''
     && `pgrep -f -- --flag-for-test` ne '' }, 10),
     'after a reread the handlers run the new Command');
+unlike(log_text($m), qr/change only on restart/,
+    'nothing that needs a restart changed: no warning');
+
+# conf.c's table says what a reread takes: MinWorkers at once; a new
+# MaxWorkers or ListenBacklog only on restart, and the warning names them.
+write_conf(<<"EOC");
+MaxWorkers 5
+MinWorkers 3
+WorkerDelay 1
+ListenBacklog 77
+Command $WORKER --flag-for-test -server
+EOC
+kill 'INT', $m->{pid};
+ok(wait_for(sub { log_text($m) =~ /reread: MaxWorkers, ListenBacklog change only on restart/ }, 5),
+    'a reread names the directives that need a restart')
+    or diag(log_text($m));
+ok(wait_for(sub { mux_status($m)->{raw} =~ /^III / }, 10),
+    'and takes MinWorkers 3 at once, with 3 slots still');
 
 # A broken file on reread keeps the old configuration.
 write_conf("MaxWorkers lots\n");
@@ -71,6 +89,10 @@ is($? >> 8, 1, 'a missing file: exit status 1');
 like($out, qr/none.conf: No such file or directory/, 'and says so');
 $out = `"$ENV{MUX}" -x 0 2>&1`;
 like($out, qr/^mux: MaxWorkers: 0 is out of range/, '-x 0 is refused');
+# -d is a flag, as mimedefang-multiplexor's: repeated, it counts.
+$out = `"$ENV{MUX}" -dddd -d -x 0 2>&1`;
+like($out, qr/^mux: MaxWorkers: 0 is out of range/,
+    '-d takes no argument and counts up to its bound');
 $out = `"$ENV{MUX}" -k 2>&1`;
 is($? >> 8, 1, 'an unknown option: exit status 1');
 like($out, qr/bad or incomplete option -k.*usage: mux/s, 'with the usage');

@@ -80,7 +80,7 @@ sub reject_pkts {
 	return undef;
 }
 
-my $mux = spawn("$dir/mux.log", $MUX, '-D', '-d', '1', '-x', '2', '-m', '2',
+my $mux = spawn("$dir/mux.log", $MUX, '-D', '-d', '-x', '2', '-m', '2',
     '-q', '0', '-s', "inet:$SVC", '-a', "$dir/u.sock",
     '-O', "inet:$NOTIFY", '-f', $WORKER);
 ok(wait_for(sub { status() =~ /^II/ }, 15, 'two idle workers'),

@@ -15,7 +15,7 @@ for my $run ([16, 64], [8, 4], [4, 0]) {
 	my ($conc, $q) = @$run;
 	my $m = mux_start(args => ['-x', '4', '-m', '4', '-w', '1', '-q', $q,
 	    '-r', '1000000', '-f', $ENV{MUX_BENCH_WORKER}], wait_idle => 4);
-	# -d 1 slows the mux; the counters are what this test checks.
+	# -d slows the mux; the counters are what this test checks.
 	my $out = `$load -c $conc -t 3 $m->{sock}`;
 	my ($ok, $err) = $out =~ /ok=(\d+) err=(\d+)/;
 	unlike($out, qr/UNANSWERED/, 'every request got an answer');

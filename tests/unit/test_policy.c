@@ -1,18 +1,35 @@
-/* policy.c: LIFO pick, jitter, back-off, idle reaping. */
+/* policy.c: the sticky pick, jitter, back-off, idle reaping. */
 #include "unit.h"
 
 static void
 test_pick(void **state)
 {
-	int	st[4] = { WS_IDLE, WS_BUSY, WS_IDLE, WS_STOPPED };
-	int64_t	ch[4] = { 100, 300, 200, 400 };
+	int		st[4] = { WS_IDLE, WS_BUSY, WS_IDLE, WS_STOPPED };
+	uint64_t	act[4] = { 7, 1, 3, 9 };
+	int		last[4] = { WS_CMD_SCAN, WS_CMD_SCAN, WS_CMD_SCAN,
+			    WS_CMD_NONE };
 
 	(void)state;
-	assert_int_equal(policy_pick_idle(st, ch, 4), 2);
+	/* All fit: the one started first. */
+	assert_int_equal(policy_pick_idle(st, act, last, 4, WS_CMD_SCAN), 2);
+	/* None fits: the one started first all the same. */
+	assert_int_equal(policy_pick_idle(st, act, last, 4, WS_CMD_RELAYOK),
+	    2);
+	/* The one that last ran it wins over an older one. */
+	last[0] = WS_CMD_RELAYOK;
+	assert_int_equal(policy_pick_idle(st, act, last, 4, WS_CMD_RELAYOK),
+	    0);
+	assert_int_equal(policy_pick_idle(st, act, last, 4, WS_CMD_SCAN), 2);
+	/* An unused worker fits any kind, and only it fits map or tick. */
+	last[0] = WS_CMD_NONE;
+	assert_int_equal(policy_pick_idle(st, act, last, 4, WS_CMD_OTHER), 0);
+	assert_int_equal(policy_pick_idle(st, act, last, 4, WS_CMD_RECIPOK),
+	    0);
+	/* A stopped or busy slot is never picked. */
 	st[2] = WS_BUSY;
-	assert_int_equal(policy_pick_idle(st, ch, 4), 0);
+	assert_int_equal(policy_pick_idle(st, act, last, 4, WS_CMD_SCAN), 0);
 	st[0] = WS_RETIRING;
-	assert_int_equal(policy_pick_idle(st, ch, 4), -1);
+	assert_int_equal(policy_pick_idle(st, act, last, 4, WS_CMD_SCAN), -1);
 }
 
 static void
