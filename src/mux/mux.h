@@ -275,8 +275,13 @@ const char *cmd_state_name(int);
 const char *cmd_kind_name(int);
 
 /* policy.c: pool decisions (pure). */
-int	 policy_pick_idle(const int *, const uint64_t *, const int *, int,
-	    int);
+struct policy_idle {
+	int		 state;
+	int		 last;		/* last command's kind */
+	int		 asleep;	/* must be woken to take a client */
+	uint64_t	 activated;	/* start order */
+};
+int	 policy_pick_idle(const struct policy_idle *, int, int);
 uint32_t policy_jitter(int, uint32_t);
 int	 policy_backoff(int, int);
 int	 policy_reap_idle(const int *, const int64_t *, int, int, int64_t,

@@ -76,8 +76,7 @@ static struct pool {
 	int			 n;
 	int			*st;		/* scratch: states, */
 	int64_t			*ch;		/* last changes, */
-	uint64_t		*act;		/* activation numbers, */
-	int			*last;		/* last commands, */
+	struct policy_idle	*pick;		/* what the pick weighs, */
 	int			*out;		/* slots to retire */
 	int			 lfd;
 	int			 wake[2];
@@ -460,6 +459,7 @@ pool_reset_slot(struct pool_slot *ps)
 	atomic_store(&s->ctl, 0);
 	atomic_store(&s->handed, 0);
 	atomic_store(&s->waiting, 0);
+	atomic_store(&s->asleep, 0);
 	atomic_store(&s->in_session, 0);
 	atomic_store(&s->kick, 0);
 	atomic_store(&s->mq_wake, 0);
@@ -653,11 +653,14 @@ pool_hand_idle(struct req *r)
 	for (tries = 0; tries < 4; tries++) {
 		pool_snapshot();
 		for (i = 0; i < P.n; i++) {
-			P.act[i] = P.slot[i].activated;
-			P.last[i] = atomic_load(&P.slot[i].s->last_cmd);
+			P.pick[i].state = P.st[i];
+			P.pick[i].last = atomic_load_explicit(
+			    &P.slot[i].s->last_cmd, memory_order_relaxed);
+			P.pick[i].asleep = atomic_load_explicit(
+			    &P.slot[i].s->asleep, memory_order_relaxed);
+			P.pick[i].activated = P.slot[i].activated;
 		}
-		if ((i = policy_pick_idle(P.st, P.act, P.last, P.n,
-		    kind)) == -1)
+		if ((i = policy_pick_idle(P.pick, P.n, kind)) == -1)
 			return (-1);
 		if (pool_reserve(&P.slot[i], r) == 0)
 			return (0);
@@ -1227,8 +1230,7 @@ pool_init(struct event_base *base, struct conf *conf,
 	if ((P.slot = calloc((size_t)P.n, sizeof(*P.slot))) == NULL ||
 	    (P.st = calloc((size_t)P.n, sizeof(*P.st))) == NULL ||
 	    (P.ch = calloc((size_t)P.n, sizeof(*P.ch))) == NULL ||
-	    (P.act = calloc((size_t)P.n, sizeof(*P.act))) == NULL ||
-	    (P.last = calloc((size_t)P.n, sizeof(*P.last))) == NULL ||
+	    (P.pick = calloc((size_t)P.n, sizeof(*P.pick))) == NULL ||
 	    (P.out = calloc((size_t)P.n, sizeof(*P.out))) == NULL)
 		fatal("calloc");
 	for (i = 0; i < P.n; i++) {

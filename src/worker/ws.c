@@ -995,8 +995,12 @@ static void
 ws_wait(struct ws *w)
 {
 	struct epoll_event	ev[4];
+	int			n;
 
-	ws_events(w, ev, epoll_wait(w->ep, ev, 4, -1));
+	atomic_store_explicit(&w->slot->asleep, 1, memory_order_relaxed);
+	n = epoll_wait(w->ep, ev, 4, -1);
+	atomic_store_explicit(&w->slot->asleep, 0, memory_order_relaxed);
+	ws_events(w, ev, n);
 }
 
 /*
@@ -1009,7 +1013,13 @@ ws_client_ready(struct ws *w, int timeout)
 	struct epoll_event	ev[4];
 	int			n, i;
 
+	if (timeout != 0)
+		atomic_store_explicit(&w->slot->asleep, 1,
+		    memory_order_relaxed);
 	n = epoll_wait(w->ep, ev, 4, timeout);
+	if (timeout != 0)
+		atomic_store_explicit(&w->slot->asleep, 0,
+		    memory_order_relaxed);
 	for (i = 0; i < n; i++)
 		if (ev[i].data.fd != w->lfd) {
 			atomic_store(&w->slot->waiting, 0);

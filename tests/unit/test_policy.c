@@ -4,32 +4,38 @@
 static void
 test_pick(void **state)
 {
-	int		st[4] = { WS_IDLE, WS_BUSY, WS_IDLE, WS_STOPPED };
-	uint64_t	act[4] = { 7, 1, 3, 9 };
-	int		last[4] = { WS_CMD_SCAN, WS_CMD_SCAN, WS_CMD_SCAN,
-			    WS_CMD_NONE };
+	struct policy_idle	w[4] = {
+		{ WS_IDLE, WS_CMD_SCAN, 1, 7 },
+		{ WS_BUSY, WS_CMD_SCAN, 0, 1 },
+		{ WS_IDLE, WS_CMD_SCAN, 1, 3 },
+		{ WS_STOPPED, WS_CMD_NONE, 0, 9 },
+	};
 
 	(void)state;
 	/* All fit: the one started first. */
-	assert_int_equal(policy_pick_idle(st, act, last, 4, WS_CMD_SCAN), 2);
+	assert_int_equal(policy_pick_idle(w, 4, WS_CMD_SCAN), 2);
 	/* None fits: the one started first all the same. */
-	assert_int_equal(policy_pick_idle(st, act, last, 4, WS_CMD_RELAYOK),
-	    2);
+	assert_int_equal(policy_pick_idle(w, 4, WS_CMD_RELAYOK), 2);
 	/* The one that last ran it wins over an older one. */
-	last[0] = WS_CMD_RELAYOK;
-	assert_int_equal(policy_pick_idle(st, act, last, 4, WS_CMD_RELAYOK),
-	    0);
-	assert_int_equal(policy_pick_idle(st, act, last, 4, WS_CMD_SCAN), 2);
+	w[0].last = WS_CMD_RELAYOK;
+	assert_int_equal(policy_pick_idle(w, 4, WS_CMD_RELAYOK), 0);
+	assert_int_equal(policy_pick_idle(w, 4, WS_CMD_SCAN), 2);
 	/* An unused worker fits any kind, and only it fits map or tick. */
-	last[0] = WS_CMD_NONE;
-	assert_int_equal(policy_pick_idle(st, act, last, 4, WS_CMD_OTHER), 0);
-	assert_int_equal(policy_pick_idle(st, act, last, 4, WS_CMD_RECIPOK),
-	    0);
+	w[0].last = WS_CMD_NONE;
+	assert_int_equal(policy_pick_idle(w, 4, WS_CMD_OTHER), 0);
+	assert_int_equal(policy_pick_idle(w, 4, WS_CMD_RECIPOK), 0);
+	/* Among those that fit, one awake goes before an older sleeper, */
+	w[0].last = WS_CMD_SCAN;
+	w[0].asleep = 0;
+	assert_int_equal(policy_pick_idle(w, 4, WS_CMD_SCAN), 0);
+	/* but not before one that fits. */
+	w[0].last = WS_CMD_RELAYOK;
+	assert_int_equal(policy_pick_idle(w, 4, WS_CMD_SCAN), 2);
 	/* A stopped or busy slot is never picked. */
-	st[2] = WS_BUSY;
-	assert_int_equal(policy_pick_idle(st, act, last, 4, WS_CMD_SCAN), 0);
-	st[0] = WS_RETIRING;
-	assert_int_equal(policy_pick_idle(st, act, last, 4, WS_CMD_SCAN), -1);
+	w[2].state = WS_BUSY;
+	assert_int_equal(policy_pick_idle(w, 4, WS_CMD_SCAN), 0);
+	w[0].state = WS_RETIRING;
+	assert_int_equal(policy_pick_idle(w, 4, WS_CMD_SCAN), -1);
 }
 
 static void
