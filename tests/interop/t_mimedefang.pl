@@ -352,7 +352,8 @@ for my $k (sort keys %sbs) {
 	if ($pid == 0) {
 		open(STDERR, '>', "$T/$k.log") or die;
 		open(STDOUT, '>&', \*STDERR) or die;
-		exec($sbs{$k}, @same, '-s', "$spool/$k.sock", '-t',
+		exec($sbs{$k}, @same, '-s', "$spool/$k.sock", '-a',
+		    "$spool/$k.usock", '-t',
 		    "$spool/$k.stats", '-u', '-N', "$spool/$k.map") or die;
 	}
 	push @pids, $pid;
@@ -360,6 +361,11 @@ for my $k (sort keys %sbs) {
 sub ctl {
 	my ($k, @cmd) = @_;
 	return scalar `su -s /bin/sh defang -c 'md-mx-ctrl -s $spool/$k.sock @cmd' 2>&1`;
+}
+# The -a socket, as a user who is not defang.
+sub uctl {
+	my ($k, @cmd) = @_;
+	return scalar `su -s /bin/sh nobody -c 'md-mx-ctrl -s $spool/$k.usock @cmd' 2>&1`;
 }
 ok(wait_for(sub { ctl('real', 'rawstatus') =~ /^IISS / &&
     ctl('mux', 'rawstatus') =~ /^IISS / }, 15),
@@ -379,12 +385,21 @@ sub norm {
 # jsonstatus comes last: md-mx-ctrl sends it on, and a worker answers.
 my @cmds = ('status', 'rawstatus', 'barstatus', 'free', 'msgs',
     'histo', 'load', 'rawload', 'load-relayok', 'rawload-relayok',
-    'load-senderok', 'load-recipok', 'load1 60', 'rawload1 60', 'hload',
-    'rawhload', 'hload-relayok', 'rawhload-relayok', 'workers',
-    'busyworkers', 'workerinfo 0', 'workerinfo 3', 'help');
+    'load-senderok', 'rawload-senderok', 'load-recipok', 'rawload-recipok',
+    'load1 60', 'rawload1 60', 'load1 5', 'rawload1 5', 'hload', 'rawhload',
+    'hload-relayok', 'rawhload-relayok', 'hload-senderok',
+    'rawhload-senderok', 'hload-recipok', 'rawhload-recipok', 'workers',
+    'busyworkers', 'workerinfo 0', 'workerinfo 3', 'workerinfo 9',
+    'help');
 for my $c (@cmds) {
 	is(norm($c, ctl('mux', $c)), norm($c, ctl('real', $c)),
 	    "md-mx-ctrl $c: as the real one's");
+}
+# The unprivileged socket (-a): its own help, and what it may not do.
+for my $c ('help', 'status', 'free', 'msgs', 'load', 'histo', 'workers',
+    'rawstatus', 'barstatus', 'reread', 'scan /tmp') {
+	is(norm($c, uctl('mux', $c)), norm($c, uctl('real', $c)),
+	    "md-mx-ctrl $c on the -a socket: as the real one's");
 }
 # A worker busy with its first request, on both.
 my @slow;
@@ -472,6 +487,12 @@ my $sl = stats_lines('real');
 like($sl, qr/^StartWorker worker=0 nworkers=1 nbusy=0 reason="Bringing workers up to minWorkers \(2\)"$/m,
     'the real one\'s statistics log, as expected');
 is(stats_lines('mux'), $sl, 'mux\'s statistics log, line for line the same');
+
+# Last, as they change the workers: a command mimedefang.pl does not know
+# (a worker answers it), and a reread.
+for my $c ('nosuchcommand', 'reread') {
+	is(ctl('mux', $c), ctl('real', $c), "md-mx-ctrl $c: as the real one's");
+}
 
 done_testing();
 
