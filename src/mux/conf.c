@@ -132,6 +132,7 @@ static const struct conf_opt conf_opts[] = {
 	{ "MessageLog",	0, NULL, CT_STR, O(msg_log), 0, 0, CW_OWNER },
 	{ "AllowLogSymlinks", 0, NULL, CT_BOOL, O(log_symlinks), 0, 1,
 	    CW_OWNER },
+	{ "RelayAddresses", 0, NULL, CT_BOOL, O(relay_addrs), 0, 1, CW_LIVE },
 	{ "MessageSkipCommands", 0, NULL, CT_STR, O(msg_skip), 0, 0, CW_LIVE },
 	{ "Exec",	CONF_L_EXEC, "exec", CT_BOOL, O(exec), 0, 1,
 	    CW_RESTART },
@@ -225,6 +226,7 @@ conf_init(struct conf *c)
 	memset(c, 0, sizeof(*c));
 	c->min_workers = 1;
 	c->max_workers = 2;
+	c->relay_addrs = 1;
 	c->max_requests = 500;
 	c->idle_timeout = 300;
 	c->busy_timeout = 120;

@@ -108,6 +108,7 @@ struct conf {
 	char	*msg_log;		/* MessageLog, NULL or "none": none */
 	int	 log_symlinks;		/* AllowLogSymlinks */
 	char	*msg_skip;		/* MessageSkipCommands */
+	int	 relay_addrs;		/* RelayAddresses: libmux-peer.so */
 	struct classes classes;		/* Class (repeatable) */
 	char   **listen;		/* --listen, Listen (repeatable) */
 	int	 nlisten;

@@ -29,6 +29,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1265,6 +1266,37 @@ pool_init(struct event_base *base, struct conf *conf,
 }
 
 /* Parameters that a reread may change. */
+/*
+ * libmux-peer.so, found beside the mux binary once: relayed handlers
+ * preload it to see the real addresses (src/shim/peer.c).  NULL, and
+ * said once, if it is not there.
+ */
+static const char *
+pool_peer_shim(void)
+{
+	static char	 path[PATH_MAX];
+	static int	 looked;
+	ssize_t		 n;
+	char		*slash;
+
+	if (looked++)
+		return (*path != '\0' ? path : NULL);
+	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n > 0) {
+		path[n] = '\0';
+		if ((slash = strrchr(path, '/')) != NULL &&
+		    (size_t)(slash - path) + 17 < sizeof(path)) {
+			strcpy(slash + 1, "libmux-peer.so");
+			if (access(path, R_OK) == 0)
+				return (path);
+		}
+	}
+	log_warnx("libmux-peer.so is not beside mux: relayed handlers see "
+	    "a UNIX socket, not the client's address");
+	*path = '\0';
+	return (NULL);
+}
+
 void
 pool_reconf(const struct conf *conf)
 {
@@ -1277,6 +1309,8 @@ pool_reconf(const struct conf *conf)
 	P.wsc.exec = conf->exec;
 	P.wsc.session_timeout = conf->session_timeout;
 	P.wsc.msg_skip = conf->msg_skip;
+	P.wsc.peer_shim = conf->relay_addrs && conf->nlisten > 0 &&
+	    conf->exec ? pool_peer_shim() : NULL;
 	P.wsc.mqid = msgq_id();
 	P.wsc.user_limit = conf->max_per_user > 0;
 	P.wsc.max_lifetime = conf->max_lifetime;

@@ -179,8 +179,9 @@ ws_hd_wait(struct ws_hd *hd, int ms)
 	pid_t	r;
 
 	for (;;) {
-		r = waitpid(hd->pid, NULL, WNOHANG);
+		r = waitpid(hd->pid, &hd->wstatus, WNOHANG);
 		if (r == hd->pid || (r == -1 && errno == ECHILD)) {
+			hd->reaped = r == hd->pid;
 			hd->pid = -1;
 			return (0);
 		}
@@ -221,6 +222,7 @@ ws_hd_stop(struct ws_hd *hd, int graceful, int grace_ms)
 			return;
 		}
 	}
+	hd->signalled = 1;
 	(void)kill(hd->pid, SIGTERM);
 	if (ws_hd_wait(hd, grace_ms) == -1) {
 		(void)kill(hd->pid, SIGKILL);

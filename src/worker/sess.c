@@ -27,12 +27,14 @@
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <sys/uio.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -701,8 +703,11 @@ sess_relay(struct sess *s)
 static int
 sess_reaped(struct sess *s)
 {
-	if (s->hd.pid > 0 && waitpid(s->hd.pid, NULL, WNOHANG) == s->hd.pid)
+	if (s->hd.pid > 0 && waitpid(s->hd.pid, &s->hd.wstatus, WNOHANG) ==
+	    s->hd.pid) {
+		s->hd.reaped = 1;
 		s->hd.pid = -1;
+	}
 	return (s->hd.pid <= 0);
 }
 
@@ -743,6 +748,31 @@ sess_direct(struct sess *s)
 	}
 }
 
+/*
+ * A relayed TCP client: the handler preloads libmux-peer.so, which makes
+ * the relay socket (this inode) answer with the addresses in TCPREMOTEIP
+ * and the rest (src/shim/peer.c).  v has room for two more.
+ */
+static void
+sess_peer_vars(struct sess *s, int fd, char **v, int n)
+{
+	static char	 ino[40], pre[PATH_MAX + 16];
+	struct stat	 st;
+	int		 i, tcp = 0;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], "PROTO=TCP") == 0)
+			tcp = 1;
+	if (!tcp || s->x->conf->peer_shim == NULL || fstat(fd, &st) == -1)
+		return;
+	snprintf(ino, sizeof(ino), "MUX_RELAY_INO=%llu",
+	    (unsigned long long)st.st_ino);
+	snprintf(pre, sizeof(pre), "LD_PRELOAD=%s", s->x->conf->peer_shim);
+	v[n++] = ino;
+	v[n++] = pre;
+	v[n] = NULL;
+}
+
 /* "NAME=VALUE" strings from the NUL-separated block the mux sent. */
 static int
 sess_vars(char *block, size_t len, char **v, int max)
@@ -759,9 +789,42 @@ sess_vars(char *block, size_t len, char **v, int max)
 	return (n);
 }
 
+/*
+ * How the handler ended, when the session does: a daemon that gives up
+ * at once (on its socket, its configuration) says why only here and on
+ * its stderr.  A clean exit, or our own stop, is for -d.
+ */
+static void
+sess_log_exit(struct sess *s, pid_t pid)
+{
+	int	st = s->hd.wstatus;
+
+	if (!s->hd.reaped)
+		return;
+	if (WIFEXITED(st) && (WEXITSTATUS(st) == 0 || s->hd.signalled))
+		log_debug("worker %d: session %u: handler (pid %ld) exited "
+		    "with status %d", s->x->idx, s->token, (long)pid,
+		    WEXITSTATUS(st));
+	else if (WIFEXITED(st))
+		log_info("worker %d: session %u: handler %s (pid %ld) exited "
+		    "with status %d", s->x->idx, s->token, s->x->conf->prog,
+		    (long)pid, WEXITSTATUS(st));
+	else if (WIFSIGNALED(st) && s->hd.signalled)
+		log_debug("worker %d: session %u: handler (pid %ld) stopped "
+		    "by signal %d at the session's end", s->x->idx, s->token,
+		    (long)pid, WTERMSIG(st));
+	else if (WIFSIGNALED(st))
+		log_info("worker %d: session %u: handler %s (pid %ld) killed "
+		    "by signal %d (%s)", s->x->idx, s->token,
+		    s->x->conf->prog, (long)pid, WTERMSIG(st),
+		    strsignal(WTERMSIG(st)));
+}
+
 static void
 sess_end(struct sess *s)
 {
+	pid_t	pid;
+
 	int	i;
 
 	for (i = 0; i < s->nmsg; i++)
@@ -771,7 +834,9 @@ sess_end(struct sess *s)
 	s->nmsg = 0;
 	ws_sess_mq_stale(s->x->slot, s->x->conf);
 	if (s->pool == NULL) {
+		pid = (pid_t)atomic_load(&s->x->slot->hpid);
 		ws_hd_stop(&s->hd, 1, SESS_STOP_MS);
+		sess_log_exit(s, pid);
 		atomic_store(&s->x->slot->hpid, 0);
 	}
 	(void)chan_send(s->x->chan, WS_MSG_END, s->token, NULL, 0, -1, 0);
@@ -819,8 +884,8 @@ ws_sess_serve(struct ws_sess_ctx *x, int fd, uint32_t token, char *vars,
     size_t len, struct ws_hd *pool)
 {
 	static struct sess	 s;	/* big buffers: keep them off the stack */
-	char			*v[SESS_VARS_MAX + 1];
-	int			 sv[2], relay = x->conf->mqid != -1;
+	char			*v[SESS_VARS_MAX + 3];
+	int			 sv[2], relay = x->conf->mqid != -1, nv;
 
 	memset(&s, 0, sizeof(s));
 	s.x = x;
@@ -834,7 +899,7 @@ ws_sess_serve(struct ws_sess_ctx *x, int fd, uint32_t token, char *vars,
 	s.hd.log = x->log;
 	sess_slot = x->slot;
 	s.st = -1;
-	(void)sess_vars(vars, len, v, SESS_VARS_MAX);
+	nv = sess_vars(vars, len, v, SESS_VARS_MAX);
 	if (pool != NULL) {
 		s.pool = pool;
 		s.wfd = pool->in;
@@ -861,6 +926,8 @@ ws_sess_serve(struct ws_sess_ctx *x, int fd, uint32_t token, char *vars,
 		log_warn("worker %d: socketpair", x->idx);
 		goto fail;
 	}
+	if (relay)
+		sess_peer_vars(&s, sv[1], v, nv);
 	if (ws_hd_exec(&s.hd, x->conf, relay ? sv[1] : fd, v) == -1) {
 		log_warn("worker %d: cannot run %s", x->idx, x->conf->prog);
 		if (relay) {

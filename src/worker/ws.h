@@ -262,6 +262,7 @@ struct ws_conf {
 	int		 session_timeout; /* s of client silence, 0 = none */
 	int		 mqid;		/* MessageEngine queue, or -1 */
 	const char	*msg_skip;	/* MessageSkipCommands */
+	const char	*peer_shim;	/* libmux-peer.so for relayed TCP, or NULL */
 	int		 user_limit;	/* MaxClientsPerUser is set */
 	int		 status_fd;	/* -Z */
 	int		 busy_timeout;	/* s */
@@ -284,6 +285,9 @@ struct ws_hd {
 	pid_t	 pid;
 	int	 in, out, st;
 	int	 log;		/* its stderr: the mux logs each line */
+	int	 reaped;	/* wstatus is its end */
+	int	 wstatus;
+	int	 signalled;	/* we sent it SIGTERM or SIGKILL */
 };
 
 int	 ws_hd_start(struct ws_hd *, const struct ws_conf *);

@@ -46,8 +46,9 @@ sub open_pasv {
 	return $pasv->sockport;
 }
 
-# "via unix": mux relays (MessageEngine on); "via inet": the client's own
-# socket was handed to us.
+# "via inet": the client's own socket was handed to us, or mux relays
+# (MessageEngine on) and libmux-peer.so makes the relay look like it;
+# "via unix": the relay's socket pair as it is (RelayAddresses off).
 my $name = getsockname(STDIN);
 my $via = !defined($name) ? 'pipe' :
     sockaddr_family($name) == AF_UNIX ? 'unix' : 'inet';

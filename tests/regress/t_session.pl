@@ -93,8 +93,8 @@ my $lis = IO::Socket::UNIX->new(Peer => $m->{ctl}) or die;
 syswrite($lis, "?M\n");
 
 my $dave = login($port, 'dave');
-like($dave->{greeting}, qr/^220 ftpd\.pl ready for 127\.0\.0\.1:\d+ via unix class default\r\n\z/,
-    'the handler gets the tcpserver variables and MUX_CLASS, through the relay');
+like($dave->{greeting}, qr/^220 ftpd\.pl ready for 127\.0\.0\.1:\d+ via inet class default\r\n\z/,
+    'the handler gets the tcpserver variables and MUX_CLASS, through the relay that looks like TCP');
 is($dave->{login}, "230 User dave logged in\r\n", 'dave logs in');
 my $alice = login($port, 'alice', from => '127.0.0.2');
 like($alice->{greeting}, qr/class staff/, 'alice, from 127.0.0.2, is of class staff');
@@ -508,4 +508,21 @@ is($seen{other} // 0, 0, sprintf('300 sessions on one worker: %d served, '
 ok(status_wait("$dir/ctl.sock", qr/^sessions live=0 /m, 5, 'live=0'),
     'and no session record is left once they are gone');
 is(mux_stop($m), 0, 'clean stop');
+
+# A handler that gives up at once: its exit status or signal is logged
+# when the session ends, whether it had the socket or a relay.
+for my $h (['exit 3', qr/session \d+: handler \/bin\/sh \(pid \d+\) exited with status 3$/m],
+    ['kill -SEGV $$', qr/session \d+: handler \/bin\/sh \(pid \d+\) killed by signal 11 \(Segmentation fault\)$/m]) {
+	for my $conf ("$dir/mux.conf", "$dir/off.conf") {
+		$m = mux_start(args => ['--config', $conf, '-O',
+		    "$dir/ctl.sock", '--listen', "inet:$port", '--exec', '--',
+		    '/bin/sh', '-c', $h->[0]]);
+		my $s = IO::Socket::INET->new("127.0.0.1:$port") or die;
+		sysread($s, $x, 100);
+		ok(wait_for(sub { log_text($m) =~ $h->[1] }, 5),
+		    "'$h->[0]' is logged (" . ($conf =~ /off/ ?
+		    'its own socket' : 'relay') . ')') or diag(log_text($m));
+		is(mux_stop($m), 0, 'clean stop');
+	}
+}
 done_testing();
