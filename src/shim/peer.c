@@ -92,8 +92,11 @@ peer_init(void)
 	    getenv("TCPLOCALPORT"));
 	if (ino != NULL && peer_rlen != 0 && peer_llen != 0)
 		peer_ino = (ino_t)strtoull(ino, NULL, 10);
-	/* Programs the daemon runs get their own sockets, not ours. */
-	unsetenv("LD_PRELOAD");
+	/*
+	 * LD_PRELOAD stays: a wrapper (sh -c 'exec daemon') passes it on
+	 * with the relay, and a program the daemon runs is only touched
+	 * on the relay socket, if it has it.
+	 */
 }
 
 static int

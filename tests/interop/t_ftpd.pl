@@ -1,0 +1,298 @@
+#!/usr/bin/perl
+# Real FTP daemons in inetd mode behind mux's service listener with the
+# MessageEngine on: Debian's vsftpd (listen=NO) and ProFTPD (ServerType
+# inetd), unmodified, as --exec handlers.  The relay must look like the
+# client's TCP connection to them (libmux-peer.so): they read the peer's
+# and their own address from it, and give the local one out in PASV.
+# The listener is on 127.0.0.2 and the client on 127.0.0.1, so a wrong
+# PASV address fails.  Net::FTP is the client: a local user the test
+# makes and anonymous; LIST, STOR and RETR of 20 MB with equal md5; PASV,
+# EPSV and active mode; msg all before the final line of the next reply.
+#
+# The two packages conflict, so neither is installed: each is unpacked
+# from its .deb (apt-get download) into a temporary directory, and only
+# the shared libraries they need are installed.  Nothing of the system's
+# FTP set-up is touched; the user and the PAM service made here are
+# removed at the end.
+use strict;
+use warnings;
+use Digest::MD5;
+use File::Temp qw(tempdir);
+use IO::Socket::INET;
+use Net::FTP;
+use POSIX ();
+use Test::More;
+use Time::HiRes qw(sleep time);
+
+my $SRC = $ENV{MUX_SRC} // '.';
+my $MUX = $ENV{MUX} // "$SRC/build/mux";
+my $MUXCTL = $ENV{MUXCTL} // "$SRC/build/muxctl";
+my $USER = 'muxftp';
+my $ANON = 'muxanon';	# vsftpd's ftp_username: it goes to its home
+my $PASS = 'mux-ftp-test-7';
+my $PAM = '/etc/pam.d/mux-interop-ftp';
+
+plan skip_all => 'needs root: the daemons switch to the logged-in user'
+    if $> != 0;
+
+my (%made, @pids);
+my $T = tempdir('mux-ftp-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+chmod(0755, $T);
+
+sub installed { system("dpkg-query -W -f='\${Status}' $_[0] 2>/dev/null "
+    . "| grep -q 'ok installed'") == 0 }
+
+sub slurp {
+	my ($path) = @_;
+	open(my $fh, '<', $path) or return '';
+	local $/;
+	return <$fh> // '';
+}
+
+sub spew {
+	my ($path, $text) = @_;
+	open(my $fh, '>', $path) or die "$path: $!";
+	print $fh $text;
+	close($fh);
+}
+
+sub wait_for {
+	my ($cond, $timeout) = @_;
+	my $end = time + $timeout;
+	while (time < $end) {
+		return 1 if $cond->();
+		sleep 0.1;
+	}
+	return 0;
+}
+
+sub free_port {
+	my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.2', LocalPort => 0,
+	    Listen => 1, ReuseAddr => 1) or die "listen: $!";
+	return $s->sockport;
+}
+
+# --- the daemons, unpacked; their libraries, installed ------------------
+
+my @libs = qw(libhiredis0.14 libmemcached11 libmemcachedutil2
+    libpcre2-posix3 libwrap0 libcap2 libpam-modules);
+my @missing = grep { !installed($_) } @libs;
+if (@missing) {
+	diag("installing @missing");
+	system("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
+	    . "@missing >$T/apt.log 2>&1") == 0
+	    or BAIL_OUT("apt-get install @missing failed:\n"
+	    . `tail -20 $T/apt.log`);
+}
+my %bin;
+for my $pkg (qw(vsftpd proftpd-core)) {
+	my $dir = "$T/$pkg";
+	mkdir($dir) or die;
+	system("cd $dir && apt-get download $pkg >$T/dl.log 2>&1") == 0 ||
+	    system("cd $dir && apt-get update -qq >$T/dl.log 2>&1 && "
+	    . "apt-get download $pkg >>$T/dl.log 2>&1") == 0
+	    or BAIL_OUT("apt-get download $pkg failed:\n" . slurp("$T/dl.log"));
+	system("dpkg -x $dir/*.deb $dir/root") == 0 or die "dpkg -x $pkg";
+	my $b = $pkg eq 'vsftpd' ? "$dir/root/usr/sbin/vsftpd"
+	    : "$dir/root/usr/sbin/proftpd";
+	my $ldd = `ldd $b 2>&1`;
+	BAIL_OUT("$b: libraries missing:\n$ldd") if $ldd =~ /not found/;
+	$bin{$pkg eq 'vsftpd' ? 'vsftpd' : 'proftpd'} = $b;
+}
+
+# --- a local user, a PAM service for vsftpd, the files -----------------
+
+for ([$USER, "$T/home", '/bin/sh'], [$ANON, "$T/anon", '/usr/sbin/nologin']) {
+	my ($u, $home, $shell) = @$_;
+	next if getpwnam($u);
+	system('useradd', '-M', '-d', $home, '-s', $shell, $u) == 0
+	    or die 'useradd';
+	$made{"user $u"} = 1;
+}
+open(my $cp, '|-', 'chpasswd') or die;
+print $cp "$USER:$PASS\n";
+close($cp) or die 'chpasswd';
+my ($uid, $gid) = (getpwnam($USER))[2, 3];
+mkdir("$T/home") or die;
+chown($uid, $gid, "$T/home");
+spew($PAM, "auth required pam_unix.so\naccount required pam_unix.so\n"
+    . "session required pam_permit.so\n");
+$made{pam} = 1;
+mkdir("$T/anon") or die;
+spew("$T/anon/welcome.txt", "hello, anonymous\n");
+mkdir("$T/empty") or die;
+
+# 20 MB of random bytes.
+open(my $r, '<', '/dev/urandom') or die;
+open(my $w, '>', "$T/big.bin") or die;
+for (1 .. 20) {
+	read($r, my $mb, 1 << 20) == 1 << 20 or die;
+	print $w $mb;
+}
+close($w);
+close($r);
+
+sub md5 {
+	open(my $fh, '<', $_[0]) or return '';
+	binmode($fh);
+	return Digest::MD5->new->addfile($fh)->hexdigest;
+}
+my $md5 = md5("$T/big.bin");
+
+my %conf = (vsftpd => <<"EOC", proftpd => <<"EOC");
+listen=NO
+listen_ipv6=NO
+anonymous_enable=YES
+anon_root=$T/anon
+no_anon_password=YES
+ftp_username=$ANON
+local_enable=YES
+write_enable=YES
+local_umask=022
+pam_service_name=mux-interop-ftp
+secure_chroot_dir=$T/empty
+seccomp_sandbox=NO
+pasv_enable=YES
+port_enable=YES
+connect_from_port_20=NO
+xferlog_enable=NO
+vsftpd_log_file=$T/vsftpd.log
+EOC
+ServerName "mux interop"
+ServerType inetd
+DefaultServer on
+UseIPv6 off
+User nobody
+Group nogroup
+WtmpLog off
+RequireValidShell off
+UseFtpUsers off
+AuthOrder mod_auth_unix.c
+ScoreboardFile $T/proftpd.scoreboard
+PidFile $T/proftpd.pid
+TransferLog none
+DelayEngine off
+UseReverseDNS off
+<Anonymous $T/anon>
+  User nobody
+  Group nogroup
+  UserAlias anonymous nobody
+  RequireValidShell off
+  UseFtpUsers off
+</Anonymous>
+EOC
+
+# --- each daemon behind mux ---------------------------------------------
+
+sub muxctl { my $out = `$MUXCTL -s $T/ctl.sock @_ 2>&1`; return $out }
+
+for my $d (qw(vsftpd proftpd)) {
+	spew("$T/$d.conf", $conf{$d});
+	my $port = free_port();
+	spew("$T/mux-$d.conf", "MessageEngine on\nMessageQueue $T/queue-$d\n"
+	    . "MessageLog $T/msg-$d.log\n");
+	my @cmd = $d eq 'vsftpd' ? ($bin{$d}, "$T/$d.conf")
+	    : ($bin{$d}, '-c', "$T/$d.conf");
+	my $pid = fork() // die;
+	if ($pid == 0) {
+		open(STDERR, '>', "$T/mux-$d.log") or die;
+		open(STDOUT, '>&', \*STDERR) or die;
+		exec($MUX, '-D', '-d', '--config', "$T/mux-$d.conf", '-s',
+		    "$T/s.sock", '-O', "$T/ctl.sock", '-x', 4, '--listen',
+		    "inet:127.0.0.2:$port", '--exec', '--', @cmd) or die;
+	}
+	push @pids, $pid;
+	ok(wait_for(sub { IO::Socket::INET->new("127.0.0.2:$port") }, 10),
+	    "$d: mux listens on 127.0.0.2");
+
+	# Anonymous, passive.
+	my $f = Net::FTP->new('127.0.0.2', Port => $port, Passive => 1,
+	    LocalAddr => '127.0.0.1', Timeout => 20);
+	ok($f, "$d: the daemon greets through the relay")
+	    or diag(slurp("$T/mux-$d.log"));
+	next unless $f;
+	ok($f->login('anonymous', 'x@example.com'), "$d: anonymous login")
+	    or diag($f->message);
+	$f->binary;
+	ok($f->get('welcome.txt', "$T/welcome.$d"), "$d: anonymous RETR");
+	is(slurp("$T/welcome.$d"), "hello, anonymous\n", "$d: the file, intact");
+	$f->quit;
+
+	# The local user: 20 MB up and down, passive.
+	$f = Net::FTP->new('127.0.0.2', Port => $port, Passive => 1,
+	    LocalAddr => '127.0.0.1', Timeout => 30) or die;
+	ok($f->login($USER, $PASS), "$d: $USER logs in") or diag($f->message);
+	$f->binary;
+	ok($f->quot('PASV') == 2 && $f->message =~ /\(127,0,0,2,\d+,\d+\)/,
+	    "$d: PASV gives the listener's address, 127.0.0.2")
+	    or diag($f->message);
+	$f->abort;
+	my $t0 = time;
+	ok($f->put("$T/big.bin", 'big.bin'), "$d: STOR 20 MB (PASV)")
+	    or diag($f->message);
+	ok($f->get('big.bin', "$T/back.$d"), "$d: RETR 20 MB (PASV)");
+	is(md5("$T/back.$d"), $md5, sprintf("$d: the same md5 both ways "
+	    . '(%.1f s)', time - $t0));
+	is(md5("$T/home/big.bin"), $md5, "$d: and on the server's disk");
+	like(join(' ', $f->ls), qr/big\.bin/, "$d: LIST shows it");
+
+	# A message: before the final line of the next reply.
+	like(muxctl('msg', 'all', 'server', 'goes', 'down', 'at', 'noon'),
+	    qr/^message sent to 1 session/, "$d: msg all");
+	sleep 0.3;
+	$f->quot('NOOP');
+	like($f->message, qr/\Aserver goes down at noon\n.+/,
+	    "$d: it comes before the final line of the next reply")
+	    or diag($f->message);
+
+	# EPSV: its reply untouched by a pending message; the data
+	# connection to the port it names works.
+	muxctl('msg', 'all', 'after', 'the', 'listing');
+	sleep 0.3;
+	ok($f->quot('EPSV') == 2, "$d: EPSV");
+	my ($eport) = $f->message =~ /\(\|\|\|(\d+)\|\)/;
+	unlike($f->message, qr/after the listing/,
+	    "$d: its reply carries no message (MessageSkipCommands)");
+	my $ds = IO::Socket::INET->new("127.0.0.2:" . ($eport // 0));
+	ok($ds, "$d: the EPSV port is on 127.0.0.2");
+	$f->quot('NLST');
+	my $names = '';
+	while ($ds && sysread($ds, my $b, 4096)) { $names .= $b }
+	$f->response;
+	like($names, qr/big\.bin/, "$d: NLST over it");
+	like($f->message, qr/after the listing/,
+	    "$d: the message came on a later reply");
+
+	# Active mode: the daemon connects back to us.
+	$f->passive(0);
+	ok($f->get('big.bin', "$T/active.$d"), "$d: RETR in active mode")
+	    or diag($f->message);
+	is(md5("$T/active.$d"), $md5, "$d: active: the same md5");
+	$f->quit;
+	unlink("$T/home/big.bin");
+
+	kill('TERM', $pid);
+	waitpid($pid, 0);
+	is($? >> 8, 0, "$d: mux stops cleanly");
+	@pids = grep { $_ != $pid } @pids;
+	# The probe that only connected, anonymous, the user: three ends,
+	# each with how the daemon exited (at -d, a clean one too).
+	my @ends = slurp("$T/mux-$d.log") =~
+	    /session \d+: handler .*\(pid \d+\) exited with status (\d+)$/mg;
+	is(scalar(@ends), 3, "$d: every session's end logs the daemon's exit "
+	    . 'status (' . join(', ', @ends) . ')')
+	    or diag(slurp("$T/mux-$d.log"));
+}
+
+done_testing();
+
+END {
+	my $status = $?;
+	kill('TERM', @pids) if @pids;
+	waitpid($_, 0) for @pids;
+	for my $u ($USER, $ANON) {
+		system('userdel', $u) if $made{"user $u"};
+	}
+	unlink($PAM) if $made{pam};
+	$? = $status;
+}
