@@ -322,16 +322,25 @@ intake_cb(evutil_socket_t fd, short what, void *arg)
 		n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
-		if (n <= 0) {
+		if (n == -1) {
 			I.st.hangups++;
-			log_info("session %u from %s: closed during the banner",
-			    w->s->token, w->s->host);
+			log_info("session %u from %s: reset during the banner: "
+			    "%s", w->s->token, w->s->host, strerror(errno));
 			intake_drop(w);
 			return;
 		}
-		I.st.impatient++;
-		log_info("session %u from %s: early talker: data before the "
+		/*
+		 * End of file is impatience too, as qmail-banner and
+		 * mux-banner take it: a client that sent its commands and
+		 * shut its side down still reads the replies.
+		 */
+		if (n == 0)
+			I.st.hangups++;
+		else
+			I.st.impatient++;
+		log_info("session %u from %s: early talker: %s before the "
 		    "banner was done (%s)", w->s->token, w->s->host,
+		    n == 0 ? "end of file" : "data",
 		    I.conf->banner_drop ? "dropped" : "tagged");
 		if (I.conf->banner_drop) {
 			intake_drop(w);
