@@ -603,7 +603,7 @@ conf_split(char *s, char **av, int max, int quotes)
 static int
 conf_line(struct conf *c, char *line, int lineno, char *err)
 {
-	char	*av[64], msg[CONF_ERR_MAX];
+	char	*av[64], msg[CONF_ERR_MAX], spec[512];
 	int	 ac;
 
 	if ((ac = conf_split(line, av, 64, 1)) == -1) {
@@ -619,12 +619,20 @@ conf_line(struct conf *c, char *line, int lineno, char *err)
 		if (conf_add_spec(&c->notify, &c->nnotify, av[0], av[1],
 		    msg) == 0)
 			return (0);
-	} else if (strcasecmp(av[0], "Listen") == 0 && ac == 2) {
+	} else if (strcasecmp(av[0], "Listen") == 0 && (ac == 2 || ac == 3)) {
 		if (conf_isset(c, CONF_LISTEN_BIT))
 			return (0);
-		if (conf_add_spec(&c->listen, &c->nlisten, av[0], av[1],
-		    msg) == 0)
-			return (0);
+		/* "Listen SPEC PROTO" is "--listen SPEC,PROTO". */
+		if (ac == 3 && proto_by_name(av[2], strlen(av[2])) == -1)
+			snprintf(msg, sizeof(msg), "Listen: unknown protocol "
+			    "\"%.32s\"", av[2]);
+		else {
+			snprintf(spec, sizeof(spec), "%s%s%s", av[1],
+			    ac == 3 ? "," : "", ac == 3 ? av[2] : "");
+			if (conf_add_spec(&c->listen, &c->nlisten, av[0], spec,
+			    msg) == 0)
+				return (0);
+		}
 	} else if (strcasecmp(av[0], "Rules") == 0 && ac == 2) {
 		if (conf_isset(c, CONF_RULES_BIT))
 			return (0);

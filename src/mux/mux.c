@@ -422,7 +422,8 @@ static int
 mux_open_specs(char *const *specs, int n, struct sock_spec **sp, int **fdp,
     int mode, int backlog, const char *what)
 {
-	char	err[256];
+	char	err[256], spec[256];
+	size_t	len;
 	int	i;
 
 	*sp = calloc((size_t)n + 1, sizeof(**sp));
@@ -430,7 +431,10 @@ mux_open_specs(char *const *specs, int n, struct sock_spec **sp, int **fdp,
 	if (*sp == NULL || *fdp == NULL)
 		return (-1);
 	for (i = 0; i < n; i++) {
-		if (sock_parse(specs[i], &(*sp)[i]) == -1) {
+		/* A service listener's ",ftp" is svc.c's. */
+		(void)proto_split(specs[i], &len);
+		snprintf(spec, sizeof(spec), "%.*s", (int)len, specs[i]);
+		if (sock_parse(spec, &(*sp)[i]) == -1) {
 			fprintf(stderr, "mux: bad socket spec \"%s\"\n",
 			    specs[i]);
 			mux_unlink_all();

@@ -45,6 +45,7 @@
 struct svc_listener {
 	int		 fd;
 	int		 family;
+	int		 proto;		/* PROTO_*, from "SPEC,PROTO" */
 	struct event	*ev;
 };
 
@@ -205,6 +206,9 @@ svc_env(struct svc_sess *s, int fd, int family, char *b, size_t sz)
 		    svc_var(b, sz, &len, "TCPLOCALPORT", "%d", lport));
 	}
 	(void)svc_var(b, sz, &len, "MUX_SESSION", "%u", s->token);
+	if (S.l[s->listener].proto != PROTO_NONE)
+		(void)svc_var(b, sz, &len, "MUX_PROTOCOL", "%s",
+		    proto_name(S.l[s->listener].proto));
 	return (len);	/* MUX_CLASS comes after the rules (intake.c) */
 }
 
@@ -345,6 +349,7 @@ void
 svc_init(struct event_base *base, struct conf *conf, const int *fds,
     const struct sock_spec *specs, int n)
 {
+	size_t	len;
 	int	i;
 
 	S.base = base;
@@ -358,6 +363,7 @@ svc_init(struct event_base *base, struct conf *conf, const int *fds,
 	for (i = 0; i < n; i++) {
 		S.l[i].fd = fds[i];
 		S.l[i].family = specs[i].family;
+		S.l[i].proto = proto_split(conf->listen[i], &len);
 		S.l[i].ev = event_new(base, fds[i], EV_READ | EV_PERSIST,
 		    svc_accept_cb, (void *)(intptr_t)i);
 		if (S.l[i].ev == NULL || event_add(S.l[i].ev, NULL) == -1)

@@ -86,6 +86,10 @@ struct sess {
 	size_t			 vlen;
 	char			 verb[WS_VERB_MAX + 1];	/* being read */
 	char			 cur[WS_VERB_MAX + 1];	/* last complete */
+	struct proto		 proto;		/* the user, from the stream */
+	int			 final_code;	/* of the last line, eligible or not */
+	size_t			 plen;
+	char			 pline[WS_USER_MAX + 16]; /* line's start */
 	int			 nmsg;
 	struct sess_msg		 msg[SESS_MSG_MAX];
 	char			 cbuf[8192];
@@ -93,6 +97,21 @@ struct sess {
 	char			 obuf[65536];
 };
 
+static void
+sess_user(struct sess *s, const char *out, size_t len)
+{
+	if (len > WS_USER_MAX)
+		len = WS_USER_MAX;
+	(void)chan_send(s->x->chan, WS_MSG_USER, s->token, out, len, -1, 0);
+	/*
+	 * With MaxClientsPerUser, the login's reply waits for the mux's
+	 * verdict: a refused session must not see "230 logged in" first.
+	 */
+	if (s->x->conf->user_limit)
+		s->hold++;
+}
+
+/* fd 3: a tag, or the user (which the protocol watcher then leaves). */
 static void
 sess_status_line(int kind, const char *out, size_t len, void *arg)
 {
@@ -103,15 +122,8 @@ sess_status_line(int kind, const char *out, size_t len, void *arg)
 		slot_notify(s->x->shm);
 		return;
 	}
-	if (len > WS_USER_MAX)
-		len = WS_USER_MAX;
-	(void)chan_send(s->x->chan, WS_MSG_USER, s->token, out, len, -1, 0);
-	/*
-	 * With MaxClientsPerUser, the login's reply waits for the mux's
-	 * verdict: a refused session must not see "230 logged in" first.
-	 */
-	if (s->x->conf->user_limit)
-		s->hold++;
+	s->proto.kind = PROTO_NONE;
+	sess_user(s, out, len);
 }
 
 /* The slot whose mq_owed counts the messages we take. */
@@ -204,6 +216,29 @@ sess_chan(struct sess *s)
 		s->over = 1;	/* the mux is gone: PDEATHSIG follows */
 }
 
+/*
+ * The protocol watcher sees each client line's first bytes (a login
+ * line's user fits; the rest of a long line does not matter).
+ */
+static void
+sess_proto_byte(struct sess *s, char c)
+{
+	size_t	len = s->plen;
+
+	if (c != '\n') {
+		if (s->plen < sizeof(s->pline))
+			s->pline[s->plen] = c;
+		s->plen++;
+		return;
+	}
+	if (len > sizeof(s->pline))
+		len = sizeof(s->pline);
+	if (len > 0 && s->pline[len - 1] == '\r')
+		len--;
+	proto_client(&s->proto, s->pline, len);
+	s->plen = 0;
+}
+
 /* Client bytes: note the verb of each command line as it passes. */
 static void
 sess_verbs(struct sess *s, const char *p, size_t n)
@@ -211,6 +246,8 @@ sess_verbs(struct sess *s, const char *p, size_t n)
 	size_t	i;
 
 	for (i = 0; i < n; i++) {
+		if (s->proto.kind != PROTO_NONE)
+			sess_proto_byte(s, p[i]);
 		if (p[i] == '\n') {
 			memcpy(s->cur, s->verb, s->vlen);
 			s->cur[s->vlen] = '\0';
@@ -353,7 +390,7 @@ sess_final(struct sess *s, size_t l)
 
 	if (s->final_seen)
 		return (s->final_seen);
-	code = inj_line(&s->inj, s->hbuf, l);
+	code = s->final_code = inj_line(&s->inj, s->hbuf, l);
 	if (code == 0 || !inj_eligible(code, s->cur, strlen(s->cur),
 	    s->x->conf->msg_skip))
 		return (0);
@@ -415,6 +452,22 @@ sess_pool_line(struct sess *s, size_t l)
 }
 
 /*
+ * A final reply: the login it accepts names the session's user, as a
+ * handler's "user NAME" on fd 3 would (which still wins: it comes
+ * first, or later).  1 if it did.
+ */
+static int
+sess_proto_reply(struct sess *s, int code)
+{
+	const char	*user;
+
+	if ((user = proto_reply(&s->proto, code)) == NULL)
+		return (0);
+	sess_user(s, user, strlen(user));
+	return (1);
+}
+
+/*
  * Move the handler's complete lines to obuf, each as written; before a
  * final reply line that may carry them, the held messages.  Stops when
  * obuf is too full to take the next line with its messages.
@@ -444,9 +497,12 @@ sess_parse(struct sess *s)
 		l = nl ? len - 1 : len;
 		if (l > 0 && s->hbuf[l - 1] == '\r')
 			l--;
-		code = 0;
+		code = s->final_code = 0;
 		if (!s->midline && nl != NULL)
 			code = sess_final(s, l);
+		if (s->final_code > 0 && sess_proto_reply(s, s->final_code) &&
+		    s->hold > 0)
+			return;		/* the login waits for MaxClientsPerUser */
 		if (code > 0 && !s->draining && (sess_owed(s) ||
 		    (s->nmsg > 0 && sess_inject(s, code, l + 1 < len ?
 		    "\r\n" : "\n") == -1)))
@@ -773,6 +829,18 @@ sess_peer_vars(struct sess *s, int fd, char **v, int n)
 	v[n] = NULL;
 }
 
+/* MUX_PROTOCOL, the listener's protocol: the user comes from the stream. */
+static void
+sess_proto_init(struct sess *s, char *const *v, int n)
+{
+	int	i, p;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(v[i], "MUX_PROTOCOL=", 13) == 0 &&
+		    (p = proto_by_name(v[i] + 13, strlen(v[i] + 13))) != -1)
+			proto_init(&s->proto, p);
+}
+
 /* "NAME=VALUE" strings from the NUL-separated block the mux sent. */
 static int
 sess_vars(char *block, size_t len, char **v, int max)
@@ -900,6 +968,7 @@ ws_sess_serve(struct ws_sess_ctx *x, int fd, uint32_t token, char *vars,
 	sess_slot = x->slot;
 	s.st = -1;
 	nv = sess_vars(vars, len, v, SESS_VARS_MAX);
+	sess_proto_init(&s, v, nv);
 	if (pool != NULL) {
 		s.pool = pool;
 		s.wfd = pool->in;

@@ -295,6 +295,21 @@ void	 ws_hd_stop(struct ws_hd *, int, int);
 int	 ws_hd_exec(struct ws_hd *, const struct ws_conf *, int,
 	    char *const *);
 
+/* proto.c: a listener's protocol, and the user learnt from the stream. */
+enum { PROTO_NONE, PROTO_FTP, PROTO_MAX };
+enum { PROTO_ASKED = 1, PROTO_WAIT };	/* a login sent; USER taken */
+struct proto {
+	int	 kind;
+	int	 state;
+	char	 pending[WS_USER_MAX + 1];
+};
+const char *proto_name(int);
+int	 proto_by_name(const char *, size_t);
+int	 proto_split(const char *, size_t *);
+void	 proto_init(struct proto *, int);
+void	 proto_client(struct proto *, const char *, size_t);
+const char *proto_reply(struct proto *, int);
+
 /* recipok.c: -y, the per-domain recipok limit. */
 size_t	 rcpt_domain(const char *, size_t, char *, size_t);
 int	 rcpt_over_limit(struct ws_shm *, int, const char *, size_t, int);

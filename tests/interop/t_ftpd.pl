@@ -199,7 +199,7 @@ for my $d (qw(vsftpd proftpd)) {
 		open(STDOUT, '>&', \*STDERR) or die;
 		exec($MUX, '-D', '-d', '--config', "$T/mux-$d.conf", '-s',
 		    "$T/s.sock", '-O', "$T/ctl.sock", '-x', 4, '--listen',
-		    "inet:127.0.0.2:$port", '--exec', '--', @cmd) or die;
+		    "inet:127.0.0.2:$port,ftp", '--exec', '--', @cmd) or die;
 	}
 	push @pids, $pid;
 	ok(wait_for(sub { IO::Socket::INET->new("127.0.0.2:$port") }, 10),
@@ -223,6 +223,19 @@ for my $d (qw(vsftpd proftpd)) {
 	    LocalAddr => '127.0.0.1', Timeout => 30) or die;
 	ok($f->login($USER, $PASS), "$d: $USER logs in") or diag($f->message);
 	$f->binary;
+	# The listener's protocol is ftp: mux learns the user from USER
+	# and the 230, and who shows the daemon's pid.
+	my $who = muxctl('who');
+	like($who, qr/ user=\Q$USER\E /, "$d: who shows the user") or diag($who);
+	my ($hpid) = $who =~ /^slot=\d+ pid=(\d+) state=busy .*user=\Q$USER\E/m;
+	like(readlink('/proc/' . ($hpid // 0) . '/exe') // '', qr/\/$d$/,
+	    "$d: and the daemon's pid");
+	like(muxctl('msg', 'user', $USER, 'quota', 'at', '95%'),
+	    qr/^message sent to 1 session/, "$d: msg user $USER");
+	sleep 0.3;
+	$f->quot('NOOP');
+	like($f->message, qr/\Aquota at 95%\n/, "$d: it reaches ${USER}'s next reply")
+	    or diag($f->message);
 	ok($f->quot('PASV') == 2 && $f->message =~ /\(127,0,0,2,\d+,\d+\)/,
 	    "$d: PASV gives the listener's address, 127.0.0.2")
 	    or diag($f->message);
