@@ -181,8 +181,8 @@ cmd_help(struct cmd_buf *b, int priv)
 	static const char *const common[] = {
 	    "free             -- Display number of free workers",
 	    "load             -- Display worker load (scans)",
-	    "rawload          -- Display worker load in computer-readable "
-	    "format",
+	    ("rawload          -- Display worker load in computer-readable "
+	    "format"),
 	    "load1 secs       -- Display worker load in alternate format",
 	};
 	static const char *const loads[] = {
@@ -196,8 +196,8 @@ cmd_help(struct cmd_buf *b, int priv)
 	static const char *const workers[] = {
 	    "workers           -- Display workers with process-IDs",
 	    "busyworkers       -- Display busy workers with process-IDs",
-	    "workerinfo n      -- Display information about a particular "
-	    "worker",
+	    ("workerinfo n      -- Display information about a particular "
+	    "worker"),
 	};
 	size_t	i;
 
