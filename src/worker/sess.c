@@ -73,6 +73,7 @@ struct sess {
 	int			 midline;	/* passing a line too long to parse */
 	int			 at_bol;	/* client: at a line's start */
 	int			 kicked;
+	int			 bye;		/* a goodbye said: close after it */
 	int			 st_eof;
 	int			 hold;		/* USER verdicts awaited */
 	int64_t			 owed_since;	/* a reply waits for messages */
@@ -535,26 +536,40 @@ sess_write_client(struct sess *s)
 	}
 }
 
-static void
-sess_kick(struct sess *s)
-{
-	if (!s->kicked && slot_take_kick(s->x->slot, s->x->sid)) {
-		s->kicked = 1;
-		(void)shutdown(s->client, SHUT_RDWR);
-		log_info("worker %d: session kicked", s->x->idx);
-	}
-}
-
 /* A line of our own to the client, if there is room. */
-static void
+static int
 sess_say(struct sess *s, const char *msg)
 {
 	size_t	n = strlen(msg);
 
-	if (n <= sess_room(s)) {
-		memcpy(s->obuf + s->olen, msg, n);
-		s->olen += n;
+	if (n > sess_room(s))
+		return (-1);
+	memcpy(s->obuf + s->olen, msg, n);
+	s->olen += n;
+	return (0);
+}
+
+/*
+ * kick: an FTP client relayed between two replies is told why, as
+ * ProFTPD's own kick does (421), then the session ends; otherwise the
+ * socket is shut under it.
+ */
+static void
+sess_kick(struct sess *s)
+{
+	if (s->kicked || s->over || !slot_take_kick(s->x->slot, s->x->sid))
+		return;
+	if (s->proto.kind == PROTO_FTP && s->pool == NULL &&
+	    s->pair != -1 && !s->midline && s->inj.multi == 0 &&
+	    sess_say(s, "421 Disconnected by the administrator: closing "
+	    "control connection\r\n") == 0) {
+		s->over = s->bye = 1;
+		log_info("worker %d: session kicked: 421 sent", s->x->idx);
+		return;
 	}
+	s->kicked = 1;
+	(void)shutdown(s->client, SHUT_RDWR);
+	log_info("worker %d: session kicked", s->x->idx);
 }
 
 /* The per-session idle timeout: a 421, as ProFTPD's TimeoutIdle. */
@@ -569,7 +584,7 @@ sess_idle(struct sess *s, int64_t now)
 	log_info("worker %d: session idle for %d s: closing", s->x->idx, t);
 	(void)snprintf(msg, sizeof(msg), "421 Idle timeout (%d seconds): "
 	    "closing connection\r\n", t);
-	sess_say(s, msg);
+	(void)sess_say(s, msg);
 	return (1);
 }
 
@@ -751,6 +766,8 @@ sess_relay(struct sess *s)
 			break;
 	}
 	sess_flush(s);
+	if (s->bye)	/* not while the handler takes its time to go */
+		(void)shutdown(s->client, SHUT_RDWR);
 	if (s->pool != NULL)
 		sess_pool_drain(s);
 }

@@ -18,6 +18,7 @@ use strict;
 use warnings;
 use Digest::MD5;
 use File::Temp qw(tempdir);
+use IO::Select;
 use IO::Socket::INET;
 use Net::FTP;
 use POSIX ();
@@ -281,7 +282,17 @@ for my $d (qw(vsftpd proftpd)) {
 	ok($f->get('big.bin', "$T/active.$d"), "$d: RETR in active mode")
 	    or diag($f->message);
 	is(md5("$T/active.$d"), $md5, "$d: active: the same md5");
-	$f->quit;
+
+	# kick: the client is told why, with FTP's 421, then closed.
+	like(muxctl('kick', 'user', $USER), qr/^kicked 1 session/,
+	    "$d: kick user $USER");
+	sleep 0.3;
+	is($f->quot('NOOP'), 4, "$d: the next reply is a 421")
+	    or diag($f->code . ' ' . $f->message);
+	like($f->message, qr/Disconnected by the administrator/,
+	    "$d: saying why") or diag($f->message);
+	my $eof = IO::Select->new($f)->can_read(5) ? sysread($f, my $b, 1) : -1;
+	is($eof, 0, "$d: and the connection is closed");
 	unlink("$T/home/big.bin");
 
 	kill('TERM', $pid);
