@@ -559,6 +559,32 @@ ctl_shut_cancel(void)
 }
 
 /*
+ * As ftpshut: the live sessions are told before they are cut, through
+ * the message path (so on their next reply), when the MessageEngine is
+ * on.
+ */
+static void
+ctl_shut_warn(int d)
+{
+	struct ctl_match	k;
+	char			text[INJ_TEXT_MAX + 1];
+	int			n, held, full;
+
+	memset(&k, 0, sizeof(k));
+	k.kind = 'a';
+	snprintf(text, sizeof(text), "%s (this session ends in %d s)",
+	    ctl_shut.text, d);
+	n = pool_msg(ctl_match, &k, text, strlen(text));
+	if ((held = svc_msg(ctl_match, &k, text, strlen(text), &full)) > 0)
+		n = n == -1 ? held : n + held;
+	if (n > 0) {
+		msglog_write(0, "shutdown warning \"%s\": sent to %d "
+		    "sessions", text, n);
+		log_info("shutdown: warned %d sessions", n);
+	}
+}
+
+/*
  * shutdown [-l secs] [-d secs] TEXT: ftpshut for the pool.  After -l
  * seconds (default now) requests get "error: TEXT"; after -d seconds
  * the sessions still running are cut.  The mux keeps running; commands
@@ -615,6 +641,8 @@ ctl_shutdown(struct cmd_buf *b, int ac, char **av, struct event_base *base)
 		tv.tv_sec = d;
 		evtimer_add(ctl_shut.cut_ev, &tv);
 	}
+	if (d >= 0)
+		ctl_shut_warn(d);
 	if (d >= 0)
 		log_info("shutdown: refusing requests in %d s, cutting "
 		    "sessions in %d s: %s", l, d, ctl_shut.text);

@@ -557,12 +557,21 @@ sess_say(struct sess *s, const char *msg)
 static void
 sess_kick(struct sess *s)
 {
+	char	why[WS_TAG_MAX + 1], line[WS_TAG_MAX + 8];
+
 	if (s->kicked || s->over || !slot_take_kick(s->x->slot, s->x->sid))
 		return;
+	/* A shutdown's cut says the shutdown's text. */
+	if (atomic_load(&s->x->shm->refusing))
+		(void)slot_seq_get(&s->x->shm->refuse_seq,
+		    s->x->shm->refuse_msg, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "Disconnected by the "
+		    "administrator: closing control connection");
+	snprintf(line, sizeof(line), "421 %s\r\n", why);
 	if (s->proto.kind == PROTO_FTP && s->pool == NULL &&
 	    s->pair != -1 && !s->midline && s->inj.multi == 0 &&
-	    sess_say(s, "421 Disconnected by the administrator: closing "
-	    "control connection\r\n") == 0) {
+	    sess_say(s, line) == 0) {
 		s->over = s->bye = 1;
 		log_info("worker %d: session kicked: 421 sent", s->x->idx);
 		return;

@@ -293,17 +293,37 @@ for my $d (qw(vsftpd proftpd)) {
 	    "$d: saying why") or diag($f->message);
 	my $eof = IO::Select->new($f)->can_read(5) ? sysread($f, my $b, 1) : -1;
 	is($eof, 0, "$d: and the connection is closed");
+
+	# shutdown, as ftpshut: live sessions are warned on their next
+	# reply, then told the text with a 421 and closed.
+	$f = Net::FTP->new('127.0.0.2', Port => $port, Passive => 1,
+	    LocalAddr => '127.0.0.1', Timeout => 20) or die;
+	$f->login($USER, $PASS) or die;
+	like(muxctl('shutdown', '-l', 0, '-d', 2, 'Maintenance', 'until',
+	    '14:00'), qr/^shutdown: refusing requests in 0 s, cutting /,
+	    "$d: shutdown -d 2");
+	sleep 0.3;
+	$f->quot('NOOP');
+	like($f->message, qr/\AMaintenance until 14:00 \(this session ends in 2 s\)\n/,
+	    "$d: the live session is warned on its next reply")
+	    or diag($f->message);
+	sleep 2.5;
+	is($f->quot('NOOP'), 4, "$d: after 2 s, a 421");
+	like($f->message, qr/^Maintenance until 14:00$/m, "$d: with the text")
+	    or diag($f->message);
+	$eof = IO::Select->new($f)->can_read(5) ? sysread($f, $b, 1) : -1;
+	is($eof, 0, "$d: then the end");
 	unlink("$T/home/big.bin");
 
 	kill('TERM', $pid);
 	waitpid($pid, 0);
 	is($? >> 8, 0, "$d: mux stops cleanly");
 	@pids = grep { $_ != $pid } @pids;
-	# The probe that only connected, anonymous, the user: three ends,
-	# each with how the daemon exited (at -d, a clean one too).
+	# The probe that only connected, anonymous, the user twice: four
+	# ends, each with how the daemon exited (at -d, a clean one too).
 	my @ends = slurp("$T/mux-$d.log") =~
 	    /session \d+: handler .*\(pid \d+\) exited with status (\d+)$/mg;
-	is(scalar(@ends), 3, "$d: every session's end logs the daemon's exit "
+	is(scalar(@ends), 4, "$d: every session's end logs the daemon's exit "
 	    . 'status (' . join(', ', @ends) . ')')
 	    or diag(slurp("$T/mux-$d.log"));
 }
