@@ -80,8 +80,10 @@ my @libs = qw(libhiredis0.14 libmemcached11 libmemcachedutil2
 my @missing = grep { !installed($_) } @libs;
 if (@missing) {
 	diag("installing @missing");
-	system("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
-	    . "@missing >$T/apt.log 2>&1") == 0
+	my $apt = "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
+	    . "@missing >>$T/apt.log 2>&1";
+	system($apt) == 0 ||
+	    system("apt-get update -qq >>$T/apt.log 2>&1 && $apt") == 0
 	    or BAIL_OUT("apt-get install @missing failed:\n"
 	    . `tail -20 $T/apt.log`);
 }
