@@ -280,6 +280,7 @@ struct policy_idle {
 	int		 state;
 	int		 last;		/* last command's kind */
 	int		 asleep;	/* must be woken to take a client */
+	int		 reading;	/* idle, reading a client of its own */
 	uint64_t	 activated;	/* start order */
 };
 int	 policy_pick_idle(const struct policy_idle *, int, int);

@@ -31,6 +31,9 @@ policy_better(const struct policy_idle *w, int i, int j, int kind)
 
 	if (j == -1)
 		return (1);
+	/* One reading its own client would serve ours only after it. */
+	if (w[i].reading != w[j].reading)
+		return (!w[i].reading);
 	fi = ws_cmd_fits(w[i].last, kind);
 	fj = ws_cmd_fits(w[j].last, kind);
 	if (fi != fj)
@@ -47,7 +50,8 @@ policy_better(const struct policy_idle *w, int i, int j, int kind)
  * idle timeout; the kernel's choice on the workers' own accept(2) is
  * the same.  One that has just answered and is not asleep yet goes
  * before older ones that are: it takes the client without a wake-up
- * (at c=16, 8% of the throughput).  -1 if none is idle.
+ * (at c=16, 8% of the throughput).  One that shows idle but is reading
+ * a client the kernel gave it comes last.  -1 if none is idle.
  */
 int
 policy_pick_idle(const struct policy_idle *w, int n, int kind)

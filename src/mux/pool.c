@@ -461,6 +461,7 @@ pool_reset_slot(struct pool_slot *ps)
 	atomic_store(&s->handed, 0);
 	atomic_store(&s->waiting, 0);
 	atomic_store(&s->asleep, 0);
+	atomic_store(&s->reading, 0);
 	atomic_store(&s->in_session, 0);
 	atomic_store(&s->kick, 0);
 	atomic_store(&s->mq_wake, 0);
@@ -659,6 +660,8 @@ pool_hand_idle(struct req *r)
 			    &P.slot[i].s->last_cmd, memory_order_relaxed);
 			P.pick[i].asleep = atomic_load_explicit(
 			    &P.slot[i].s->asleep, memory_order_relaxed);
+			P.pick[i].reading = atomic_load_explicit(
+			    &P.slot[i].s->reading, memory_order_relaxed);
 			P.pick[i].activated = P.slot[i].activated;
 		}
 		if ((i = policy_pick_idle(P.pick, P.n, kind)) == -1)

@@ -244,6 +244,17 @@ ws_close_lingering(int fd)
 }
 
 /*
+ * Not reading an accepted client's line any more: the mux and the
+ * other workers may count on us again (policy_pick_idle, ws_elsewhere).
+ */
+static void
+ws_unmark(struct ws *w)
+{
+	w->unmarked = 0;
+	atomic_store_explicit(&w->slot->reading, 0, memory_order_relaxed);
+}
+
+/*
  * An accepted client counts as busy once it goes to the handler, or
  * once its line is WS_LINE_GRACE_MS late: a command line sent with the
  * connection goes to the mux without the slot ever leaving idle, so
@@ -255,7 +266,7 @@ ws_mark_busy(struct ws *w)
 {
 	if (!w->unmarked)
 		return;
-	w->unmarked = 0;
+	ws_unmark(w);
 	/* Fails if the mux reserved us meanwhile: BUSY either way, and
 	   its Idle -> Busy stands for this client, not the reserved one. */
 	if (slot_move(w->shm, w->slot, WS_IDLE, WS_BUSY) == -1)
@@ -699,6 +710,7 @@ ws_elsewhere(struct ws *w, size_t len)
 		s = &w->shm->slots[i];
 		if (i != w->idx && atomic_load_explicit(&s->state,
 		    memory_order_relaxed) == WS_IDLE &&
+		    !atomic_load_explicit(&s->reading, memory_order_relaxed) &&
 		    ws_cmd_fits(atomic_load_explicit(&s->last_cmd,
 		    memory_order_relaxed), kind))
 			return (1);
@@ -842,14 +854,16 @@ ws_take(struct ws *w, int flags)
 	}
 	if (h.type == WS_MSG_CLIENT && fd != -1 && h.arg != 0) {
 		w->received++;
-		w->released = w->unmarked = 0;
+		w->released = 0;
+		ws_unmark(w);
 		ws_service(w, fd, h.arg, line, h.len);
 		return (WS_TOOK_CLIENT);
 	}
 	if (h.type == WS_MSG_CLIENT && fd != -1) {
 		w->received++;
 		/* The reservation made the slot ours, BUSY. */
-		w->released = w->unmarked = 0;
+		w->released = 0;
+		ws_unmark(w);
 		salen = sizeof(ss);
 		if (getpeername(fd, (struct sockaddr *)&ss, &salen) == -1)
 			ss.ss_family = AF_UNSPEC;
@@ -888,7 +902,8 @@ ws_finish(struct ws *w)
 	}
 	w->doubled = 0;
 	if (w->released || w->unmarked) {
-		w->released = w->unmarked = 0;
+		w->released = 0;
+		ws_unmark(w);
 		return;
 	}
 	if (ws_should_retire(w)) {
@@ -1188,6 +1203,8 @@ ws_main(struct ws_shm *shm, int idx, int lfd, int chan, int log,
 		}
 		if (fd != -1) {
 			w.unmarked = 1;
+			atomic_store_explicit(&w.slot->reading, 1,
+			    memory_order_relaxed);
 			ws_serve(&w, fd, NULL, 0, (struct sockaddr *)&ss);
 			ws_finish(&w);
 			continue;

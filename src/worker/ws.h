@@ -89,6 +89,7 @@ struct ws_slot {
 	_Atomic uint32_t	 handed;	/* clients the mux reserved us for */
 	_Atomic int		 waiting;	/* in accept(2): wake with SIGUSR1 */
 	_Atomic int		 asleep;	/* blocked: a client costs a wake-up */
+	_Atomic int		 reading;	/* idle, but reading its own client */
 	_Atomic uint32_t	 session;	/* clients taken so far */
 	_Atomic int		 in_session;	/* holds a client now */
 	_Atomic uint32_t	 kick;		/* session the mux wants cut */

@@ -5,10 +5,12 @@ static void
 test_pick(void **state)
 {
 	struct policy_idle	w[4] = {
-		{ WS_IDLE, WS_CMD_SCAN, 1, 7 },
-		{ WS_BUSY, WS_CMD_SCAN, 0, 1 },
-		{ WS_IDLE, WS_CMD_SCAN, 1, 3 },
-		{ WS_STOPPED, WS_CMD_NONE, 0, 9 },
+		{ .state = WS_IDLE, .last = WS_CMD_SCAN, .asleep = 1,
+		    .activated = 7 },
+		{ .state = WS_BUSY, .last = WS_CMD_SCAN, .activated = 1 },
+		{ .state = WS_IDLE, .last = WS_CMD_SCAN, .asleep = 1,
+		    .activated = 3 },
+		{ .state = WS_STOPPED, .last = WS_CMD_NONE, .activated = 9 },
 	};
 
 	(void)state;
@@ -31,6 +33,14 @@ test_pick(void **state)
 	/* but not before one that fits. */
 	w[0].last = WS_CMD_RELAYOK;
 	assert_int_equal(policy_pick_idle(w, 4, WS_CMD_SCAN), 2);
+	/* One reading a client of its own comes after all the others, */
+	w[2].reading = 1;
+	assert_int_equal(policy_pick_idle(w, 4, WS_CMD_SCAN), 0);
+	/* and is still picked when it is the only one idle. */
+	w[0].state = WS_BUSY;
+	assert_int_equal(policy_pick_idle(w, 4, WS_CMD_SCAN), 2);
+	w[0].state = WS_IDLE;
+	w[2].reading = 0;
 	/* A stopped or busy slot is never picked. */
 	w[2].state = WS_BUSY;
 	assert_int_equal(policy_pick_idle(w, 4, WS_CMD_SCAN), 0);
