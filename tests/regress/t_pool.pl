@@ -203,9 +203,12 @@ sub cpus_of {
 	my ($l) = read_file("/proc/$pid/status") =~ /^Cpus_allowed_list:\s*(\S+)/m;
 	return [map { /^(\d+)-(\d+)$/ ? ($1 .. $2) : $_ } split /,/, $l // ''];
 }
+# The handler a worker session runs; undef if that worker is gone (a
+# reread retires it while we look).
 sub handler_of {
 	my ($ws) = @_;
-	my ($h) = split ' ', read_file("/proc/$ws/task/$ws/children");
+	open(my $fh, '<', "/proc/$ws/task/$ws/children") or return undef;
+	my ($h) = split ' ', (<$fh> // '');
 	return $h;
 }
 {
