@@ -23,6 +23,9 @@ use IO::Socket::INET;
 use Net::FTP;
 use POSIX ();
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use Interop;
 use Time::HiRes qw(sleep time);
 
 my $SRC = $ENV{MUX_SRC} // '.';
@@ -40,16 +43,6 @@ my (%made, @pids);
 my $T = tempdir('mux-ftp-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 chmod(0755, $T);
 
-sub installed { system("dpkg-query -W -f='\${Status}' $_[0] 2>/dev/null "
-    . "| grep -q 'ok installed'") == 0 }
-
-sub slurp {
-	my ($path) = @_;
-	open(my $fh, '<', $path) or return '';
-	local $/;
-	return <$fh> // '';
-}
-
 sub spew {
 	my ($path, $text) = @_;
 	open(my $fh, '>', $path) or die "$path: $!";
@@ -57,21 +50,7 @@ sub spew {
 	close($fh);
 }
 
-sub wait_for {
-	my ($cond, $timeout) = @_;
-	my $end = time + $timeout;
-	while (time < $end) {
-		return 1 if $cond->();
-		sleep 0.1;
-	}
-	return 0;
-}
 
-sub free_port {
-	my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.2', LocalPort => 0,
-	    Listen => 1, ReuseAddr => 1) or die "listen: $!";
-	return $s->sockport;
-}
 
 # --- the daemons, unpacked; their libraries, installed ------------------
 
@@ -191,7 +170,7 @@ sub muxctl { my $out = `$MUXCTL -s $T/ctl.sock @_ 2>&1`; return $out }
 
 for my $d (qw(vsftpd proftpd)) {
 	spew("$T/$d.conf", $conf{$d});
-	my $port = free_port();
+	my $port = free_port('127.0.0.2');
 	spew("$T/mux-$d.conf", "MessageEngine on\nMessageQueue $T/queue-$d\n"
 	    . "MessageLog $T/msg-$d.log\n");
 	my @cmd = $d eq 'vsftpd' ? ($bin{$d}, "$T/$d.conf")

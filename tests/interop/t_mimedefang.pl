@@ -12,6 +12,9 @@ use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use POSIX qw(:sys_wait_h);
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use Interop;
 use Time::HiRes qw(sleep time);
 
 my $SRC = $ENV{MUX_SRC} // '.';
@@ -28,9 +31,6 @@ my $T = tempdir('mux-interop-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 chmod(0711, $T);
 
 # --- set-up: packages, a user, a spool ---------------------------------
-
-sub installed { system("dpkg-query -W -f='\${Status}' $_[0] 2>/dev/null "
-    . "| grep -q 'ok installed'") == 0 }
 
 my @missing = grep { !installed($_) } qw(mimedefang postfix swaks);
 if (@missing) {
@@ -55,28 +55,8 @@ if (!getpwnam($USER)) {
 	$made{user} = 1;
 }
 
-sub free_port {
-	my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-	    Listen => 1, ReuseAddr => 1) or die "listen: $!";
-	return $s->sockport;
-}
 
-sub wait_for {
-	my ($cond, $timeout) = @_;
-	my $end = time + $timeout;
-	while (time < $end) {
-		return 1 if $cond->();
-		sleep 0.1;
-	}
-	return 0;
-}
 
-sub slurp {
-	my ($path) = @_;
-	open(my $fh, '<', $path) or return '';
-	local $/;
-	return <$fh> // '';
-}
 
 my $spool = "$T/spool";
 mkdir($spool) or die;
