@@ -20,11 +20,14 @@
  * side.  The mux owns the queue: made 0600 from MessageQueue's path
  * with ftok(3), removed on exit.  One message per target session, mtype
  * = the worker session's pid.  The mux never blocks and never spins on
- * a full queue (the kernel's msgmnb is 16 KiB by default): what does
- * not fit waits here, in order, bounded, and goes out when the workers
- * have drained some (msgq_retry, from a timer and after each receive).
- * A dead worker's messages are purged so they cannot reach a reused
- * pid.
+ * a full queue (the kernel's msgmnb is 16 KiB by default).  The queue
+ * is shared, so each session may have only MSGQ_SHARE messages in it
+ * at a time: a session whose client sends nothing (its worker holds
+ * what it took) cannot fill it for the others.  The rest waits here,
+ * per session and in order, bounded per session and in all (past a
+ * bound the session's oldest goes), and goes out as its worker takes
+ * some (msgq_retry, from a timer).  An ended session's messages and a
+ * dead worker's are purged, so they cannot reach a reused pid.
  */
 
 #include <sys/types.h>
@@ -43,24 +46,37 @@
 #include "mux.h"
 
 struct msgq_wait {
-	pid_t			 pid;
 	size_t			 len;
 	TAILQ_ENTRY(msgq_wait)	 entry;
 	char			 text[];
 };
 
+/* A session with messages waiting here, in the round of msgq_retry. */
+struct msgq_sess {
+	pid_t			 pid;
+	int			 n;
+	TAILQ_HEAD(, msgq_wait)	 wait;
+	TAILQ_ENTRY(msgq_sess)	 entry;
+};
+
 static struct {
 	int			 qid;
-	TAILQ_HEAD(, msgq_wait)	 wait;
+	TAILQ_HEAD(msgq_sess_q, msgq_sess) sess;
 	struct msgq_stats	 st;
 	void			(*sent)(pid_t);
-} Q = { -1, TAILQ_HEAD_INITIALIZER(Q.wait), { 0 }, NULL };
+	int			(*owed)(pid_t);
+} Q = { -1, TAILQ_HEAD_INITIALIZER(Q.sess), { 0 }, NULL, NULL };
 
-/* Told of each message that reached the queue: the pool wakes its worker. */
+/*
+ * Told of each message that reached the queue (the pool wakes its
+ * worker); and asked how many messages a session's worker has not taken
+ * yet, in the queue or waiting here.
+ */
 void
-msgq_on_sent(void (*fn)(pid_t))
+msgq_on_sent(void (*fn)(pid_t), int (*owed)(pid_t))
 {
 	Q.sent = fn;
+	Q.owed = owed;
 }
 
 struct msgq_buf {
@@ -153,21 +169,92 @@ msgq_put(pid_t pid, const char *text, size_t len)
 	return (0);
 }
 
+static struct msgq_sess *
+msgq_sess_find(pid_t pid)
+{
+	struct msgq_sess	*ms;
+
+	TAILQ_FOREACH(ms, &Q.sess, entry)
+		if (ms->pid == pid)
+			return (ms);
+	return (NULL);
+}
+
+/* Its messages in the kernel's queue: owed, less what waits here. */
+static int
+msgq_inflight(pid_t pid, const struct msgq_sess *ms)
+{
+	int	owed = Q.owed != NULL ? Q.owed(pid) : 0;
+
+	return (owed - (ms != NULL ? ms->n : 0));
+}
+
+static void
+msgq_wait_free(struct msgq_sess *ms, struct msgq_wait *w)
+{
+	TAILQ_REMOVE(&ms->wait, w, entry);
+	ms->n--;
+	Q.st.waiting--;
+	free(w);
+	if (ms->n == 0) {
+		TAILQ_REMOVE(&Q.sess, ms, entry);
+		free(ms);
+	}
+}
+
+/* Wait here, after the session's others; its oldest goes past a bound. */
+static int
+msgq_wait(pid_t pid, struct msgq_sess *ms, const char *text, size_t len)
+{
+	struct msgq_wait	*w;
+	int			 rv = MSGQ_WAITING;
+
+	if (ms != NULL && (ms->n >= MSGQ_SESS_WAIT ||
+	    Q.st.waiting >= MSGQ_WAIT_MAX)) {
+		msgq_wait_free(ms, TAILQ_FIRST(&ms->wait));
+		Q.st.dropped++;
+		rv = MSGQ_DROPPED;
+		ms = msgq_sess_find(pid);
+	} else if (Q.st.waiting >= MSGQ_WAIT_MAX)
+		return (-1);
+	if ((w = malloc(sizeof(*w) + len)) == NULL)
+		return (-1);
+	if (ms == NULL) {
+		if ((ms = calloc(1, sizeof(*ms))) == NULL) {
+			free(w);
+			return (-1);
+		}
+		ms->pid = pid;
+		TAILQ_INIT(&ms->wait);
+		TAILQ_INSERT_TAIL(&Q.sess, ms, entry);
+	}
+	w->len = len;
+	memcpy(w->text, text, len);
+	TAILQ_INSERT_TAIL(&ms->wait, w, entry);
+	ms->n++;
+	Q.st.waiting++;
+	Q.st.queued_full++;
+	return (rv);
+}
+
 /*
- * Send one message to the session of worker pid.  MSGQ_SENT, or
- * MSGQ_WAITING when the queue is full and it waits here, or -1 (queue
- * gone, too many waiting).
+ * Send one message to the session of worker pid, counted in its owed
+ * already.  MSGQ_SENT; MSGQ_WAITING when it waits here for room or for
+ * its turn; MSGQ_DROPPED when it waits and the session's oldest waiting
+ * message made room for it; -1 (queue gone, no memory, all bounds full).
  */
 int
 msgq_send(pid_t pid, const char *text, size_t len)
 {
-	struct msgq_wait	*w;
+	struct msgq_sess	*ms;
 
 	if (Q.qid == -1 || pid <= 0)
 		return (-1);
 	if (len > MSGQ_TEXT_MAX)
 		len = MSGQ_TEXT_MAX;
-	if (TAILQ_EMPTY(&Q.wait)) {	/* keep the order of the waiting */
+	ms = msgq_sess_find(pid);
+	/* In order behind its own, and within its share. */
+	if (ms == NULL && msgq_inflight(pid, NULL) - 1 < MSGQ_SHARE) {
 		if (msgq_put(pid, text, len) == 0) {
 			Q.st.sent++;
 			if (Q.sent != NULL)
@@ -179,50 +266,57 @@ msgq_send(pid_t pid, const char *text, size_t len)
 			return (-1);
 		}
 	}
-	if (Q.st.waiting >= MSGQ_WAIT_MAX ||
-	    (w = malloc(sizeof(*w) + len)) == NULL) {
-		Q.st.failed++;
-		return (-1);
-	}
-	w->pid = pid;
-	w->len = len;
-	memcpy(w->text, text, len);
-	TAILQ_INSERT_TAIL(&Q.wait, w, entry);
-	Q.st.waiting++;
-	Q.st.queued_full++;
-	return (MSGQ_WAITING);
+	return (msgq_wait(pid, ms, text, len));
 }
 
-/* Send what waits, in order, until the queue is full again. */
+/*
+ * Send what waits, each session in turn, as far as its share allows,
+ * until the queue is full.  The session served first goes last next
+ * time: a full queue favours nobody.
+ */
 int
 msgq_retry(void)
 {
+	struct msgq_sess	*ms, *next, *last = TAILQ_LAST(&Q.sess,
+				    msgq_sess_q);
 	struct msgq_wait	*w;
-	int			 n = 0;
+	pid_t			 pid;
+	int			 n = 0, full = 0;
 
-	while ((w = TAILQ_FIRST(&Q.wait)) != NULL) {
-		if (msgq_put(w->pid, w->text, w->len) == -1) {
-			if (errno == EAGAIN)
-				break;
-			Q.st.failed++;	/* the queue is gone */
-		} else {
-			Q.st.sent++;
-			n++;
-			if (Q.sent != NULL)
-				Q.sent(w->pid);
+	for (ms = TAILQ_FIRST(&Q.sess); ms != NULL && !full; ms = next) {
+		next = ms == last ? NULL : TAILQ_NEXT(ms, entry);
+		pid = ms->pid;
+		TAILQ_REMOVE(&Q.sess, ms, entry);	/* to the round's end */
+		TAILQ_INSERT_TAIL(&Q.sess, ms, entry);
+		while (ms != NULL && msgq_inflight(pid, ms) < MSGQ_SHARE) {
+			w = TAILQ_FIRST(&ms->wait);
+			if (msgq_put(pid, w->text, w->len) == -1) {
+				if (errno == EAGAIN) {
+					full = 1;
+					break;
+				}
+				Q.st.failed++;	/* the queue is gone */
+			} else {
+				Q.st.sent++;
+				n++;
+				if (Q.sent != NULL)
+					Q.sent(pid);
+			}
+			msgq_wait_free(ms, w);
+			ms = msgq_sess_find(pid);
 		}
-		TAILQ_REMOVE(&Q.wait, w, entry);
-		Q.st.waiting--;
-		free(w);
 	}
 	return (n);
 }
 
-/* A worker died: its messages, queued or waiting, go nowhere. */
+/*
+ * A session ended, or its worker died: its messages, in the queue or
+ * waiting here, go nowhere.  How many there were.
+ */
 int
 msgq_purge(pid_t pid)
 {
-	struct msgq_wait	*w, *next;
+	struct msgq_sess	*ms;
 	struct msgq_buf		 m;
 	int			 n = 0;
 
@@ -231,13 +325,8 @@ msgq_purge(pid_t pid)
 	while (msgrcv(Q.qid, &m, sizeof(m.mtext), pid,
 	    IPC_NOWAIT | MSG_NOERROR) >= 0)
 		n++;
-	for (w = TAILQ_FIRST(&Q.wait); w != NULL; w = next) {
-		next = TAILQ_NEXT(w, entry);
-		if (w->pid != pid)
-			continue;
-		TAILQ_REMOVE(&Q.wait, w, entry);
-		Q.st.waiting--;
-		free(w);
+	while ((ms = msgq_sess_find(pid)) != NULL) {
+		msgq_wait_free(ms, TAILQ_FIRST(&ms->wait));
 		n++;
 	}
 	Q.st.purged += (uint64_t)n;
@@ -254,13 +343,10 @@ msgq_stats(struct msgq_stats *st)
 void
 msgq_close(void)
 {
-	struct msgq_wait	*w;
+	struct msgq_sess	*ms;
 
-	while ((w = TAILQ_FIRST(&Q.wait)) != NULL) {
-		TAILQ_REMOVE(&Q.wait, w, entry);
-		free(w);
-	}
-	Q.st.waiting = 0;
+	while ((ms = TAILQ_FIRST(&Q.sess)) != NULL)
+		msgq_wait_free(ms, TAILQ_FIRST(&ms->wait));
 	if (Q.qid != -1 && msgctl(Q.qid, IPC_RMID, NULL) == -1 &&
 	    errno != EINVAL && errno != EIDRM)
 		log_warn("MessageQueue: removing queue %d", Q.qid);

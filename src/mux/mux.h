@@ -370,6 +370,8 @@ struct svc_sess {
 	int			 kicked;	/* while nothing could cut it */
 	STAILQ_HEAD(, svc_held)	 held;		/* msgs for its first reply */
 	int			 nheld;
+	int			 msgs;		/* taken for it, in all */
+	int			 dropped;	/* of those, past a bound */
 	TAILQ_ENTRY(svc_sess)	 entry;
 };
 
@@ -391,6 +393,8 @@ void	 svc_init(struct event_base *, struct conf *, const int *,
 size_t	 svc_env(struct svc_sess *, int, int, char *, size_t);
 void	 svc_close(void);
 void	 svc_end(struct svc_sess *);
+void	 svc_end_msgs(struct svc_sess *, int, const char *);
+void	 svc_msg_stats(uint64_t *, uint64_t *, uint64_t *);
 const char *svc_user(struct svc_sess *, const char *, char *, size_t);
 int	 svc_count(void);
 int	 svc_listeners(void);
@@ -509,14 +513,21 @@ void	 tick_reconf(const struct conf *);
 /* msgq.c: the MessageEngine queue, sending side. */
 #define MSGQ_TEXT_MAX	(INJ_TEXT_MAX + 4)	/* the session's token first */
 #define MSGQ_WAIT_MAX	10000		/* messages waiting for room */
+#define MSGQ_SHARE	4		/* a session's, in the queue */
+#define MSGQ_SESS_WAIT	64		/* a session's, waiting here */
 #define MSGQ_SENT	0
 #define MSGQ_WAITING	1
+#define MSGQ_DROPPED	2
 
 struct msgq_stats {
 	uint64_t	 sent;
 	uint64_t	 queued_full;	/* had to wait for room */
 	uint64_t	 failed;
 	uint64_t	 purged;
+	uint64_t	 dropped;	/* a session's oldest, past a bound */
+	uint64_t	 delivered;	/* sessions' ends say (svc.c) */
+	uint64_t	 undelivered;
+	uint64_t	 lost;		/* dropped, as sessions' ends count */
 	uint64_t	 qbytes;	/* the queue's msg_qbytes */
 	int		 waiting;
 };
@@ -526,7 +537,7 @@ int	 msgq_owner(uid_t, gid_t, char *, size_t);
 int	 msgq_id(void);
 int	 msgq_send(pid_t, const char *, size_t);
 int	 msgq_retry(void);
-void	 msgq_on_sent(void (*)(pid_t));
+void	 msgq_on_sent(void (*)(pid_t), int (*)(pid_t));
 int	 msgq_purge(pid_t);
 void	 msgq_stats(struct msgq_stats *);
 void	 msgq_close(void);

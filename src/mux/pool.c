@@ -88,6 +88,7 @@ static struct pool {
 	struct event		*chld_ev;
 	struct event		*grace_ev;
 	struct event		*mq_ev;		/* msgq_retry while messages wait */
+	int			 mq_ms;		/* its interval */
 	struct event		*edge_ev;	/* report the edges left over */
 	struct stats		 stats;
 	uint64_t		 msgs;
@@ -448,6 +449,7 @@ static void	pool_drain(void);
 static void	pool_mq_cb(evutil_socket_t, short, void *);
 static void	pool_msg_held(struct pool_slot *);
 static void	pool_mq_sent(pid_t);
+static int	pool_mq_owed(pid_t);
 static int	pool_sess_info(int, struct sess_info *, char *, size_t,
 		    uint8_t [16]);
 
@@ -594,13 +596,23 @@ pool_snapshot(void)
 	}
 }
 
+/*
+ * Its session ended: what reached the worker and was not delivered
+ * (delivered says how many were), and what still waits for it, is
+ * undelivered; purged, it cannot reach the worker's next session.
+ */
 static void
-pool_sess_end(struct pool_slot *ps, const char *why)
+pool_sess_end(struct pool_slot *ps, const char *why, int delivered)
 {
 	if (ps->sess == NULL)
 		return;
 	log_debug("worker %d: session %u of %s ended%s", ps->idx,
 	    ps->sess->token, ps->sess->host, why);
+	if (ps->sess->msgs > 0) {
+		(void)msgq_purge(ps->pid);
+		atomic_store(&ps->s->mq_owed, 0);
+	}
+	svc_end_msgs(ps->sess, delivered, why);
 	svc_end(ps->sess);
 	ps->sess = NULL;
 }
@@ -627,7 +639,7 @@ pool_reserve(struct pool_slot *ps, struct req *r)
 	 * unread on the channel (the worker goes IDLE after sending it);
 	 * once ps->sess is the new session, that end would not match.
 	 */
-	pool_sess_end(ps, " (seen idle first)");
+	pool_sess_end(ps, " (seen idle first)", 0);
 	if ((sess = req_take_sess(r)) != NULL) {
 		ps->sess = sess;
 		sess->slot = ps->idx;
@@ -865,7 +877,8 @@ pool_sess_msg(struct pool_slot *ps, const struct ws_msghdr *h,
 	if (ps->sess == NULL || h->arg != ps->sess->token)
 		return;
 	if (h->type == WS_MSG_END) {
-		pool_sess_end(ps, "");
+		/* Its text: how many messages the session delivered. */
+		pool_sess_end(ps, "", h->len > 0 ? atoi(line) : 0);
 		return;
 	}
 	/* Answered either way: the worker may hold the login's reply. */
@@ -983,7 +996,7 @@ pool_reaped(struct pool_slot *ps, int status)
 
 	pool_sample(ps, pool_now());
 	errlog_close(&ps->err);		/* its last words first */
-	pool_sess_end(ps, " with its worker");
+	pool_sess_end(ps, " with its worker", 0);
 	atomic_store(&ps->s->mq_wake, 0);
 	atomic_store(&ps->s->svc, 0);
 	if ((n = msgq_purge(ps->pid)) > 0)
@@ -1255,7 +1268,7 @@ pool_init(struct event_base *base, struct conf *conf,
 	P.resig_ev = evtimer_new(base, pool_resignal_cb, NULL);
 	P.mq_ev = evtimer_new(base, pool_mq_cb, NULL);
 	P.edge_ev = evtimer_new(base, pool_edge_cb, NULL);
-	msgq_on_sent(pool_mq_sent);
+	msgq_on_sent(pool_mq_sent, pool_mq_owed);
 	if (P.wake_ev == NULL || P.tick_ev == NULL || P.topup_ev == NULL ||
 	    P.chld_ev == NULL || P.grace_ev == NULL || P.resig_ev == NULL ||
 	    P.mq_ev == NULL || P.edge_ev == NULL ||
@@ -1554,8 +1567,9 @@ pool_unpend(struct req *r)
 /* A message reached the queue: wake its worker, once until it drains. */
 static int	pool_mq_hint = -1;	/* the slot pool_msg sends to */
 
-static void
-pool_mq_sent(pid_t pid)
+/* The slot of worker pid; pool_mq_hint first, as pool_msg sends to it. */
+static struct pool_slot *
+pool_by_pid(pid_t pid)
 {
 	struct pool_slot	*ps;
 	int			 i, k;
@@ -1563,16 +1577,35 @@ pool_mq_sent(pid_t pid)
 	for (k = 0; k <= P.n; k++) {
 		/* First the hint: no scan of 1,000 slots per message. */
 		i = k == 0 ? pool_mq_hint : k - 1;
-		if (i < 0 || (ps = &P.slot[i])->pid != pid || ps->chan == -1)
-			continue;
-		if (atomic_exchange(&ps->s->mq_wake, 1) == 0 &&
-		    chan_send(ps->chan, WS_MSG_MQ, 0, NULL, 0, -1,
-		    MSG_DONTWAIT) == -1) {
-			atomic_store(&ps->s->mq_wake, 0);
-			log_warn("worker %d: control channel", ps->idx);
-		}
-		return;
+		if (i >= 0 && (ps = &P.slot[i])->pid == pid && ps->chan != -1)
+			return (ps);
 	}
+	return (NULL);
+}
+
+static void
+pool_mq_sent(pid_t pid)
+{
+	struct pool_slot	*ps;
+
+	if ((ps = pool_by_pid(pid)) == NULL)
+		return;
+	if (atomic_exchange(&ps->s->mq_wake, 1) == 0 &&
+	    chan_send(ps->chan, WS_MSG_MQ, 0, NULL, 0, -1,
+	    MSG_DONTWAIT) == -1) {
+		atomic_store(&ps->s->mq_wake, 0);
+		log_warn("worker %d: control channel", ps->idx);
+	}
+}
+
+/* Messages its worker has not taken yet: in the queue, or waiting here. */
+static int
+pool_mq_owed(pid_t pid)
+{
+	struct pool_slot	*ps;
+
+	return ((ps = pool_by_pid(pid)) != NULL ?
+	    atomic_load(&ps->s->mq_owed) : 0);
 }
 
 /* Messages wait in the mux for room in the queue: try again soon. */
@@ -1580,13 +1613,21 @@ static void
 pool_mq_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct msgq_stats	st;
-	struct timeval		tv = { 0, 10000 };
+	struct timeval		tv;
 
 	(void)fd;
-	(void)ev;
 	(void)arg;
-	(void)msgq_retry();
+	/*
+	 * Each round that moves nothing (the sessions' workers hold their
+	 * share and take no more) waits twice as long, up to a second.
+	 */
+	if (msgq_retry() > 0 || ev == 0)
+		P.mq_ms = 10;
+	else if ((P.mq_ms *= 2) > 1000)
+		P.mq_ms = 1000;
 	msgq_stats(&st);
+	tv.tv_sec = P.mq_ms / 1000;
+	tv.tv_usec = (P.mq_ms % 1000) * 1000;
 	if (st.waiting > 0)
 		evtimer_add(P.mq_ev, &tv);
 }
@@ -1610,10 +1651,16 @@ pool_msg_one(struct pool_slot *ps, const char *text, size_t len)
 	pool_mq_hint = ps->idx;
 	rv = msgq_send(ps->pid, buf, len + 4);
 	pool_mq_hint = -1;
-	if (rv == -1)
+	if (rv == -1 || rv == MSGQ_DROPPED)
 		atomic_fetch_sub(&ps->s->mq_owed, 1);
-	if (rv == MSGQ_WAITING && !evtimer_pending(P.mq_ev, NULL))
-		pool_mq_cb(-1, 0, NULL);
+	if (rv == MSGQ_DROPPED) {
+		ps->sess->dropped++;
+		log_warnx("session %u: more than %d messages wait for it: "
+		    "its oldest dropped", ps->sess->token, MSGQ_SESS_WAIT);
+	}
+	if (rv != MSGQ_SENT && rv != -1 && (!evtimer_pending(P.mq_ev, NULL) ||
+	    P.mq_ms > 10))
+		pool_mq_cb(-1, 0, NULL);	/* a round now, the timer after */
 	return (rv == -1 ? -1 : 0);
 }
 
@@ -1625,8 +1672,10 @@ pool_msg_held(struct pool_slot *ps)
 	int		 failed = 0;
 
 	while ((t = svc_held_next(ps->sess)) != NULL) {
-		if (pool_msg_one(ps, t->text, t->len) == -1)
+		if (pool_msg_one(ps, t->text, t->len) == -1) {
 			failed++;
+			ps->sess->dropped++;
+		}
 		svc_text_free(t);
 	}
 	if (failed > 0)
@@ -1657,8 +1706,10 @@ pool_msg(int (*match)(const struct sess_info *, void *), void *arg,
 		atomic_fetch_add(&ps->s->mq_owed, 1);
 		if (pool_msg_one(ps, text, len) == -1)
 			failed++;
-		else
+		else {
+			ps->sess->msgs++;
 			n++;
+		}
 	}
 	if (failed > 0)
 		log_warnx("msg: the queue took no message for %d sessions",

@@ -57,6 +57,7 @@ static struct {
 	struct event		*pause;
 	uint32_t		 next_token;
 	int			 nsess;
+	uint64_t		 delivered, undelivered, lost;
 	TAILQ_HEAD(, svc_sess)	 sess;
 } S = { .sess = TAILQ_HEAD_INITIALIZER(S.sess) };
 
@@ -388,15 +389,50 @@ svc_close(void)
 	S.nl = 0;
 }
 
+/*
+ * Every message taken for a session ends one way: delivered in a reply
+ * (its worker counted them), dropped past a bound, or undelivered when
+ * the session ended first.  MessageLog says which, once per session.
+ */
+void
+svc_end_msgs(struct svc_sess *s, int delivered, const char *why)
+{
+	int	undelivered;
+
+	if (s->msgs == 0)
+		return;
+	if (delivered > s->msgs - s->dropped)
+		delivered = s->msgs - s->dropped;
+	undelivered = s->msgs - s->dropped - delivered;
+	S.delivered += (uint64_t)delivered;
+	S.undelivered += (uint64_t)undelivered;
+	S.lost += (uint64_t)s->dropped;
+	if (undelivered > 0)
+		log_info("session %u from %s ended%s: %d messages not "
+		    "delivered", s->token, s->host, why, undelivered);
+	msglog_write(0, "session %u user=%s host=%s ended%s: %d messages: "
+	    "%d delivered, %d undelivered, %d dropped", s->token,
+	    s->user[0] ? s->user : "(none)", s->host, why, s->msgs,
+	    delivered, undelivered, s->dropped);
+	s->msgs = 0;
+}
+
+void
+svc_msg_stats(uint64_t *delivered, uint64_t *undelivered, uint64_t *lost)
+{
+	*delivered = S.delivered;
+	*undelivered = S.undelivered;
+	*lost = S.lost;
+}
+
 /* The session is over (or never started): forget it. */
 void
 svc_end(struct svc_sess *s)
 {
 	struct svc_text	*t;
 
-	if (s->nheld > 0)
-		log_info("session %u from %s ended before a worker had it: "
-		    "%d messages not delivered", s->token, s->host, s->nheld);
+	if (s->slot == -1)
+		svc_end_msgs(s, 0, " before a worker had it");
 	while ((t = svc_held_next(s)) != NULL)
 		svc_text_free(t);
 	TAILQ_REMOVE(&S.sess, s, entry);
@@ -536,6 +572,7 @@ svc_msg(int (*match)(const struct sess_info *, void *), void *arg,
 		t->refs++;
 		STAILQ_INSERT_TAIL(&s->held, h, entry);
 		s->nheld++;
+		s->msgs++;
 		n++;
 	}
 	if (s != NULL)

@@ -112,12 +112,16 @@ ctl_format_status(struct cmd_buf *b, const struct cmd_view *v,
 		    (unsigned long long)in->hangups);
 	if (mq != NULL)
 		cmd_printf(b, "*-messages queue_bytes=%llu sent=%llu "
-		    "waiting=%d queue_full=%llu purged=%llu failed=%llu\n",
+		    "waiting=%d queue_full=%llu purged=%llu failed=%llu "
+		    "delivered=%llu undelivered=%llu dropped=%llu\n",
 		    (unsigned long long)mq->qbytes,
 		    (unsigned long long)mq->sent, mq->waiting,
 		    (unsigned long long)mq->queued_full,
 		    (unsigned long long)mq->purged,
-		    (unsigned long long)mq->failed);
+		    (unsigned long long)mq->failed,
+		    (unsigned long long)mq->delivered,
+		    (unsigned long long)mq->undelivered,
+		    (unsigned long long)mq->lost);
 	if (sh != NULL)
 		cmd_printf(b, "*-shutdown refusing=%d refuse_in=%d cut_in=%d "
 		    "text=%s\n", sh->refusing, sh->refuse_in, sh->cut_in,
@@ -294,7 +298,13 @@ ctl_msg_send(struct cmd_buf *b, struct ctl_match *k, const char *who,
 		cmd_printf(b, "*ERR %s\n", why);
 		return;
 	}
-	msglog_write(uid, "msg %s \"%s\": sent to %d sessions", who, text, n);
+	if (full > 0)
+		msglog_write(uid, "msg %s \"%s\": sent to %d sessions; not to "
+		    "%d that hold %d waiting already", who, text, n, full,
+		    SVC_HELD_MAX);
+	else
+		msglog_write(uid, "msg %s \"%s\": sent to %d sessions", who,
+		    text, n);
 	log_info("control: msg %s: sent to %d sessions", who, n);
 	events_emit(EV_M, n, who);
 	cmd_printf(b, "*OK message sent to %d sessions\n", n);
@@ -754,6 +764,7 @@ ctl_run(const char *line, size_t len, const struct acl_peer *p,
 	if (a == CTL_STATUS) {
 		notify_stats(&ns);
 		msgq_stats(&mq);
+		svc_msg_stats(&mq.delivered, &mq.undelivered, &mq.lost);
 		intake_stats(&in);
 		in.live = svc_count();
 		ctl_format_status(b, &v, &ns, ctl_shut_view(&sh) == 0 ? &sh :

@@ -67,7 +67,6 @@ struct sess {
 	uint32_t		 token;
 	struct ws_hd		 hd;
 	struct status_rd	 srd;
-	struct inj_state	 inj;
 	int			 client_eof;
 	int			 hd_eof;
 	int			 midline;	/* passing a line too long to parse */
@@ -77,7 +76,6 @@ struct sess {
 	int			 st_eof;
 	int			 hold;		/* USER verdicts awaited */
 	int64_t			 owed_since;	/* a reply waits for messages */
-	int			 final_seen;	/* code of the line held back */
 	int			 draining;	/* pool: dropping a reply */
 	int			 over;		/* end: flush, then close */
 	int64_t			 last_in;	/* ms, client's last bytes */
@@ -87,11 +85,11 @@ struct sess {
 	size_t			 vlen;
 	char			 verb[WS_VERB_MAX + 1];	/* being read */
 	char			 cur[WS_VERB_MAX + 1];	/* last complete */
-	struct proto		 proto;		/* the user, from the stream */
-	int			 final_code;	/* of the last line, eligible or not */
-	size_t			 plen;
-	char			 pline[WS_USER_MAX + 16]; /* line's start */
+	struct proto		 proto;		/* the listener's protocol */
+	struct proto_ev		 ev;		/* of the line being moved */
+	int			 ev_ready;
 	int			 nmsg;
+	int			 delivered;	/* told to the mux at the end */
 	struct sess_msg		 msg[SESS_MSG_MAX];
 	char			 cbuf[8192];
 	char			 hbuf[16384];
@@ -217,38 +215,16 @@ sess_chan(struct sess *s)
 		s->over = 1;	/* the mux is gone: PDEATHSIG follows */
 }
 
-/*
- * The protocol watcher sees each client line's first bytes (a login
- * line's user fits; the rest of a long line does not matter).
- */
-static void
-sess_proto_byte(struct sess *s, char c)
-{
-	size_t	len = s->plen;
-
-	if (c != '\n') {
-		if (s->plen < sizeof(s->pline))
-			s->pline[s->plen] = c;
-		s->plen++;
-		return;
-	}
-	if (len > sizeof(s->pline))
-		len = sizeof(s->pline);
-	if (len > 0 && s->pline[len - 1] == '\r')
-		len--;
-	proto_client(&s->proto, s->pline, len);
-	s->plen = 0;
-}
-
 /* Client bytes: note the verb of each command line as it passes. */
 static void
 sess_verbs(struct sess *s, const char *p, size_t n)
 {
 	size_t	i;
 
+	proto_client(&s->proto, p, n);
+	if (s->proto.opaque)
+		return;		/* TLS: no verbs to see */
 	for (i = 0; i < n; i++) {
-		if (s->proto.kind != PROTO_NONE)
-			sess_proto_byte(s, p[i]);
 		if (p[i] == '\n') {
 			memcpy(s->cur, s->verb, s->vlen);
 			s->cur[s->vlen] = '\0';
@@ -358,7 +334,17 @@ sess_room(struct sess *s)
 	return (sizeof(s->obuf) - s->olen);
 }
 
-/* The held messages, as continuation lines of a reply with code. */
+static void
+sess_delivered(struct sess *s, int n)
+{
+	log_info("worker %d: %d message%s delivered", s->x->idx, n,
+	    n == 1 ? "" : "s");
+	s->nmsg -= n;
+	s->delivered += n;
+	memmove(s->msg, s->msg + n, (size_t)s->nmsg * sizeof(s->msg[0]));
+}
+
+/* The held messages, as lines before a final reply line with code. */
 static int
 sess_inject(struct sess *s, int code, const char *eol)
 {
@@ -366,37 +352,50 @@ sess_inject(struct sess *s, int code, const char *eol)
 	int	i;
 
 	for (i = 0; i < s->nmsg; i++)
-		need += 4 + s->msg[i].len + 2;
+		need += 16 + s->msg[i].len + 2;
 	if (need > sess_room(s))
 		return (-1);
 	for (i = 0; i < s->nmsg; i++) {
-		n = inj_format(s->obuf + s->olen, sizeof(s->obuf) - s->olen,
-		    code, s->msg[i].text, s->msg[i].len, eol);
+		n = proto_format(&s->proto, s->obuf + s->olen,
+		    sizeof(s->obuf) - s->olen, code, s->msg[i].text,
+		    s->msg[i].len, eol);
 		s->olen += n;
 	}
-	log_info("worker %d: %d message%s delivered", s->x->idx, s->nmsg,
-	    s->nmsg == 1 ? "" : "s");
-	s->nmsg = 0;
+	sess_delivered(s, s->nmsg);
 	return (0);
 }
 
 /*
- * The code of a final reply line that may carry messages, else 0.  A
- * line held back (sess_owed) is classified once: inj_line keeps state.
+ * POP3: the status line (l of its len bytes before the line end) with
+ * held messages added to its text, as many as its 512 bytes take (the
+ * first one cut to fit); the rest wait for the next eligible reply.
  */
 static int
-sess_final(struct sess *s, size_t l)
+sess_append(struct sess *s, size_t l, size_t len)
 {
-	int	code;
+	char	*o;
+	size_t	 n, room, at;
+	int	 i;
 
-	if (s->final_seen)
-		return (s->final_seen);
-	code = s->final_code = inj_line(&s->inj, s->hbuf, l);
-	if (code == 0 || !inj_eligible(code, s->cur, strlen(s->cur),
-	    s->x->conf->msg_skip))
-		return (0);
-	s->final_seen = code;
-	return (code);
+	if (len + PROTO_POP3_LINE > sess_room(s))
+		return (-1);
+	o = s->obuf + s->olen;
+	memcpy(o, s->hbuf, l);
+	at = l;
+	room = l < PROTO_POP3_LINE ? PROTO_POP3_LINE - l : 0;
+	for (i = 0; i < s->nmsg; i++) {
+		if (i > 0 && s->msg[i].len + 3 > room)
+			break;
+		if ((n = proto_format(&s->proto, o + at, room + 1, 0,
+		    s->msg[i].text, s->msg[i].len, "")) == 0)
+			break;
+		at += n;
+		room -= n;
+	}
+	memcpy(o + at, s->hbuf + l, len - l);
+	s->olen += at + len - l;
+	sess_delivered(s, i);
+	return (0);
 }
 
 /*
@@ -453,19 +452,40 @@ sess_pool_line(struct sess *s, size_t l)
 }
 
 /*
- * A final reply: the login it accepts names the session's user, as a
- * handler's "user NAME" on fd 3 would (which still wins: it comes
- * first, or later).  1 if it did.
+ * What the line (len bytes with its end) is, once: holding it back must
+ * not feed it to the watcher again.  A login it accepts names the
+ * session's user, as a handler's "user NAME" on fd 3 would (which still
+ * wins: it comes first, or later).
  */
-static int
-sess_proto_reply(struct sess *s, int code)
+static void
+sess_classify(struct sess *s, size_t len)
 {
-	const char	*user;
+	if (s->ev_ready)
+		return;
+	s->ev_ready = 1;
+	proto_server(&s->proto, s->hbuf, len, &s->ev);
+	if (s->ev.code > 0 && !inj_eligible(s->ev.code, s->cur,
+	    strlen(s->cur), s->x->conf->msg_skip))
+		s->ev.eligible = 0;
+	if (s->ev.user != NULL)
+		sess_user(s, s->ev.user, strlen(s->ev.user));
+}
 
-	if ((user = proto_reply(&s->proto, code)) == NULL)
-		return (0);
-	sess_user(s, user, strlen(user));
-	return (1);
+/* The line, with the held messages it may carry. */
+static int
+sess_move(struct sess *s, size_t l, size_t len, const char *eol)
+{
+	int	carry = s->ev.eligible && !s->draining;
+
+	if (carry && sess_owed(s))
+		return (-1);
+	if (carry && s->nmsg > 0 && s->proto.kind == PROTO_POP3)
+		return (sess_append(s, l, len));
+	if (carry && s->nmsg > 0 && sess_inject(s, s->ev.code, eol) == -1)
+		return (-1);
+	memcpy(s->obuf + s->olen, s->hbuf, len);
+	s->olen += len;
+	return (0);
 }
 
 /*
@@ -478,7 +498,6 @@ sess_parse(struct sess *s)
 {
 	char	*nl;
 	size_t	 len, l;
-	int	 code;
 
 	while (s->hlen > 0 && s->hold == 0) {
 		if (s->pool != NULL && !s->awaiting) {
@@ -489,34 +508,30 @@ sess_parse(struct sess *s)
 			s->broken = s->over = 1;
 			return;
 		}
-		nl = memchr(s->hbuf, '\n', s->hlen);
+		nl = s->proto.opaque ? NULL : memchr(s->hbuf, '\n', s->hlen);
 		len = nl ? (size_t)(nl - s->hbuf) + 1 : s->hlen;
-		if (nl == NULL && len < sizeof(s->hbuf) && !s->hd_eof)
+		if (nl == NULL && len < sizeof(s->hbuf) && !s->hd_eof &&
+		    !s->proto.opaque)
 			return;		/* wait for the rest of the line */
-		if (len > sess_room(s))
-			return;
+		if (len > sess_room(s)) {
+			if (!s->proto.opaque || sess_room(s) == 0)
+				return;
+			len = sess_room(s);	/* TLS: as much as fits */
+		}
 		l = nl ? len - 1 : len;
 		if (l > 0 && s->hbuf[l - 1] == '\r')
 			l--;
-		code = s->final_code = 0;
-		if (!s->midline && nl != NULL)
-			code = sess_final(s, l);
-		if (s->final_code > 0 && sess_proto_reply(s, s->final_code) &&
-		    s->hold > 0)
+		sess_classify(s, len);
+		if (s->hold > 0)
 			return;		/* the login waits for MaxClientsPerUser */
-		if (code > 0 && !s->draining && (sess_owed(s) ||
-		    (s->nmsg > 0 && sess_inject(s, code, l + 1 < len ?
-		    "\r\n" : "\n") == -1)))
+		if (sess_move(s, l, len, l + 1 < len ? "\r\n" : "\n") == -1)
 			return;
-		memcpy(s->obuf + s->olen, s->hbuf, len);
-		s->olen += len;
+		s->ev_ready = 0;
 		if (s->pool != NULL && nl != NULL && !s->midline)
 			sess_pool_line(s, l);
 		s->midline = nl == NULL;
 		s->hlen -= len;
 		memmove(s->hbuf, s->hbuf + len, s->hlen);
-		if (code > 0)
-			s->final_seen = 0;
 	}
 }
 
@@ -550,14 +565,14 @@ sess_say(struct sess *s, const char *msg)
 }
 
 /*
- * kick: an FTP client relayed between two replies is told why, as
- * ProFTPD's own kick does (421), then the session ends; otherwise the
- * socket is shut under it.
+ * kick: a client relayed between two replies is told why in its
+ * protocol's goodbye (421, -ERR, * BYE), as ProFTPD's own kick does,
+ * then the session ends; otherwise the socket is shut under it.
  */
 static void
 sess_kick(struct sess *s)
 {
-	char	why[WS_TAG_MAX + 1], line[WS_TAG_MAX + 8];
+	char	why[WS_TAG_MAX + 1], line[WS_TAG_MAX + 16];
 
 	if (s->kicked || s->over || !slot_take_kick(s->x->slot, s->x->sid))
 		return;
@@ -567,13 +582,14 @@ sess_kick(struct sess *s)
 		    s->x->shm->refuse_msg, why, sizeof(why));
 	else
 		snprintf(why, sizeof(why), "Disconnected by the "
-		    "administrator: closing control connection");
-	snprintf(line, sizeof(line), "421 %s\r\n", why);
-	if (s->proto.kind == PROTO_FTP && s->pool == NULL &&
-	    s->pair != -1 && !s->midline && s->inj.multi == 0 &&
+		    "administrator%s", s->proto.kind == PROTO_FTP ?
+		    ": closing control connection" : "");
+	if (s->pool == NULL && s->pair != -1 && proto_between(&s->proto) &&
+	    proto_bye(&s->proto, line, sizeof(line), why) > 0 &&
 	    sess_say(s, line) == 0) {
 		s->over = s->bye = 1;
-		log_info("worker %d: session kicked: 421 sent", s->x->idx);
+		log_info("worker %d: session kicked: %.*s sent", s->x->idx,
+		    (int)strcspn(line, " "), line);
 		return;
 	}
 	s->kicked = 1;
@@ -586,13 +602,15 @@ static int
 sess_idle(struct sess *s, int64_t now)
 {
 	int	t = s->x->conf->session_timeout;
-	char	msg[96];
+	char	why[64], msg[96];
 
 	if (t <= 0 || s->awaiting || now - s->last_in < (int64_t)t * 1000)
 		return (0);
 	log_info("worker %d: session idle for %d s: closing", s->x->idx, t);
-	(void)snprintf(msg, sizeof(msg), "421 Idle timeout (%d seconds): "
-	    "closing connection\r\n", t);
+	(void)snprintf(why, sizeof(why), "Idle timeout (%d seconds): "
+	    "closing connection", t);
+	if (proto_bye(&s->proto, msg, sizeof(msg), why) == 0)
+		(void)snprintf(msg, sizeof(msg), "421 %s\r\n", why);
 	(void)sess_say(s, msg);
 	return (1);
 }
@@ -918,8 +936,8 @@ static void
 sess_end(struct sess *s)
 {
 	pid_t	pid;
-
-	int	i;
+	char	buf[16];
+	int	i, n;
 
 	for (i = 0; i < s->nmsg; i++)
 		log_info("worker %d: session ended before its next reply: "
@@ -933,7 +951,9 @@ sess_end(struct sess *s)
 		sess_log_exit(s, pid);
 		atomic_store(&s->x->slot->hpid, 0);
 	}
-	(void)chan_send(s->x->chan, WS_MSG_END, s->token, NULL, 0, -1, 0);
+	n = snprintf(buf, sizeof(buf), "%d", s->delivered);
+	(void)chan_send(s->x->chan, WS_MSG_END, s->token, buf, (size_t)n, -1,
+	    0);
 }
 
 /*

@@ -296,20 +296,62 @@ void	 ws_hd_stop(struct ws_hd *, int, int);
 int	 ws_hd_exec(struct ws_hd *, const struct ws_conf *, int,
 	    char *const *);
 
-/* proto.c: a listener's protocol, and the user learnt from the stream. */
-enum { PROTO_NONE, PROTO_FTP, PROTO_MAX };
-enum { PROTO_ASKED = 1, PROTO_WAIT };	/* a login sent; USER taken */
+/*
+ * proto.c: a listener's protocol (pure).  It follows the relayed stream
+ * both ways: which reply answers which command (SMTP and POP3 clients
+ * pipeline, IMAP tags), the user a login names once the server accepts
+ * it, where messages may go and how they are written, the goodbye, and
+ * the start of TLS, after which the stream is opaque.
+ */
+enum { PROTO_NONE, PROTO_FTP, PROTO_SMTP, PROTO_POP3, PROTO_IMAP,
+	PROTO_MAX };
+#define PROTO_QMAX	64	/* commands awaiting their replies */
+#define PROTO_LINE_MAX	512	/* of a client line, what the watcher reads */
+#define PROTO_TAG_MAX	32	/* IMAP tag kept */
+#define PROTO_POP3_LINE	510	/* POP3 line, without CRLF (RFC 1939) */
+
 struct proto {
-	int	 kind;
-	int	 state;
-	char	 pending[WS_USER_MAX + 1];
+	int		 kind;
+	int		 opaque;	/* TLS began: parse nothing more */
+	int		 sasl;		/* next client line answers a challenge */
+	int		 mech;		/* of the SASL exchange */
+	int		 authn;		/* IMAP: an AUTHENTICATE is out */
+	int		 body;		/* SMTP: the client sends a message */
+	int		 pdata;		/* POP3: a multi-line reply's data */
+	int		 cont;		/* client line continues after a literal */
+	int		 smid;		/* server: inside a line */
+	size_t		 cskip;		/* client: literal or BDAT bytes */
+	size_t		 sskip;		/* server: IMAP literal bytes */
+	struct inj_state inj;		/* FTP, SMTP: NNN- replies */
+	unsigned	 qhead, nq, over;
+	unsigned char	 q[PROTO_QMAX];
+	char		 ltag[PROTO_TAG_MAX + 1];	/* IMAP: the login's */
+	char		 ttag[PROTO_TAG_MAX + 1];	/* IMAP: STARTTLS's */
+	size_t		 llen;
+	char		 line[PROTO_LINE_MAX];
+	char		 pending[WS_USER_MAX + 1];	/* named, not in yet */
+	char		 user[WS_USER_MAX + 1];		/* accepted */
 };
+
+/* What a chunk of the server's output is. */
+struct proto_ev {
+	int		 code;		/* ends a reply: its code, else 0 */
+	int		 eligible;	/* messages may go with it */
+	const char	*user;		/* the login it accepts */
+};
+
 const char *proto_name(int);
 int	 proto_by_name(const char *, size_t);
 int	 proto_split(const char *, size_t *);
 void	 proto_init(struct proto *, int);
 void	 proto_client(struct proto *, const char *, size_t);
-const char *proto_reply(struct proto *, int);
+void	 proto_server(struct proto *, const char *, size_t,
+	    struct proto_ev *);
+size_t	 proto_format(const struct proto *, char *, size_t, int,
+	    const char *, size_t, const char *);
+size_t	 proto_bye(const struct proto *, char *, size_t, const char *);
+int	 proto_between(const struct proto *);
+size_t	 proto_b64(char *, size_t, const char *, size_t);
 
 /* recipok.c: -y, the per-domain recipok limit. */
 size_t	 rcpt_domain(const char *, size_t, char *, size_t);
