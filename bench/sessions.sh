@@ -4,8 +4,8 @@
 # the mux takes to answer, and until every session has the message on
 # its next reply.  Run twice, with RelayAddresses on (the handlers
 # preload libmux-peer.so, mux(8)) and off (they see the bare socket
-# pair): the greeting time of N sessions is the per-session cost of
-# that transparency.  Needs root or enough RLIMIT_NPROC for 2N
+# pair): the greeting time of N sessions, and the bytes per second of
+# one session (bench/relay.pl), are the cost of that transparency.  Needs root or enough RLIMIT_NPROC for 2N
 # processes.
 # usage: bench/sessions.sh [builddir] [N]
 set -eu
@@ -31,6 +31,7 @@ for relay in on off; do
 		[ $i -lt 40 ] || { echo "mux not up"; cat "$D/log"; exit 1; }
 	done
 	echo "== RelayAddresses $relay"
+	perl "$(dirname "$0")/relay.pl" "$P" || rc=$?
 	for len in 0 1000; do
 		"$B/mux-bench-sessions" "$N" "$P" "$D/ctl.sock" \
 		    "Maintenance at 22:00 UTC: please save your work and log off" \
@@ -42,4 +43,12 @@ for relay in on off; do
 	kill $p; wait $p 2>/dev/null || true; p=
 	sleep 1
 done
+# The floor: no relay, the handler has the client's socket itself.
+printf 'MessageEngine off\n' > "$D/mux.conf"
+"$B/mux" -D -m 1 -x 4 --config "$D/mux.conf" -O "$D/ctl.sock" \
+    --listen "inet:$P" --exec -- "$B/mux-bench-sesshd" 2>"$D/log" & p=$!
+sleep 1
+echo "== MessageEngine off (no relay)"
+perl "$(dirname "$0")/relay.pl" "$P" || rc=$?
+kill $p; wait $p 2>/dev/null || true; p=
 exit ${rc:-0}

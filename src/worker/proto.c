@@ -441,23 +441,28 @@ proto_literal(const char *l, size_t len)
 void
 proto_client(struct proto *pr, const char *p, size_t n)
 {
-	size_t	i, k, len;
+	const char	*e = p + n, *nl;
+	size_t		 k, len;
 
 	if (pr->kind == PROTO_NONE)
 		return;
-	for (i = 0; i < n && !pr->opaque; i++) {
+	while (p < e && !pr->opaque) {
 		if (pr->cskip > 0) {
-			k = n - i < pr->cskip ? n - i : pr->cskip;
+			k = (size_t)(e - p) < pr->cskip ? (size_t)(e - p) :
+			    pr->cskip;
 			pr->cskip -= k;
-			i += k - 1;
+			p += k;
 			continue;
 		}
-		if (p[i] != '\n') {
-			if (pr->llen < sizeof(pr->line))
-				pr->line[pr->llen] = p[i];
-			pr->llen++;
-			continue;
-		}
+		nl = memchr(p, '\n', (size_t)(e - p));
+		k = (size_t)((nl != NULL ? nl : e) - p);
+		if (pr->llen < sizeof(pr->line))
+			memcpy(pr->line + pr->llen, p, k < sizeof(pr->line) -
+			    pr->llen ? k : sizeof(pr->line) - pr->llen);
+		pr->llen += k;
+		if (nl == NULL)
+			return;
+		p = nl + 1;
 		len = pr->llen < sizeof(pr->line) ? pr->llen :
 		    sizeof(pr->line);
 		if (len > 0 && pr->line[len - 1] == '\r')

@@ -80,7 +80,7 @@ struct sess {
 	int			 over;		/* end: flush, then close */
 	int64_t			 last_in;	/* ms, client's last bytes */
 	size_t			 clen;		/* client -> handler */
-	size_t			 hlen;		/* handler bytes to parse */
+	size_t			 hoff, hlen;	/* handler bytes to parse */
 	size_t			 ooff, olen;	/* -> client */
 	size_t			 vlen;
 	char			 verb[WS_VERB_MAX + 1];	/* being read */
@@ -91,8 +91,8 @@ struct sess {
 	int			 nmsg;
 	int			 delivered;	/* told to the mux at the end */
 	struct sess_msg		 msg[SESS_MSG_MAX];
-	char			 cbuf[8192];
-	char			 hbuf[16384];
+	char			 cbuf[65536];
+	char			 hbuf[65536];
 	char			 obuf[65536];
 };
 
@@ -215,29 +215,35 @@ sess_chan(struct sess *s)
 		s->over = 1;	/* the mux is gone: PDEATHSIG follows */
 }
 
-/* Client bytes: note the verb of each command line as it passes. */
+/*
+ * Client bytes: note the verb of each command line as it passes.  Only
+ * a line's first bytes are looked at; memchr finds the next one.
+ */
 static void
 sess_verbs(struct sess *s, const char *p, size_t n)
 {
-	size_t	i;
+	const char	*e = p + n, *nl;
 
 	proto_client(&s->proto, p, n);
 	if (s->proto.opaque)
 		return;		/* TLS: no verbs to see */
-	for (i = 0; i < n; i++) {
-		if (p[i] == '\n') {
-			memcpy(s->cur, s->verb, s->vlen);
-			s->cur[s->vlen] = '\0';
-			slot_seq_set(&s->x->slot->verb_seq, s->x->slot->verb,
-			    WS_VERB_MAX, s->cur, s->vlen);
-			s->vlen = 0;
-			s->at_bol = 1;
-		} else if (s->at_bol && s->vlen < WS_VERB_MAX &&
-		    ((p[i] >= 'A' && p[i] <= 'Z') ||
-		    (p[i] >= 'a' && p[i] <= 'z')))
-			s->verb[s->vlen++] = p[i];
-		else
-			s->at_bol = 0;
+	while (p < e) {
+		while (p < e && s->at_bol && *p != '\n') {
+			if (s->vlen < WS_VERB_MAX && ((*p >= 'A' && *p <= 'Z') ||
+			    (*p >= 'a' && *p <= 'z')))
+				s->verb[s->vlen++] = *p++;
+			else
+				s->at_bol = 0;
+		}
+		if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL)
+			return;
+		memcpy(s->cur, s->verb, s->vlen);
+		s->cur[s->vlen] = '\0';
+		slot_seq_set(&s->x->slot->verb_seq, s->x->slot->verb,
+		    WS_VERB_MAX, s->cur, s->vlen);
+		s->vlen = 0;
+		s->at_bol = 1;
+		p = nl + 1;
 	}
 }
 
@@ -310,6 +316,10 @@ sess_read_handler(struct sess *s)
 {
 	ssize_t	n;
 
+	if (s->hoff > 0) {	/* once per read, not per line */
+		memmove(s->hbuf, s->hbuf + s->hoff, s->hlen);
+		s->hoff = 0;
+	}
 	n = read(s->rfd, s->hbuf + s->hlen, sizeof(s->hbuf) - s->hlen);
 	if (n > 0)
 		s->hlen += (size_t)n;
@@ -322,11 +332,14 @@ sess_read_handler(struct sess *s)
 	}
 }
 
-/* Room at the end of obuf, compacting it first if that helps. */
+/*
+ * Room at the end of obuf; compacted only when need does not fit, so a
+ * client that reads slowly costs no move per line.
+ */
 static size_t
-sess_room(struct sess *s)
+sess_room(struct sess *s, size_t need)
 {
-	if (s->ooff > 0) {
+	if (sizeof(s->obuf) - s->olen < need && s->ooff > 0) {
 		memmove(s->obuf, s->obuf + s->ooff, s->olen - s->ooff);
 		s->olen -= s->ooff;
 		s->ooff = 0;
@@ -353,7 +366,7 @@ sess_inject(struct sess *s, int code, const char *eol)
 
 	for (i = 0; i < s->nmsg; i++)
 		need += 16 + s->msg[i].len + 2;
-	if (need > sess_room(s))
+	if (need > sess_room(s, need))
 		return (-1);
 	for (i = 0; i < s->nmsg; i++) {
 		n = proto_format(&s->proto, s->obuf + s->olen,
@@ -377,10 +390,10 @@ sess_append(struct sess *s, size_t l, size_t len)
 	size_t	 n, room, at;
 	int	 i;
 
-	if (len + PROTO_POP3_LINE > sess_room(s))
+	if (len + PROTO_POP3_LINE > sess_room(s, len + PROTO_POP3_LINE))
 		return (-1);
 	o = s->obuf + s->olen;
-	memcpy(o, s->hbuf, l);
+	memcpy(o, s->hbuf + s->hoff, l);
 	at = l;
 	room = l < PROTO_POP3_LINE ? PROTO_POP3_LINE - l : 0;
 	for (i = 0; i < s->nmsg; i++) {
@@ -392,7 +405,7 @@ sess_append(struct sess *s, size_t l, size_t len)
 		at += n;
 		room -= n;
 	}
-	memcpy(o + at, s->hbuf + l, len - l);
+	memcpy(o + at, s->hbuf + s->hoff + l, len - l);
 	s->olen += at + len - l;
 	sess_delivered(s, i);
 	return (0);
@@ -437,7 +450,7 @@ sess_owed(struct sess *s)
 static void
 sess_pool_line(struct sess *s, size_t l)
 {
-	const char	*h = s->hbuf;
+	const char	*h = s->hbuf + s->hoff;
 
 	if (l >= 4 && h[0] >= '0' && h[0] <= '9' && h[1] >= '0' &&
 	    h[1] <= '9' && h[2] >= '0' && h[2] <= '9' && h[3] == '-')
@@ -463,7 +476,7 @@ sess_classify(struct sess *s, size_t len)
 	if (s->ev_ready)
 		return;
 	s->ev_ready = 1;
-	proto_server(&s->proto, s->hbuf, len, &s->ev);
+	proto_server(&s->proto, s->hbuf + s->hoff, len, &s->ev);
 	if (s->ev.code > 0 && !inj_eligible(s->ev.code, s->cur,
 	    strlen(s->cur), s->x->conf->msg_skip))
 		s->ev.eligible = 0;
@@ -483,7 +496,7 @@ sess_move(struct sess *s, size_t l, size_t len, const char *eol)
 		return (sess_append(s, l, len));
 	if (carry && s->nmsg > 0 && sess_inject(s, s->ev.code, eol) == -1)
 		return (-1);
-	memcpy(s->obuf + s->olen, s->hbuf, len);
+	memcpy(s->obuf + s->olen, s->hbuf + s->hoff, len);
 	s->olen += len;
 	return (0);
 }
@@ -496,7 +509,7 @@ sess_move(struct sess *s, size_t l, size_t len, const char *eol)
 static void
 sess_parse(struct sess *s)
 {
-	char	*nl;
+	char	*h, *nl;
 	size_t	 len, l;
 
 	while (s->hlen > 0 && s->hold == 0) {
@@ -504,22 +517,23 @@ sess_parse(struct sess *s)
 			/* Past its reply: the handler is out of step. */
 			log_warnx("worker %d: handler wrote %zu bytes past "
 			    "its reply; replacing it", s->x->idx, s->hlen);
-			s->hlen = 0;
+			s->hlen = s->hoff = 0;
 			s->broken = s->over = 1;
 			return;
 		}
-		nl = s->proto.opaque ? NULL : memchr(s->hbuf, '\n', s->hlen);
-		len = nl ? (size_t)(nl - s->hbuf) + 1 : s->hlen;
+		h = s->hbuf + s->hoff;
+		nl = s->proto.opaque ? NULL : memchr(h, '\n', s->hlen);
+		len = nl ? (size_t)(nl - h) + 1 : s->hlen;
 		if (nl == NULL && len < sizeof(s->hbuf) && !s->hd_eof &&
 		    !s->proto.opaque)
 			return;		/* wait for the rest of the line */
-		if (len > sess_room(s)) {
-			if (!s->proto.opaque || sess_room(s) == 0)
+		if (len > sess_room(s, len)) {
+			if (!s->proto.opaque || sess_room(s, len) == 0)
 				return;
-			len = sess_room(s);	/* TLS: as much as fits */
+			len = sess_room(s, len);	/* TLS: what fits */
 		}
 		l = nl ? len - 1 : len;
-		if (l > 0 && s->hbuf[l - 1] == '\r')
+		if (l > 0 && h[l - 1] == '\r')
 			l--;
 		sess_classify(s, len);
 		if (s->hold > 0)
@@ -531,7 +545,7 @@ sess_parse(struct sess *s)
 			sess_pool_line(s, l);
 		s->midline = nl == NULL;
 		s->hlen -= len;
-		memmove(s->hbuf, s->hbuf + len, s->hlen);
+		s->hoff = s->hlen > 0 ? s->hoff + len : 0;
 	}
 }
 
@@ -557,7 +571,7 @@ sess_say(struct sess *s, const char *msg)
 {
 	size_t	n = strlen(msg);
 
-	if (n > sess_room(s))
+	if (n > sess_room(s, n))
 		return (-1);
 	memcpy(s->obuf + s->olen, msg, n);
 	s->olen += n;
@@ -676,8 +690,16 @@ sess_poll(struct sess *s)
 	if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
 		sess_read_handler(s);
 	sess_parse(s);
-	if (s->olen > s->ooff && (p[0].revents & (POLLOUT | POLLERR)))
+	if (s->olen > s->ooff && (p[0].revents & (POLLOUT | POLLERR))) {
 		sess_write_client(s);
+		/*
+		 * The room made may take lines held for it: parsed now, or
+		 * the next poll, with a full hbuf and nothing to write,
+		 * would sleep until its timeout.
+		 */
+		if (s->hlen > 0)
+			sess_parse(s);
+	}
 }
 
 /* What is left for the client, within SESS_FLUSH_MS. */

@@ -6,11 +6,43 @@ use Exporter 'import';
 use IO::Socket::INET;
 use Time::HiRes qw(sleep time);
 
-our @EXPORT = qw(installed wait_for slurp free_port);
+our @EXPORT = qw(installed apt_install unpack_deb wait_for slurp free_port);
 
 # Is this Debian package installed?
 sub installed { system("dpkg-query -W -f='\${Status}' $_[0] 2>/dev/null "
     . "| grep -q 'ok installed'") == 0 }
+
+# Install the packages of these that are missing (apt-get update once if
+# the first try fails); '' when done, else the reason.
+sub apt_install {
+	my ($log, @pkgs) = @_;
+	my @missing = grep { !installed($_) } @pkgs;
+	return '' unless @missing;
+	my $apt = "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
+	    . "@missing >>$log 2>&1";
+	return '' if system($apt) == 0 ||
+	    system("apt-get update -qq >>$log 2>&1 && $apt") == 0;
+	return "apt-get install @missing failed:\n" . `tail -20 $log`;
+}
+
+# Unpack a package's .deb (apt-get download) into dir/root, without
+# installing it: for daemons that conflict with each other or with the
+# machine's MTA.  The root, or undef with the reason in $@.
+sub unpack_deb {
+	my ($pkg, $dir) = @_;
+	mkdir($dir) or do { $@ = "mkdir $dir: $!"; return undef };
+	my $dl = "cd $dir && apt-get download $pkg >$dir/dl.log 2>&1";
+	if (system($dl) != 0 && system("apt-get update -qq >>$dir/dl.log 2>&1 "
+	    . "&& $dl") != 0) {
+		$@ = "apt-get download $pkg failed:\n" . slurp("$dir/dl.log");
+		return undef;
+	}
+	if (system("dpkg -x $dir/*.deb $dir/root") != 0) {
+		$@ = "dpkg -x $pkg failed";
+		return undef;
+	}
+	return "$dir/root";
+}
 
 sub wait_for {
 	my ($cond, $timeout) = @_;

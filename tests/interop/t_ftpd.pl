@@ -56,27 +56,13 @@ sub spew {
 
 my @libs = qw(libhiredis0.14 libmemcached11 libmemcachedutil2
     libpcre2-posix3 libwrap0 libcap2 libpam-modules);
-my @missing = grep { !installed($_) } @libs;
-if (@missing) {
-	diag("installing @missing");
-	my $apt = "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
-	    . "@missing >>$T/apt.log 2>&1";
-	system($apt) == 0 ||
-	    system("apt-get update -qq >>$T/apt.log 2>&1 && $apt") == 0
-	    or BAIL_OUT("apt-get install @missing failed:\n"
-	    . `tail -20 $T/apt.log`);
-}
+my $why = apt_install("$T/apt.log", @libs);
+BAIL_OUT($why) if $why;
 my %bin;
 for my $pkg (qw(vsftpd proftpd-core)) {
-	my $dir = "$T/$pkg";
-	mkdir($dir) or die;
-	system("cd $dir && apt-get download $pkg >$T/dl.log 2>&1") == 0 ||
-	    system("cd $dir && apt-get update -qq >$T/dl.log 2>&1 && "
-	    . "apt-get download $pkg >>$T/dl.log 2>&1") == 0
-	    or BAIL_OUT("apt-get download $pkg failed:\n" . slurp("$T/dl.log"));
-	system("dpkg -x $dir/*.deb $dir/root") == 0 or die "dpkg -x $pkg";
-	my $b = $pkg eq 'vsftpd' ? "$dir/root/usr/sbin/vsftpd"
-	    : "$dir/root/usr/sbin/proftpd";
+	my $root = unpack_deb($pkg, "$T/$pkg") or BAIL_OUT($@);
+	my $b = $pkg eq 'vsftpd' ? "$root/usr/sbin/vsftpd"
+	    : "$root/usr/sbin/proftpd";
 	my $ldd = `ldd $b 2>&1`;
 	BAIL_OUT("$b: libraries missing:\n$ldd") if $ldd =~ /not found/;
 	$bin{$pkg eq 'vsftpd' ? 'vsftpd' : 'proftpd'} = $b;
@@ -172,16 +158,17 @@ for my $d (qw(vsftpd proftpd)) {
 	spew("$T/$d.conf", $conf{$d});
 	my $port = free_port('127.0.0.2');
 	spew("$T/mux-$d.conf", "MessageEngine on\nMessageQueue $T/queue-$d\n"
-	    . "MessageLog $T/msg-$d.log\n");
+	    . "MessageLog $T/msg-$d.log\nClass lan 127.0.0.0/24\n");
 	my @cmd = $d eq 'vsftpd' ? ($bin{$d}, "$T/$d.conf")
 	    : ($bin{$d}, '-c', "$T/$d.conf");
 	my $pid = fork() // die;
 	if ($pid == 0) {
 		open(STDERR, '>', "$T/mux-$d.log") or die;
 		open(STDOUT, '>&', \*STDERR) or die;
-		exec($MUX, '-D', '-d', '--config', "$T/mux-$d.conf", '-s',
+		{ exec($MUX, '-D', '-d', '--config', "$T/mux-$d.conf", '-s',
 		    "$T/s.sock", '-O', "$T/ctl.sock", '-x', 4, '--listen',
-		    "inet:127.0.0.2:$port,ftp", '--exec', '--', @cmd) or die;
+		    "inet:127.0.0.2:$port,ftp", "--exec", "--", @cmd) };
+		POSIX::_exit(127);	# not through END: the parent cleans up
 	}
 	push @pids, $pid;
 	ok(wait_for(sub { IO::Socket::INET->new("127.0.0.2:$port") }, 10),
@@ -217,6 +204,17 @@ for my $d (qw(vsftpd proftpd)) {
 	sleep 0.3;
 	$f->quot('NOOP');
 	like($f->message, qr/\Aquota at 95%\n/, "$d: it reaches ${USER}'s next reply")
+	    or diag($f->message);
+	# By the client's address and by its class (127.0.0.1 is in lan).
+	like($who, qr/ class=lan /, "$d: who shows its class");
+	like(muxctl('msg', 'host', '127.0.0.1', 'host', 'note'),
+	    qr/^message sent to 1 session/, "$d: msg host 127.0.0.1");
+	like(muxctl('msg', 'class', 'lan', 'class', 'note'),
+	    qr/^message sent to 1 session/, "$d: msg class lan");
+	sleep 0.3;
+	$f->quot('NOOP');
+	like($f->message, qr/\Ahost note\nclass note\n[^\n]+\n?\z/,
+	    "$d: both before the final line of the next reply")
 	    or diag($f->message);
 	ok($f->quot('PASV') == 2 && $f->message =~ /\(127,0,0,2,\d+,\d+\)/,
 	    "$d: PASV gives the listener's address, 127.0.0.2")
@@ -295,6 +293,17 @@ for my $d (qw(vsftpd proftpd)) {
 	$eof = IO::Select->new($f)->can_read(5) ? sysread($f, $b, 1) : -1;
 	is($eof, 0, "$d: then the end");
 	unlink("$T/home/big.bin");
+
+	# Every message ended one way, said once per session in MessageLog:
+	# the kicked session's five delivered, the warned one's one.
+	my $ml = slurp("$T/msg-$d.log");
+	like($ml, qr/ user=\Q$USER\E host=127\.0\.0\.1 ended: 5 messages: 5 delivered, 0 undelivered, 0 dropped$/m,
+	    "$d: MessageLog: the kicked session's 5 messages, delivered")
+	    or diag($ml);
+	like($ml, qr/ user=\Q$USER\E host=127\.0\.0\.1 ended: 1 messages: 1 delivered, 0 undelivered, 0 dropped$/m,
+	    "$d: and the warning, delivered");
+	like(muxctl('status'), qr/^messages .* delivered=6 undelivered=0 dropped=0$/m,
+	    "$d: status counts them");
 
 	kill('TERM', $pid);
 	waitpid($pid, 0);
