@@ -873,12 +873,17 @@ pool_sess_msg(struct pool_slot *ps, const struct ws_msghdr *h,
 {
 	char		 buf[WS_TAG_MAX + 1];
 	const char	*refusal;
+	int		 delivered, dropped;
 
 	if (ps->sess == NULL || h->arg != ps->sess->token)
 		return;
 	if (h->type == WS_MSG_END) {
-		/* Its text: how many messages the session delivered. */
-		pool_sess_end(ps, "", h->len > 0 ? atoi(line) : 0);
+		/* Its text: the messages it delivered, and dropped. */
+		if (sscanf(line, "%d %d", &delivered, &dropped) != 2)
+			delivered = dropped = 0;
+		if (dropped > 0)
+			ps->sess->dropped += dropped;
+		pool_sess_end(ps, "", delivered);
 		return;
 	}
 	/* Answered either way: the worker may hold the login's reply. */

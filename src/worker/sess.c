@@ -43,7 +43,8 @@
 
 #include "mux.h"
 
-#define SESS_MSG_MAX	16		/* messages held for the next reply */
+#define SESS_MSG_MAX	64		/* messages held for the next replies */
+#define SESS_MSG_REPLY	16		/* of those, into one reply */
 #define SESS_STOP_MS	2000		/* handler's grace after the end */
 #define SESS_FLUSH_MS	5000		/* last output to a closing client */
 #define SESS_VARS_MAX	64
@@ -90,6 +91,7 @@ struct sess {
 	int			 ev_ready;
 	int			 nmsg;
 	int			 delivered;	/* told to the mux at the end */
+	int			 dropped;	/* past SESS_MSG_MAX, likewise */
 	struct sess_msg		 msg[SESS_MSG_MAX];
 	char			 cbuf[65536];
 	char			 hbuf[65536];
@@ -148,19 +150,29 @@ sess_mq_one(const char *m, size_t len, void *arg)
 		    "%.*s", (int)len, m);
 		return;
 	}
+	if (s->nmsg == SESS_MSG_MAX) {	/* a client that sends nothing */
+		log_info("worker %d: %d messages wait for the next reply: "
+		    "the oldest dropped", s->x->idx, SESS_MSG_MAX);
+		memmove(s->msg, s->msg + 1, (SESS_MSG_MAX - 1) *
+		    sizeof(s->msg[0]));
+		s->nmsg--;
+		s->dropped++;
+	}
 	s->msg[s->nmsg].len = len;
 	memcpy(s->msg[s->nmsg].text, m, len);
 	s->nmsg++;
 }
 
-/* Take our messages into the session, as many as it holds. */
+/*
+ * Take all our messages out of the shared queue, at once: what waits
+ * for this session's replies waits here, where it blocks nobody else's.
+ */
 static void
 sess_mq_drain(struct sess *s)
 {
-	if (s->x->conf->mqid == -1 || s->nmsg >= SESS_MSG_MAX)
+	if (s->x->conf->mqid == -1)
 		return;
-	(void)ws_mq_recv(s->x->conf->mqid, getpid(), SESS_MSG_MAX - s->nmsg,
-	    sess_mq_one, s);
+	(void)ws_mq_recv(s->x->conf->mqid, getpid(), 1 << 20, sess_mq_one, s);
 }
 
 /* Between sessions: whatever is in the queue for us is stale. */
@@ -362,19 +374,19 @@ static int
 sess_inject(struct sess *s, int code, const char *eol)
 {
 	size_t	need = 0, n;
-	int	i;
+	int	i, k = s->nmsg < SESS_MSG_REPLY ? s->nmsg : SESS_MSG_REPLY;
 
-	for (i = 0; i < s->nmsg; i++)
+	for (i = 0; i < k; i++)
 		need += 16 + s->msg[i].len + 2;
 	if (need > sess_room(s, need))
 		return (-1);
-	for (i = 0; i < s->nmsg; i++) {
+	for (i = 0; i < k; i++) {
 		n = proto_format(&s->proto, s->obuf + s->olen,
 		    sizeof(s->obuf) - s->olen, code, s->msg[i].text,
 		    s->msg[i].len, eol);
 		s->olen += n;
 	}
-	sess_delivered(s, s->nmsg);
+	sess_delivered(s, k);
 	return (0);
 }
 
@@ -422,10 +434,10 @@ sess_owed(struct sess *s)
 {
 	int64_t	now;
 
-	if (atomic_load(&s->x->slot->mq_owed) > 0 && s->nmsg < SESS_MSG_MAX)
+	if (atomic_load(&s->x->slot->mq_owed) > 0)
 		sess_mq_drain(s);
 	if (atomic_load(&s->x->slot->mq_owed) <= 0 ||
-	    s->nmsg >= SESS_MSG_MAX) {
+	    s->nmsg >= SESS_MSG_REPLY) {
 		s->owed_since = 0;
 		return (0);
 	}
@@ -958,7 +970,7 @@ static void
 sess_end(struct sess *s)
 {
 	pid_t	pid;
-	char	buf[16];
+	char	buf[32];
 	int	i, n;
 
 	for (i = 0; i < s->nmsg; i++)
@@ -973,7 +985,7 @@ sess_end(struct sess *s)
 		sess_log_exit(s, pid);
 		atomic_store(&s->x->slot->hpid, 0);
 	}
-	n = snprintf(buf, sizeof(buf), "%d", s->delivered);
+	n = snprintf(buf, sizeof(buf), "%d %d", s->delivered, s->dropped);
 	(void)chan_send(s->x->chan, WS_MSG_END, s->token, buf, (size_t)n, -1,
 	    0);
 }
