@@ -9,6 +9,10 @@
 #    in /var/mail.  USER/PASS names the user; LIST, STAT and RETR stay
 #    as the daemon wrote them; a message rides on NOOP's +OK text; kick
 #    ends the session with -ERR.
+#  - IMAP: GNU imap4d --inetd (Debian's mailutils-imap4d), the same way.
+#    LOGIN and AUTHENTICATE PLAIN name the user; a message is an
+#    untagged ALERT before the tagged reply, never inside a literal
+#    (the mail holds a line like a tagged reply); kick says * BYE.
 # The listeners are on 127.0.0.2 and the clients on 127.0.0.1.  Both
 # daemons are unpacked from their .debs (msmtp-mta would replace the
 # machine's MTA); the libraries they need, and swaks, are installed.
@@ -33,6 +37,8 @@ my $SMTPUSER = 'muxmail';
 my $SMTPPASS = 'mux-smtp-test-5';
 my $POPUSER = 'muxpop';
 my $POPPASS = 'mux-pop-test-3';
+my $IMAPUSER = 'muximap';
+my $IMAPPASS = 'mux-imap-test-9';
 
 plan skip_all => 'needs root: popa3d switches to the logged-in user'
     if $> != 0;
@@ -51,11 +57,13 @@ sub spew {
 
 # --- the daemons, unpacked; swaks and the libraries, installed ----------
 
-my $why = apt_install("$T/apt.log", qw(swaks libsecret-1-0 libpam-modules));
+my $why = apt_install("$T/apt.log", qw(swaks libsecret-1-0 libpam-modules
+    libmailutils9 mailutils-common libgsasl18 libwrap0));
 BAIL_OUT($why) if $why;
 my %bin;
 for ([msmtpd => 'msmtp-mta', 'usr/bin/msmtpd'],
-    [popa3d => 'popa3d', 'usr/sbin/popa3d']) {
+    [popa3d => 'popa3d', 'usr/sbin/popa3d'],
+    [imap4d => 'mailutils-imap4d', 'usr/sbin/imap4d']) {
 	my ($name, $pkg, $path) = @$_;
 	my $root = unpack_deb($pkg, "$T/$pkg") or BAIL_OUT($@);
 	my $ldd = `ldd $root/$path 2>&1`;
@@ -204,21 +212,25 @@ unless (-e '/etc/pam.d/popa3d') {
 	    . "account required pam_unix.so\n");
 	$made{pam} = 1;
 }
-unless (getpwnam($POPUSER)) {
-	system('useradd', '-M', '-d', $T, '-s', '/bin/sh', $POPUSER) == 0
-	    or die 'useradd';
-	$made{"user $POPUSER"} = 1;
-}
-open(my $cp, '|-', 'chpasswd') or die;
-print $cp "$POPUSER:$POPPASS\n";
-close($cp) or die 'chpasswd';
+# A local user with a mailbox in /var/mail; the mail has a line that
+# looks like a reply of each protocol.
 my $mail = "From sender\@example.org Sat Dec  5 10:00:00 2026\n"
-    . "Subject: one\n\nhello\n+OK not a reply\n\n";
-die "/var/mail/$POPUSER exists\n" if -e "/var/mail/$POPUSER";
-spew("/var/mail/$POPUSER", $mail, 0600);
-$made{mailbox} = 1;
-chown((getpwnam($POPUSER))[2], (getgrnam('mail'))[2] // 0,
-    "/var/mail/$POPUSER");
+    . "Subject: one\n\nhello\n+OK not a reply\na9 OK not a reply\n\n";
+for ([$POPUSER, $POPPASS], [$IMAPUSER, $IMAPPASS]) {
+	my ($u, $pw) = @$_;
+	unless (getpwnam($u)) {
+		system('useradd', '-M', '-d', $T, '-s', '/bin/sh', $u) == 0
+		    or die 'useradd';
+		$made{"user $u"} = 1;
+	}
+	open(my $cp, '|-', 'chpasswd') or die;
+	print $cp "$u:$pw\n";
+	close($cp) or die 'chpasswd';
+	die "/var/mail/$u exists\n" if -e "/var/mail/$u";
+	spew("/var/mail/$u", $mail, 0600);
+	$made{"mailbox $u"} = 1;
+	chown((getpwnam($u))[2], (getgrnam('mail'))[2] // 0, "/var/mail/$u");
+}
 
 my ($ppid, $pport, $pctl) = start_mux('pop3', 'pop3', $bin{popa3d});
 $c = IO::Socket::INET->new(PeerAddr => "127.0.0.2:$pport",
@@ -242,7 +254,7 @@ like($list, qr/\A\+OK[^\n]*\r\n1 \d+\r\n\.\r\n\z/,
 unlike($list, qr/mailbox/, 'pop3: no message in it');
 like(cmd($c, 'STAT'), qr/\A\+OK 1 \d+\r\n\z/, 'pop3: STAT untouched');
 my $retr = cmd($c, 'RETR 1', qr/^\.\r\n/m);
-like($retr, qr/^hello\r\n\+OK not a reply\r\n/m,
+like($retr, qr/^hello\r\n\+OK not a reply\r\na9 OK not a reply\r\n/m,
     'pop3: RETR: the mail, a line like a reply in it too');
 unlike($retr, qr/mailbox moves/, 'pop3: no message in it');
 is(cmd($c, 'NOOP'), "+OK [mailbox moves tonight]\r\n",
@@ -258,14 +270,66 @@ like(muxctl($pctl, 'status'),
     'pop3: status counts the delivered message');
 stop_mux('pop3', $ppid);
 
+# --- IMAP: imap4d behind mux --------------------------------------------
+
+my ($ipid, $iport, $ictl) = start_mux('imap', 'imap', $bin{imap4d},
+    '--inetd', '--no-site-config');
+$c = IO::Socket::INET->new(PeerAddr => "127.0.0.2:$iport",
+    LocalAddr => '127.0.0.1') or die;
+like(lines($c, qr/\n/), qr/^\* OK /, 'imap: imap4d greets through the relay');
+like(cmd($c, "a1 LOGIN $IMAPUSER \"$IMAPPASS\"", qr/^a1 /m), qr/^a1 OK /m,
+    'imap: LOGIN');
+like(muxctl($ictl, 'who'), qr/ user=\Q$IMAPUSER\E /,
+    'imap: who shows the user LOGIN named');
+like(muxctl($ictl, 'msg', 'user', $IMAPUSER, 'server', 'moves', 'at', 'noon'),
+    qr/^message sent to 1 session/, "imap: msg user $IMAPUSER");
+sleep 0.3;
+my $sel_r = cmd($c, 'a2 SELECT INBOX', qr/^a2 /m);
+like($sel_r, qr/^\* 1 EXISTS\r\n.*\r\n\* OK \[ALERT\] server moves at noon\r\na2 OK [^\r\n]*\r\n\z/s,
+    'imap: the message is an ALERT just before the tagged reply')
+    or diag($sel_r);
+is(() = $sel_r =~ /ALERT/g, 1, 'imap: once');
+like(muxctl($ictl, 'msg', 'all', 'second', 'note'),
+    qr/^message sent to 1 session/, 'imap: msg all');
+sleep 0.3;
+my $fetch = cmd($c, 'a3 FETCH 1 BODY[]', qr/^a3 /m);
+my ($n, $lit) = $fetch =~ /BODY\[\] \{(\d+)\}\r\n(.*)\z/s;
+like(substr($lit // '', 0, $n // 0), qr/\A[^\0]*\r\nhello\r\n\+OK not a reply\r\na9 OK not a reply\r\n\z/,
+    'imap: the literal is the mail, its line like a tagged reply too')
+    or diag($fetch);
+unlike(substr($lit // '', 0, $n // 0), qr/ALERT/, 'imap: no message in it');
+like(substr($lit // '', $n // 0), qr/\A\)\r\n\* OK \[ALERT\] second note\r\na3 OK /,
+    'imap: the message comes after it, before the tagged reply');
+like(muxctl($ictl, 'kick', 'user', $IMAPUSER), qr/^kicked 1 session/,
+    "imap: kick user $IMAPUSER");
+is(lines($c, qr/\n/), "* BYE Disconnected by the administrator\r\n",
+    'imap: the client gets * BYE and why');
+$sel = IO::Select->new($c);
+is($sel->can_read(5) ? sysread($c, $b, 1) : -1, 0, 'imap: then the end');
+
+# AUTHENTICATE PLAIN, its response after the server's "+".
+$c = IO::Socket::INET->new(PeerAddr => "127.0.0.2:$iport",
+    LocalAddr => '127.0.0.1') or die;
+lines($c, qr/\n/);
+like(cmd($c, 'b1 AUTHENTICATE PLAIN', qr/^\+/m), qr/^\+/, 'imap: AUTHENTICATE PLAIN');
+require MIME::Base64;
+like(cmd($c, MIME::Base64::encode_base64("\0$IMAPUSER\0$IMAPPASS", ''),
+    qr/^b1 /m), qr/^b1 OK /m, 'imap: its response accepted');
+like(muxctl($ictl, 'who'), qr/ user=\Q$IMAPUSER\E /,
+    'imap: who shows the user AUTHENTICATE named');
+like(cmd($c, 'b2 LOGOUT', qr/^b2 /m), qr/^\* BYE .*\r\nb2 OK /m, 'imap: LOGOUT');
+stop_mux('imap', $ipid);
+like(slurp("$T/msg-imap.log"), qr/ user=\Q$IMAPUSER\E host=127\.0\.0\.1 ended: 2 messages: 2 delivered, 0 undelivered, 0 dropped$/m,
+    'imap: MessageLog: both delivered');
+
 done_testing();
 
 END {
 	my $status = $?;
 	kill('TERM', @pids) if @pids;
 	waitpid($_, 0) for @pids;
-	unlink("/var/mail/$POPUSER") if $made{mailbox};
-	for my $u ($POPUSER, 'popa3d') {
+	for my $u ($POPUSER, $IMAPUSER, 'popa3d') {
+		unlink("/var/mail/$u") if $made{"mailbox $u"};
 		system('userdel', $u) if $made{"user $u"};
 	}
 	rmdir('/var/lib/popa3d') if $made{chroot};
