@@ -394,7 +394,7 @@ size_t	 svc_env(struct svc_sess *, int, int, char *, size_t);
 void	 svc_close(void);
 void	 svc_end(struct svc_sess *);
 void	 svc_end_msgs(struct svc_sess *, int, const char *);
-void	 svc_msg_stats(uint64_t *, uint64_t *, uint64_t *);
+void	 svc_msg_stats(uint64_t *, uint64_t *);
 const char *svc_user(struct svc_sess *, const char *, char *, size_t);
 int	 svc_count(void);
 int	 svc_listeners(void);
@@ -457,6 +457,7 @@ void	 pool_reread(void);
 void	 pool_shutdown(void);
 void	 pool_view(struct cmd_view *, struct cmd_worker *);
 int	 pool_nslots(void);
+uint64_t pool_msg_delivered(void);
 void	 pool_reconf(const struct conf *);
 void	 pool_watch_every(int);
 void	 pool_want_states(int);
@@ -525,9 +526,9 @@ struct msgq_stats {
 	uint64_t	 failed;
 	uint64_t	 purged;
 	uint64_t	 dropped;	/* a session's oldest, past a bound */
-	uint64_t	 delivered;	/* sessions' ends say (svc.c) */
-	uint64_t	 undelivered;
-	uint64_t	 lost;		/* dropped, as sessions' ends count */
+	uint64_t	 delivered;	/* as the workers deliver them */
+	uint64_t	 undelivered;	/* as sessions end (svc.c) */
+	uint64_t	 lost;		/* dropped, likewise */
 	uint64_t	 qbytes;	/* the queue's msg_qbytes */
 	int		 waiting;
 };

@@ -1744,6 +1744,19 @@ pool_refusing(char *buf, size_t sz)
 	return (buf);
 }
 
+/* Messages delivered in replies, as the workers count them. */
+uint64_t
+pool_msg_delivered(void)
+{
+	uint64_t	n = 0;
+	int		i;
+
+	for (i = 0; i < P.n && P.shm != NULL; i++)
+		n += atomic_load_explicit(&P.slot[i].s->delivered,
+		    memory_order_relaxed);
+	return (n);
+}
+
 int
 pool_nslots(void)
 {

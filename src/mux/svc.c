@@ -57,7 +57,7 @@ static struct {
 	struct event		*pause;
 	uint32_t		 next_token;
 	int			 nsess;
-	uint64_t		 delivered, undelivered, lost;
+	uint64_t		 undelivered, lost;	/* messages */
 	TAILQ_HEAD(, svc_sess)	 sess;
 } S = { .sess = TAILQ_HEAD_INITIALIZER(S.sess) };
 
@@ -404,7 +404,6 @@ svc_end_msgs(struct svc_sess *s, int delivered, const char *why)
 	if (delivered > s->msgs - s->dropped)
 		delivered = s->msgs - s->dropped;
 	undelivered = s->msgs - s->dropped - delivered;
-	S.delivered += (uint64_t)delivered;
 	S.undelivered += (uint64_t)undelivered;
 	S.lost += (uint64_t)s->dropped;
 	if (undelivered > 0)
@@ -418,9 +417,8 @@ svc_end_msgs(struct svc_sess *s, int delivered, const char *why)
 }
 
 void
-svc_msg_stats(uint64_t *delivered, uint64_t *undelivered, uint64_t *lost)
+svc_msg_stats(uint64_t *undelivered, uint64_t *lost)
 {
-	*delivered = S.delivered;
 	*undelivered = S.undelivered;
 	*lost = S.lost;
 }

@@ -764,7 +764,8 @@ ctl_run(const char *line, size_t len, const struct acl_peer *p,
 	if (a == CTL_STATUS) {
 		notify_stats(&ns);
 		msgq_stats(&mq);
-		svc_msg_stats(&mq.delivered, &mq.undelivered, &mq.lost);
+		mq.delivered = pool_msg_delivered();
+		svc_msg_stats(&mq.undelivered, &mq.lost);
 		intake_stats(&in);
 		in.live = svc_count();
 		ctl_format_status(b, &v, &ns, ctl_shut_view(&sh) == 0 ? &sh :

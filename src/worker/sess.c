@@ -366,6 +366,7 @@ sess_delivered(struct sess *s, int n)
 	    n == 1 ? "" : "s");
 	s->nmsg -= n;
 	s->delivered += n;
+	slot_ctr_add(&s->x->slot->delivered, (uint64_t)n);
 	memmove(s->msg, s->msg + n, (size_t)s->nmsg * sizeof(s->msg[0]));
 }
 

@@ -29,7 +29,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define WS_PROTO_VERSION	3
+#define WS_PROTO_VERSION	4
 #define WS_LINE_MAX		4096	/* request line, without the LF */
 #define WS_REPLY_MAX		65536	/* whole reply of a pool handler */
 #define WS_TAG_MAX		200	/* status tag, after sanitising */
@@ -112,6 +112,7 @@ struct ws_slot {
 	_Atomic int		 svc;		/* in a service session */
 	_Atomic int		 mq_wake;	/* WS_MSG_MQ sent, not taken */
 	_Atomic int		 mq_owed;	/* messages promised, not taken */
+	_Atomic uint64_t	 delivered;	/* messages, by every worker here */
 	_Atomic uint32_t	 verb_seq;	/* seqlock of verb */
 	char			 verb[WS_VERB_MAX + 1];
 	_Atomic int		 hpid;		/* the program's pid, or 0 */
