@@ -2,8 +2,9 @@
  * Fuzz the session relay's framing (src/worker/sess.c, sess_parse):
  * whatever a handler writes, in whatever pieces, the client gets exactly
  * those bytes plus the held messages as "NNN-text" lines, each group
- * placed right before a final "NNN " line of the same code, once.  The
- * file includes sess.c to reach its static functions.
+ * placed right before a final "NNN " line of the same code, once; with
+ * the listener protocol none, ftp or smtp (the NNN grammar).  The file
+ * includes sess.c to reach its static functions.
  */
 #include "../src/worker/sess.c"
 
@@ -91,6 +92,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&fz, 0, sizeof(fz));
 	fz.x = &x;
 	fz.at_bol = 1;
+	proto_init(&fz.proto, (const int[]){ PROTO_NONE, PROTO_FTP,
+	    PROTO_SMTP }[(data[0] / 4) % 3]);
 	nmsg = data[0] % 4;
 	chunk = (size_t)data[1] % 64 + 1;
 	data += 2;
@@ -101,6 +104,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz.nmsg = nmsg;
 	olen = 0;
 	while (off < size || fz.hlen > 0) {
+		if (fz.hoff > 0) {	/* as sess_read_handler does */
+			memmove(fz.hbuf, fz.hbuf + fz.hoff, fz.hlen);
+			fz.hoff = 0;
+		}
 		n = size - off < chunk ? size - off : chunk;
 		if (n > sizeof(fz.hbuf) - fz.hlen)
 			n = sizeof(fz.hbuf) - fz.hlen;
