@@ -212,17 +212,16 @@ msgq_wait(pid_t pid, struct msgq_sess *ms, const char *text, size_t len)
 	if (ms != NULL && (ms->n >= MSGQ_SESS_WAIT ||
 	    Q.st.waiting >= MSGQ_WAIT_MAX)) {
 		msgq_wait_free(ms, TAILQ_FIRST(&ms->wait));
-		Q.st.dropped++;
 		rv = MSGQ_DROPPED;
 		ms = msgq_sess_find(pid);
 	} else if (Q.st.waiting >= MSGQ_WAIT_MAX)
-		return (-1);
+		goto fail;
 	if ((w = malloc(sizeof(*w) + len)) == NULL)
-		return (-1);
+		goto fail;
 	if (ms == NULL) {
 		if ((ms = calloc(1, sizeof(*ms))) == NULL) {
 			free(w);
-			return (-1);
+			goto fail;
 		}
 		ms->pid = pid;
 		TAILQ_INIT(&ms->wait);
@@ -235,6 +234,9 @@ msgq_wait(pid_t pid, struct msgq_sess *ms, const char *text, size_t len)
 	Q.st.waiting++;
 	Q.st.queued_full++;
 	return (rv);
+fail:
+	Q.st.failed++;
+	return (-1);
 }
 
 /*

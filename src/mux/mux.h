@@ -525,7 +525,6 @@ struct msgq_stats {
 	uint64_t	 queued_full;	/* had to wait for room */
 	uint64_t	 failed;
 	uint64_t	 purged;
-	uint64_t	 dropped;	/* a session's oldest, past a bound */
 	uint64_t	 delivered;	/* as the workers deliver them */
 	uint64_t	 undelivered;	/* as sessions end (svc.c) */
 	uint64_t	 lost;		/* dropped, likewise */
