@@ -3,7 +3,7 @@
  * worker session, no extra process or pipe.  Same options as mux(8).
  * ISC licence, see src/worker/ws.h.
  */
-#include "mux.h"
+#include "mux_handler.h"
 
 static void
 bench_line(struct ws_req *req, const char *line, size_t len, void *arg)

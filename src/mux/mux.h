@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "log.h"
 #include "../worker/ws.h"
 #include "../notify/notify.h"
 
@@ -288,21 +289,6 @@ uint32_t policy_jitter(int, uint32_t);
 int	 policy_backoff(int, int);
 int	 policy_reap_idle(const int *, const int64_t *, int, int, int64_t,
 	    int, int *);
-
-/* log.c */
-void	 log_init(int, int, int, const char *, int);
-int	 log_facility(const char *);
-void	 log_silence(void);
-void	 log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	 log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	 fatal(const char *, ...)
-	    __attribute__((format(printf, 1, 2), noreturn));
-void	 fatalx(const char *, ...)
-	    __attribute__((format(printf, 1, 2), noreturn));
-int	 log_level(void);
-void	 log_set_level(int);
 
 /* dns.c: the asynchronous resolver. */
 struct evdns_base;
@@ -581,7 +567,6 @@ int	 ctl_run(const char *, size_t, const struct acl_peer *,
 void	 ctl_cancel(struct ctl_async *);
 
 /* mux.c */
-int	 mux_main(int, char **, const struct ws_handler *);
 void	 mux_reread(void);
 
 #endif

@@ -1340,6 +1340,7 @@ pool_reconf(const struct conf *conf)
 	P.wsc.max_as = conf->max_as;
 	P.wsc.stats = statlog_enabled();
 	P.wsc.recipok_limit = conf->recipok_limit;
+	P.wsc.mux_cmd = cmd_is_mux;
 	if (P.shm != NULL)
 		atomic_store(&P.shm->wake_every, conf->debug > 0 || P.watched);
 }

@@ -27,7 +27,8 @@
 
 #include <sched.h>
 
-#include "mux.h"
+#include "log.h"
+#include "ws.h"
 #include "ws.h"
 
 /* The CPU of slot idx: the (idx mod n)th of the n CPUs in set, or -1. */

@@ -41,7 +41,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mux.h"
+#include "log.h"
+#include "ws.h"
 
 #define SESS_MSG_MAX	64		/* messages held for the next replies */
 #define SESS_MSG_REPLY	16		/* of those, into one reply */

@@ -39,7 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mux.h"
+#include "log.h"
+#include "ws.h"
 
 #define WS_GRACE_MS	10000	/* between EOF/SIGTERM and SIGKILL */
 #define WS_LINE_GRACE_MS 100	/* a client this slow counts as busy */
@@ -740,7 +741,8 @@ ws_serve(struct ws *w, int fd, const char *line, size_t len,
 	} else
 		n = ws_readline(w, fd);
 	cdeadline = slot_now_ms() + (int64_t)w->conf->client_timeout * 1000;
-	if (n >= 0 && (cmd_is_mux(w->line, (size_t)n) ||
+	if (n >= 0 && ((w->conf->mux_cmd != NULL &&
+	    w->conf->mux_cmd(w->line, (size_t)n)) ||
 	    ws_elsewhere(w, (size_t)n))) {
 		ws_release(w);	/* busy only if the line was slow */
 		(void)ws_send(w, WS_MSG_CMD, w->line, (size_t)n, fd);

@@ -29,6 +29,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "mux_handler.h"
+
 #define WS_PROTO_VERSION	4
 #define WS_LINE_MAX		4096	/* request line, without the LF */
 #define WS_REPLY_MAX		65536	/* whole reply of a pool handler */
@@ -183,20 +185,7 @@ struct ws_msghdr {
 #define WS_EXIT_MUX		14	/* the mux went away */
 #define WS_EXIT_SESSION		15	/* a session's handler could not run */
 
-/*
- * In-process handlers: link against libmux and pass one to mux_main().
- * on_line is called once per request line; it answers with ws_reply().
- */
-struct ws_req;
-struct ws_handler {
-	const char	*name;
-	int		(*on_session)(void *arg);	/* once per worker */
-	void		(*on_line)(struct ws_req *, const char *, size_t,
-			    void *arg);
-	void		*arg;
-};
-
-void	 ws_reply(struct ws_req *, const char *, size_t);
+/* In-process handlers: struct ws_handler, ws_reply() (mux_handler.h). */
 
 /* slot.c: shared-memory bookkeeping used by both sides. */
 int	 slot_is_free(int);
@@ -276,6 +265,8 @@ struct ws_conf {
 	int		 stats;		/* tell the mux of each scan (-t) */
 	int		 recipok_limit;	/* -y: per domain, 0 = none */
 	const struct ws_handler *inproc;
+	/* Is this request line one the mux answers itself (the master's)? */
+	int		(*mux_cmd)(const char *, size_t);
 };
 
 /* chan.c: the control channel's framing, used by both sides. */

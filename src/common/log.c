@@ -18,6 +18,7 @@
 /* Logging in the OpenBSD style: syslog, and stderr in the foreground. */
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "mux.h"
+#include "log.h"
 
 static int	 log_tostderr = 1;
 static int	 log_tosyslog;
