@@ -3,10 +3,15 @@
  * whatever a handler writes, in whatever pieces, the client gets exactly
  * those bytes plus the held messages as "NNN-text" lines, each group
  * placed right before a final "NNN " line of the same code, once; with
- * the listener protocol none, ftp or smtp (the NNN grammar).  The file
- * includes sess.c to reach its static functions.
+ * the listener protocol none, ftp or smtp (the NNN grammar).
  */
-#include "../src/worker/sess.c"
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "sess.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
