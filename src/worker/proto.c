@@ -35,7 +35,6 @@
 #include "ws.h"
 
 enum { Q_OTHER, Q_QUIET, Q_USER, Q_LOGIN, Q_DATA, Q_TLS, Q_MULTI };
-enum { M_NONE, M_PLAIN, M_LOGIN, M_CRAM, M_OTHER };
 
 static const char *const proto_names[] = {
 	[PROTO_NONE] = "none",
@@ -86,30 +85,6 @@ proto_init(struct proto *pr, int kind)
 {
 	memset(pr, 0, sizeof(*pr));
 	pr->kind = kind;
-}
-
-/* RFC 4648 base64, for SASL; (size_t)-1 when it is not. */
-size_t
-proto_b64(char *dst, size_t dsz, const char *src, size_t len)
-{
-	static const char	 al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	const char		*c;
-	unsigned		 acc = 0, bits = 0;
-	size_t			 i, n = 0;
-
-	for (i = 0; i < len && src[i] != '='; i++) {
-		if ((c = memchr(al, src[i], 64)) == NULL)
-			return ((size_t)-1);
-		acc = (acc << 6) | (unsigned)(c - al);
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			if (n == dsz)
-				return ((size_t)-1);
-			dst[n++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	return (n);
 }
 
 /* Is the line "VERB" or "VERB ARG..." (case does not matter)? */
@@ -198,48 +173,18 @@ proto_head(const struct proto *pr)
 	return (pr->nq > 0 ? pr->q[pr->qhead] : Q_OTHER);
 }
 
-static int
-proto_mech(const char *m, size_t n)
-{
-	if (n == 5 && strncasecmp(m, "PLAIN", 5) == 0)
-		return (M_PLAIN);
-	if (n == 5 && strncasecmp(m, "LOGIN", 5) == 0)
-		return (M_LOGIN);
-	if (n == 8 && strncasecmp(m, "CRAM-MD5", 8) == 0)
-		return (M_CRAM);
-	return (M_OTHER);
-}
-
-/*
- * A SASL response: the identity it names.  PLAIN: the authorization
- * identity when given, else the authentication one; LOGIN: its first
- * response; CRAM-MD5: the name before the digest.
- */
+/* A SASL response: the identity it names becomes the pending user. */
 static void
 proto_sasl(struct proto *pr, const char *l, size_t len)
 {
 	char		 d[PROTO_LINE_MAX];
-	const char	*id, *sp;
-	size_t		 n, a;
+	const char	*id;
+	size_t		 n;
 
-	if (pr->mech == M_NONE || pr->mech == M_OTHER)
+	if (!sasl_identity(pr->mech, l, len, d, sizeof(d), &id, &n))
 		return;
-	if ((n = proto_b64(d, sizeof(d), l, len)) == (size_t)-1)
-		return;
-	if (pr->mech == M_PLAIN) {
-		a = strnlen(d, n);
-		if (a == n)
-			return;
-		id = a > 0 ? d : d + a + 1;
-		n = a > 0 ? a : strnlen(d + a + 1, n - a - 1);
-	} else if (pr->mech == M_CRAM) {
-		id = d;
-		if ((sp = memchr(d, ' ', n)) != NULL)
-			n = (size_t)(sp - d);
-	} else
-		id = d;
 	proto_pend(pr, id, n);
-	pr->mech = M_NONE;	/* LOGIN's next response is the password */
+	pr->mech = SASL_NONE;	/* LOGIN's next response is the password */
 }
 
 /* "AUTH MECH [RESPONSE]" in SMTP and POP3, "AUTHENTICATE ..." in IMAP. */
@@ -250,7 +195,7 @@ proto_auth(struct proto *pr, const char *l, size_t len, int words)
 	size_t		 mn, irn;
 
 	m = proto_arg(l, len, words, &mn);
-	pr->mech = proto_mech(m, mn);
+	pr->mech = sasl_mech(m, mn);
 	pr->pending[0] = '\0';
 	ir = proto_arg(l, len, words + 1, &irn);
 	if (irn > 0)
@@ -578,7 +523,7 @@ proto_imap(struct proto *pr, const char *l, size_t len, struct proto_ev *ev)
 	} else if (tn > 0 && strlen(pr->ltag) == tn &&
 	    strncmp(l, pr->ltag, tn) == 0) {
 		pr->ltag[0] = '\0';
-		pr->mech = M_NONE;
+		pr->mech = SASL_NONE;
 		pr->sasl = pr->authn = 0;
 		if (ev->code == 200)
 			proto_accept(pr, ev);

@@ -343,7 +343,13 @@ size_t	 proto_format(const struct proto *, char *, size_t, int,
 	    const char *, size_t, const char *);
 size_t	 proto_bye(const struct proto *, char *, size_t, const char *);
 int	 proto_between(const struct proto *);
-size_t	 proto_b64(char *, size_t, const char *, size_t);
+
+/* sasl.c: the identity in a SASL response (pure). */
+enum { SASL_NONE, SASL_PLAIN, SASL_LOGIN, SASL_CRAM, SASL_OTHER };
+size_t	 sasl_b64(char *, size_t, const char *, size_t);
+int	 sasl_mech(const char *, size_t);
+int	 sasl_identity(int, const char *, size_t, char *, size_t,
+	    const char **, size_t *);
 
 /* recipok.c: -y, the per-domain recipok limit. */
 size_t	 rcpt_domain(const char *, size_t, char *, size_t);

@@ -1,4 +1,4 @@
-/* proto.c: listener protocols, users learnt from the stream, eligibility. */
+/* proto.c and sasl.c: listener protocols, users from the stream, eligibility. */
 #include <stdio.h>
 
 #include "unit.h"
@@ -49,17 +49,41 @@ test_split(void **state)
 }
 
 static void
-test_b64(void **state)
+test_sasl(void **state)
 {
-	char	d[64];
+	char		 d[64];
+	const char	*id;
+	size_t		 n;
 
 	(void)state;
-	assert_int_equal(proto_b64(d, sizeof(d), "ZGF2ZQ==", 8), 4);
+	assert_int_equal(sasl_b64(d, sizeof(d), "ZGF2ZQ==", 8), 4);
 	assert_memory_equal(d, "dave", 4);
-	assert_int_equal(proto_b64(d, sizeof(d), "AGRhdmUAc2VjcmV0", 16), 12);
+	assert_int_equal(sasl_b64(d, sizeof(d), "AGRhdmUAc2VjcmV0", 16), 12);
 	assert_memory_equal(d, "\0dave\0secret", 12);
-	assert_int_equal(proto_b64(d, sizeof(d), "ZG*2ZQ==", 8), (size_t)-1);
-	assert_int_equal(proto_b64(d, 2, "ZGF2ZQ==", 8), (size_t)-1);
+	assert_int_equal(sasl_b64(d, sizeof(d), "ZG*2ZQ==", 8), (size_t)-1);
+	assert_int_equal(sasl_b64(d, 2, "ZGF2ZQ==", 8), (size_t)-1);
+
+	assert_int_equal(sasl_mech("plain", 5), SASL_PLAIN);
+	assert_int_equal(sasl_mech("CRAM-MD5", 8), SASL_CRAM);
+	assert_int_equal(sasl_mech("GSSAPI", 6), SASL_OTHER);
+	/* PLAIN: the authentication identity, or the authorization one. */
+	assert_true(sasl_identity(SASL_PLAIN, "AGRhdmUAc2VjcmV0", 16, d,
+	    sizeof(d), &id, &n));
+	assert_int_equal(n, 4);
+	assert_memory_equal(id, "dave", 4);
+	assert_true(sasl_identity(SASL_PLAIN, "Ym9iAGRhdmUAeA==", 16, d,
+	    sizeof(d), &id, &n));
+	assert_int_equal(n, 3);
+	assert_memory_equal(id, "bob", 3);
+	/* Not PLAIN at all: no NUL. */
+	assert_false(sasl_identity(SASL_PLAIN, "ZGF2ZQ==", 8, d, sizeof(d),
+	    &id, &n));
+	assert_true(sasl_identity(SASL_CRAM, "ZGF2ZSBhYmNkZWY=", 16, d,
+	    sizeof(d), &id, &n));
+	assert_int_equal(n, 4);
+	assert_memory_equal(id, "dave", 4);
+	assert_false(sasl_identity(SASL_OTHER, "ZGF2ZQ==", 8, d, sizeof(d),
+	    &id, &n));
 }
 
 static void
@@ -373,7 +397,7 @@ main(void)
 {
 	const struct CMUnitTest	tests[] = {
 		cmocka_unit_test(test_split),
-		cmocka_unit_test(test_b64),
+		cmocka_unit_test(test_sasl),
 		cmocka_unit_test(test_ftp),
 		cmocka_unit_test(test_smtp),
 		cmocka_unit_test(test_pop3),
