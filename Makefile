@@ -32,14 +32,15 @@ build: deps
 
 asan: deps
 	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DMUX_SANITIZE=ON >/dev/null
-	cmake --build $(ASAN) -j $(JOBS) -- --no-print-directory
+	cmake --build $(ASAN) -j $(JOBS) --target all tests -- --no-print-directory
 
 fuzz: deps
 	CC=clang cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Debug -DMUX_FUZZ=ON \
 	  -DMUX_SANITIZE=ON >/dev/null
-	cmake --build $(FUZZ) -j $(JOBS) -- --no-print-directory
+	cmake --build $(FUZZ) -j $(JOBS) --target all tests -- --no-print-directory
 
 test-plain: build
+	cmake --build $(BUILD) -j $(JOBS) --target tests -- --no-print-directory
 	cd $(BUILD) && ctest --output-on-failure
 
 test-asan: asan
@@ -54,6 +55,7 @@ run: build
 	@sh tools/demo.sh $(BUILD) $(DEMO)
 
 bench: build
+	cmake --build $(BUILD) -j $(JOBS) --target benches -- --no-print-directory
 	@sh bench/run.sh $(BUILD)
 
 clean:

@@ -7,6 +7,12 @@
 # usage: bench/ab.sh OLDBUILD NEWBUILD [seconds] [rounds]
 set -eu
 O=$1; N=$2; T=${3:-4}; ROUNDS=${4:-3}
+# The benchmark programs build apart from mux (make bench); a tree from
+# before that built them with mux and has no such target.
+for b in "$O" "$N"; do
+	cmake --build "$b" --target benches -- --no-print-directory \
+	    >/dev/null 2>&1 || true
+done
 REF=$(command -v mimedefang-multiplexor || true)
 REFUSER=$(id -un defang 2>/dev/null || echo nobody)
 D=$(mktemp -d /tmp/mux-ab.XXXXXX)

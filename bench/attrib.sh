@@ -5,6 +5,8 @@
 # usage: bench/attrib.sh [builddir]
 set -eu
 B=$(cd "${1:-build}" && pwd)
+# The benchmark programs build apart from mux (make bench).
+cmake --build "$B" --target benches -- --no-print-directory >/dev/null || exit 1
 D=$(mktemp -d /tmp/mux-attrib.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$D"' EXIT
 

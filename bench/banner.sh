@@ -6,6 +6,8 @@
 # usage: bench/banner.sh [builddir] [N] [N for tcpserver]
 set -eu
 B=${1:-build}
+# The benchmark programs build apart from mux (make bench).
+cmake --build "$B" --target benches -- --no-print-directory >/dev/null || exit 1
 N=${2:-10000}
 NT=${3:-$N}
 D=$(mktemp -d /tmp/mux-banner.XXXXXX)

@@ -10,6 +10,8 @@
 # usage: bench/run.sh [builddir] [seconds] [rounds]
 set -eu
 B=${1:-build}
+# The benchmark programs build apart from mux (make bench).
+cmake --build "$B" --target benches -- --no-print-directory >/dev/null || exit 1
 T=${2:-5}
 ROUNDS=${3:-3}
 D=$(mktemp -d /tmp/mux-bench.XXXXXX)

@@ -10,6 +10,8 @@
 # usage: bench/sessions.sh [builddir] [N]
 set -eu
 B=${1:-build}
+# The benchmark programs build apart from mux (make bench).
+cmake --build "$B" --target benches -- --no-print-directory >/dev/null || exit 1
 N=${2:-1000}
 D=$(mktemp -d /tmp/mux-sessions.XXXXXX)
 chmod 700 "$D"
