@@ -290,6 +290,16 @@ int	 policy_backoff(int, int);
 int	 policy_reap_idle(const int *, const int64_t *, int, int, int64_t,
 	    int, int *);
 
+/* edge.c: the Z/Y edges and F changes listeners see (pure). */
+struct edge {
+	uint64_t	 zseen, yseen;	/* edges reported */
+	int		 last_edge;	/* EV_Z or EV_Y */
+	int		 last_free;	/* as last reported */
+};
+void	 edge_init(struct edge *, int);
+int	 edge_report(struct edge *, uint64_t, uint64_t, int, int,
+	    void (*)(int, int, void *), void *);
+
 /* dns.c: the asynchronous resolver. */
 struct evdns_base;
 void	 dns_init(struct event_base *, const char *);

@@ -96,9 +96,7 @@ static struct pool {
 	int64_t			 last_act;	/* ms */
 	int			 backoff;	/* s */
 	int64_t			 throttle_until; /* ms */
-	uint64_t		 zseen, yseen;
-	int			 last_edge;
-	int			 last_free;
+	struct edge		 edge;		/* Z/Y reported so far */
 	int			 stopping;
 	int			 watched;	/* a listener wants F or S */
 	int64_t			 stop_at;	/* ms */
@@ -346,6 +344,13 @@ pool_report_states(void)
 	}
 }
 
+static void
+pool_edge_emit(int ev, int n, void *arg)
+{
+	(void)arg;
+	events_emit(ev, n, NULL);
+}
+
 /*
  * Report free-count edges and changes exactly (mux-notify(7)).  Workers
  * can make edges faster than the mux reports them to its listeners, so
@@ -359,7 +364,7 @@ pool_report(void)
 {
 	uint64_t	z = atomic_load(&P.shm->zseq);
 	uint64_t	y = atomic_load(&P.shm->yseq);
-	int		f, i, left = POOL_EDGE_BATCH;
+	int		i;
 	char		tag[WS_TAG_MAX + 1];
 	uint32_t	seq;
 
@@ -367,32 +372,9 @@ pool_report(void)
 		return (1);	/* this round has had its batch */
 	if (atomic_load(&P.shm->want_states))
 		pool_report_states();
-	/* Edges alternate, Z first: each one sets free to exactly 0 or 1. */
-	for (;; left--) {
-		if (left == 0 && (P.zseen < z || P.yseen < y))
-			return (1);
-		if (P.last_edge != EV_Z && P.zseen < z) {
-			P.zseen++;
-			P.last_edge = EV_Z;
-			if (P.last_free != 0)
-				events_emit(EV_F, 0, NULL);
-			P.last_free = 0;
-			events_emit(EV_Z, 0, NULL);
-		} else if (P.last_edge == EV_Z && P.yseen < y) {
-			P.yseen++;
-			P.last_edge = EV_Y;
-			events_emit(EV_F, 1, NULL);
-			P.last_free = 1;
-			events_emit(EV_Y, 0, NULL);
-		} else
-			break;
-	}
-	f = atomic_load(&P.shm->nfree);
-	/* A change whose edge is not counted yet waits for the edge. */
-	if (f != P.last_free && (P.last_edge == EV_Z) == (f == 0)) {
-		events_emit(EV_F, f, NULL);
-		P.last_free = f;
-	}
+	if (edge_report(&P.edge, z, y, atomic_load(&P.shm->nfree),
+	    POOL_EDGE_BATCH, pool_edge_emit, NULL))
+		return (1);
 	if (!atomic_load(&P.shm->wake_every))
 		return (0);
 	for (i = 0; i < P.n; i++) {
@@ -1241,8 +1223,7 @@ pool_init(struct event_base *base, struct conf *conf,
 	P.conf = conf;
 	P.n = conf->max_workers;
 	P.lfd = conf->exec ? -1 : lfd;	/* exec: the mux answers -s alone */
-	P.last_free = P.n;
-	P.last_edge = EV_Y;
+	edge_init(&P.edge, P.n);
 	P.start = pool_now();
 	srandom((unsigned int)(getpid() ^ P.start));
 	stats_init(&P.stats, P.start);
@@ -1381,7 +1362,7 @@ pool_free(void)
 int
 pool_reported_free(void)
 {
-	return (P.last_free);
+	return (P.edge.last_free);
 }
 
 /* New generation: idle workers retire now, busy ones after their request. */
