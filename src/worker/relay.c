@@ -244,7 +244,7 @@ sess_inject(struct sess *s, int code, const char *eol)
 	int	i, k = s->nmsg < SESS_MSG_REPLY ? s->nmsg : SESS_MSG_REPLY;
 
 	for (i = 0; i < k; i++)
-		need += 16 + s->msg[i].len + 2;
+		need += PROTO_PREFIX_MAX + s->msg[i].len + 2;
 	if (need > sess_room(s, need))
 		return (-1);
 	for (i = 0; i < k; i++) {

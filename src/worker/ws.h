@@ -301,6 +301,7 @@ enum { PROTO_NONE, PROTO_FTP, PROTO_SMTP, PROTO_POP3, PROTO_IMAP,
 #define PROTO_LINE_MAX	512	/* of a client line, what the watcher reads */
 #define PROTO_TAG_MAX	32	/* IMAP tag kept */
 #define PROTO_POP3_LINE	510	/* POP3 line, without CRLF (RFC 1939) */
+#define PROTO_PREFIX_MAX 16	/* before a message's text: "* OK [ALERT] " */
 
 struct proto {
 	int		 kind;

@@ -6,7 +6,7 @@ use Exporter 'import';
 use IO::Socket::INET;
 use Time::HiRes qw(sleep time);
 
-our @EXPORT = qw(installed apt_install unpack_deb wait_for slurp free_port);
+our @EXPORT = qw(installed apt_install unpack_deb wait_for slurp spew free_port);
 
 # Is this Debian package installed?
 sub installed { system("dpkg-query -W -f='\${Status}' $_[0] 2>/dev/null "
@@ -60,6 +60,15 @@ sub slurp {
 	open(my $fh, '<', $path) or return '';
 	local $/;
 	return <$fh> // '';
+}
+
+# Write a whole file, with this mode if given.
+sub spew {
+	my ($path, $text, $mode) = @_;
+	open(my $fh, '>', $path) or die "$path: $!";
+	print $fh $text;
+	close($fh) or die "$path: $!";
+	chmod($mode, $path) if defined $mode;
 }
 
 # A TCP port free on this address (default 127.0.0.1).

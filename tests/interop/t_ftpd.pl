@@ -43,15 +43,6 @@ my (%made, @pids);
 my $T = tempdir('mux-ftp-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 chmod(0755, $T);
 
-sub spew {
-	my ($path, $text) = @_;
-	open(my $fh, '>', $path) or die "$path: $!";
-	print $fh $text;
-	close($fh);
-}
-
-
-
 # --- the daemons, unpacked; their libraries, installed ------------------
 
 my @libs = qw(libhiredis0.14 libmemcached11 libmemcachedutil2

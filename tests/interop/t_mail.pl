@@ -47,14 +47,6 @@ my (%made, @pids);
 my $T = tempdir('mux-mail-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 chmod(0755, $T);
 
-sub spew {
-	my ($path, $text, $mode) = @_;
-	open(my $fh, '>', $path) or die "$path: $!";
-	print $fh $text;
-	close($fh);
-	chmod($mode, $path) if defined $mode;
-}
-
 # --- the daemons, unpacked; swaks and the libraries, installed ----------
 
 my $why = apt_install("$T/apt.log", qw(swaks libsecret-1-0 libpam-modules
