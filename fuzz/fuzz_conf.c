@@ -20,7 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    c.min_workers < 0 || c.queue_timeout < 1)
 			abort();
 		if (c.sock != NULL)
-			(void)sock_parse(c.sock, &sp);
+			(void)sock_parse(c.sock, &sp, err, sizeof(err));
 	} else if (memchr(err, '\0', sizeof(err)) == NULL)
 		abort();
 	conf_free(&c);
@@ -28,7 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return (0);
 	memcpy(s, data, size);
 	s[size] = '\0';
-	if (sock_parse(s, &sp) == 0 && sp.family == 0)
+	if (sock_parse_client(s, &sp, err, sizeof(err)) == 0 &&
+	    sp.family == 0)
 		abort();
 	free(s);
 	return (0);

@@ -32,7 +32,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "mux.h"
+#include "notify.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -249,6 +249,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((base = event_base_new()) == NULL)
 			abort();
 		notify_init(base, 8);
+		ctl_init(pool_reread);	/* the core's part of a reread */
 		dns_stub(base);
 		engine[1].msg_engine = 1;
 	}

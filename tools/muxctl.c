@@ -26,7 +26,6 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,6 +33,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "sockspec.h"
 
 #define MUXCTL_SOCKET	"/run/mux/control.sock"
 #define LINE_MAX_	4096
@@ -69,50 +70,23 @@ die(const char *what)
 	exit(EX_TRANSPORT);
 }
 
-/* unix:/path, /path, inet:PORT, inet:HOST:PORT, HOST:PORT */
+/* Connect to a parsed spec; -1 with errno set. */
 static int
-ctl_connect(const char *spec)
+ctl_connect(const struct sock_spec *sp)
 {
-	struct sockaddr_un	 sun;
-	struct addrinfo		 hints, *res, *ai;
-	char			 host[256], *port;
-	int			 fd = -1;
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	int			fd, e;
 
-	if (strncmp(spec, "unix:", 5) == 0)
-		spec += 5;
-	if (spec[0] == '/' || spec[0] == '.') {
-		memset(&sun, 0, sizeof(sun));
-		sun.sun_family = AF_UNIX;
-		if (strlen(spec) >= sizeof(sun.sun_path))
-			die("socket path too long");
-		memcpy(sun.sun_path, spec, strlen(spec) + 1);
-		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
-		    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-			return (-1);
-		return (fd);
-	}
-	if (strncmp(spec, "inet:", 5) == 0)
-		spec += 5;
-	snprintf(host, sizeof(host), "%s", spec);
-	if ((port = strrchr(host, ':')) == NULL) {
-		port = host;
-		snprintf(host, sizeof(host), "127.0.0.1:%s", spec);
-		port = strrchr(host, ':');
-	}
-	*port++ = '\0';
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, port, &hints, &res) != 0)
+	len = sock_addr(sp, &ss);
+	if ((fd = socket(sp->family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&ss, len) == -1) {
+		e = errno;
+		if (fd != -1)
+			close(fd);
+		errno = e;
 		return (-1);
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if ((fd = socket(ai->ai_family, SOCK_STREAM, 0)) == -1)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		close(fd);
-		fd = -1;
 	}
-	freeaddrinfo(res);
 	return (fd);
 }
 
@@ -344,7 +318,8 @@ int
 main(int argc, char **argv)
 {
 	const char	*spec = getenv("MUXCTL_SOCKET");
-	char		*l, *end;
+	struct sock_spec sp;
+	char		*l, *end, err[256];
 	int		 ch, json = 0;
 	long		 t;
 
@@ -377,8 +352,14 @@ main(int argc, char **argv)
 		argc = 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if ((C.fd = ctl_connect(spec)) == -1) {
-		fprintf(stderr, "muxctl: cannot connect to %s: %m\n", spec);
+	/* The mux's own socket grammar, and PORT or ADDR:PORT for TCP. */
+	if (sock_parse_client(spec, &sp, err, sizeof(err)) == -1) {
+		fprintf(stderr, "muxctl: %s\n", err);
+		return (EX_BADARGS);
+	}
+	if ((C.fd = ctl_connect(&sp)) == -1) {
+		fprintf(stderr, "muxctl: cannot connect to %s: %s\n", spec,
+		    strerror(errno));
 		return (EX_TRANSPORT);
 	}
 	if ((l = ctl_readline()) == NULL)

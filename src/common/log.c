@@ -85,12 +85,6 @@ log_silence(void)
 	log_tostderr = log_tosyslog = 0;
 }
 
-int
-log_level(void)
-{
-	return (log_verbose);
-}
-
 /* Debug, as a reread sets it. */
 void
 log_set_level(int verbose)

@@ -15,9 +15,9 @@
  */
 
 /*
- * The bottom layer, below both the master (src/mux, src/notify) and the
- * worker side (src/worker): logging, which both do in one process image.
- * It includes nothing of theirs.
+ * Logging, in the bottom layer (src/common, with the socket-spec
+ * grammar): below both the master and the worker side, which log in one
+ * process image.  It includes nothing of theirs.
  */
 
 #ifndef MUX_LOG_H
@@ -35,7 +35,6 @@ void	 fatal(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 void	 fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
-int	 log_level(void);
 void	 log_set_level(int);
 
 #endif

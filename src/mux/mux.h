@@ -26,8 +26,9 @@
 #include <time.h>
 
 #include "log.h"
+#include "sockspec.h"
 #include "../worker/ws.h"
-#include "../notify/notify.h"
+#include "events.h"
 
 #define MUX_VERSION	"0.1.0"
 
@@ -158,15 +159,7 @@ int	 conf_join(char *, size_t, int, char *const *);
 int	 conf_split(char *, char **, int, int);
 int	 conf_check_prog(struct conf *, char *);
 
-/* sock.c: socket specs. */
-struct sock_spec {
-	int		 family;	/* AF_UNIX, AF_INET, AF_INET6 */
-	char		 path[108];
-	char		 addr[64];
-	int		 port;
-};
-
-int	 sock_parse(const char *, struct sock_spec *);
+/* sock.c: listening sockets from specs (sockspec.h). */
 int	 sock_listen(const struct sock_spec *, int, int, char *, size_t);
 void	 sock_unlink(const struct sock_spec *);
 
@@ -467,7 +460,8 @@ void	 pool_refuse(const char *);
 const char *pool_refusing(char *, size_t);
 
 /* req.c: request-socket clients the mux itself reads or answers. */
-void	 req_init(struct event_base *, struct conf *, int, int);
+void	 req_init(struct event_base *, struct conf *, int, int,
+	    void (*)(void));
 void	 req_listen(int);
 int	 req_listening(void);
 void	 req_adopt(int, const char *, size_t);
@@ -543,40 +537,5 @@ int	 msglog_open(const char *, int, char *, size_t);
 void	 msglog_set(int);
 void	 msglog_write(uint32_t, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
-
-/* ctl.c (src/notify): control actions on listener sockets. */
-#define CTL_R_OK	0
-#define CTL_R_UNKNOWN	1
-#define CTL_R_DENIED	2
-#define CTL_R_PENDING	3	/* the answer comes later, to as->done */
-
-/* A caller that can wait for an answer (msg host NAME resolves). */
-struct ctl_pending;
-struct ctl_async {
-	void			(*done)(struct ctl_async *, struct cmd_buf *);
-	struct ctl_pending	*pending;
-};
-
-struct ctl_shut_view {
-	int		 refusing;
-	int		 refuse_in;	/* s */
-	int		 cut_in;	/* s; -1: never */
-	const char	*text;
-};
-
-void	 ctl_format_status(struct cmd_buf *, const struct cmd_view *,
-	    const struct notify_stats *, const struct ctl_shut_view *,
-	    const struct msgq_stats *, const struct intake_stats *);
-void	 ctl_format_who(struct cmd_buf *, const struct cmd_view *);
-void	 ctl_format_help(struct cmd_buf *, const struct acl *,
-	    const struct acl_peer *, uint32_t);
-void	 ctl_configure(const struct conf *);
-#define CTL_NAME_MAX	253	/* msg's NAME: a DNS name's longest */
-int	 ctl_run(const char *, size_t, const struct acl_peer *,
-	    struct cmd_buf *, struct event_base *, struct ctl_async *);
-void	 ctl_cancel(struct ctl_async *);
-
-/* mux.c */
-void	 mux_reread(void);
 
 #endif

@@ -69,6 +69,7 @@ static struct {
 	int			 nunpriv;
 	int			 nq;
 	TAILQ_HEAD(, req)	 q;
+	void			(*reread)(void);	/* the reread command */
 } R;
 
 static void	req_read_cb(evutil_socket_t, short, void *);
@@ -280,7 +281,7 @@ req_line_done(struct req *r)
 		return;
 	}
 	if (rv == CMD_REREAD) {
-		mux_reread();
+		R.reread();
 		req_refuse(r, "Forced reread of filter rules\n");
 		return;
 	}
@@ -609,7 +610,8 @@ req_close_listeners(void)
 }
 
 void
-req_init(struct event_base *base, struct conf *conf, int lfd, int ufd)
+req_init(struct event_base *base, struct conf *conf, int lfd, int ufd,
+    void (*reread)(void))
 {
 	memset(&R, 0, sizeof(R));
 	TAILQ_INIT(&R.q);
@@ -617,6 +619,7 @@ req_init(struct event_base *base, struct conf *conf, int lfd, int ufd)
 	R.conf = conf;
 	R.lfd = lfd;
 	R.ufd = ufd;
+	R.reread = reread;
 	R.pause = evtimer_new(base, req_pause_cb, NULL);
 	if (R.pause == NULL)
 		fatalx("req events");

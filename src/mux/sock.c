@@ -16,16 +16,15 @@
 
 
 /*
- * Socket specs (DESIGN §2): unix:/path, /path, inet:PORT (127.0.0.1),
- * inet:ADDR:PORT, inet_any:PORT, inet6:PORT (::1), inet6:[ADDR]:PORT,
- * inet6_any:PORT.  TCP binds loopback unless told otherwise.
+ * Listening sockets from socket specs (their grammar: sockspec.c): UNIX
+ * sockets with tight modes, a stale one replaced but never a live one;
+ * TCP with SO_REUSEADDR, IPv6 only for inet6.
  */
 
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,92 +34,6 @@
 #include <unistd.h>
 
 #include "mux.h"
-
-static int
-sock_port(const char *s, int *port)
-{
-	char	*end;
-	long	 l;
-
-	errno = 0;
-	l = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno || l < 1 || l > 65535)
-		return (-1);
-	*port = (int)l;
-	return (0);
-}
-
-static int
-sock_copy(char *dst, size_t sz, const char *src, size_t n)
-{
-	if (n == 0 || n >= sz)
-		return (-1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-	return (0);
-}
-
-static int
-sock_parse_inet6(const char *rest, struct sock_spec *sp)
-{
-	const char	*rb;
-	struct in6_addr	 a6;
-
-	sp->family = AF_INET6;
-	if (*rest != '[') {
-		strcpy(sp->addr, "::1");
-		return (sock_port(rest, &sp->port));
-	}
-	if ((rb = strchr(rest, ']')) == NULL || rb[1] != ':')
-		return (-1);
-	if (sock_copy(sp->addr, sizeof(sp->addr), rest + 1,
-	    (size_t)(rb - rest - 1)) == -1 ||
-	    inet_pton(AF_INET6, sp->addr, &a6) != 1)
-		return (-1);
-	return (sock_port(rb + 2, &sp->port));
-}
-
-/* Parse a socket spec; pure. */
-int
-sock_parse(const char *spec, struct sock_spec *sp)
-{
-	const char	*colon;
-	struct in_addr	 a4;
-
-	memset(sp, 0, sizeof(*sp));
-	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0)
-		spec = strchr(spec, ':') + 1;
-	else if (*spec != '/') {
-		if (strncmp(spec, "inet6_any:", 10) == 0) {
-			sp->family = AF_INET6;
-			strcpy(sp->addr, "::");
-			return (sock_port(spec + 10, &sp->port));
-		}
-		if (strncmp(spec, "inet6:", 6) == 0)
-			return (sock_parse_inet6(spec + 6, sp));
-		sp->family = AF_INET;
-		if (strncmp(spec, "inet_any:", 9) == 0) {
-			strcpy(sp->addr, "0.0.0.0");
-			return (sock_port(spec + 9, &sp->port));
-		}
-		if (strncmp(spec, "inet:", 5) != 0)
-			return (-1);
-		spec += 5;
-		if ((colon = strrchr(spec, ':')) == NULL) {
-			strcpy(sp->addr, "127.0.0.1");
-			return (sock_port(spec, &sp->port));
-		}
-		if (sock_copy(sp->addr, sizeof(sp->addr), spec,
-		    (size_t)(colon - spec)) == -1 ||
-		    inet_pton(AF_INET, sp->addr, &a4) != 1)
-			return (-1);
-		return (sock_port(colon + 1, &sp->port));
-	}
-	sp->family = AF_UNIX;
-	if (*spec != '/')
-		return (-1);
-	return (sock_copy(sp->path, sizeof(sp->path), spec, strlen(spec)));
-}
 
 /* A UNIX socket path that answers belongs to a live daemon. */
 static int
@@ -140,21 +53,21 @@ static int
 sock_bind_unix(int fd, const struct sock_spec *sp, int mode, char *err,
     size_t esz)
 {
-	struct sockaddr_un	sun;
+	struct sockaddr_storage	ss;
+	struct sockaddr_un	*sun = (struct sockaddr_un *)&ss;
 	struct stat		st;
 	mode_t			old;
+	socklen_t		len;
 	int			rv;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, sp->path, strlen(sp->path));
+	len = sock_addr(sp, &ss);
 	if (lstat(sp->path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			snprintf(err, esz, "%s exists and is not a socket",
 			    sp->path);
 			return (-1);
 		}
-		if (!sock_unix_stale(&sun)) {
+		if (!sock_unix_stale(sun)) {
 			snprintf(err, esz, "%s is in use by a running "
 			    "process", sp->path);
 			return (-1);
@@ -162,7 +75,7 @@ sock_bind_unix(int fd, const struct sock_spec *sp, int mode, char *err,
 		(void)unlink(sp->path);
 	}
 	old = umask(0177);
-	rv = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	rv = bind(fd, (struct sockaddr *)&ss, len);
 	umask(old);
 	if (rv == -1 || chmod(sp->path, (mode_t)mode) == -1) {
 		snprintf(err, esz, "%s: %s", sp->path, strerror(errno));
@@ -175,26 +88,14 @@ static int
 sock_bind_inet(int fd, const struct sock_spec *sp, char *err, size_t esz)
 {
 	struct sockaddr_storage	 ss;
-	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
 	socklen_t		 len;
 	int			 one = 1;
 
-	memset(&ss, 0, sizeof(ss));
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (sp->family == AF_INET) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)sp->port);
-		inet_pton(AF_INET, sp->addr, &sin->sin_addr);
-		len = sizeof(*sin);
-	} else {
+	if (sp->family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 		    sizeof(one));
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)sp->port);
-		inet_pton(AF_INET6, sp->addr, &sin6->sin6_addr);
-		len = sizeof(*sin6);
-	}
+	len = sock_addr(sp, &ss);
 	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
 		snprintf(err, esz, "%s port %d: %s", sp->addr, sp->port,
 		    strerror(errno));

@@ -39,165 +39,13 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
-#include "mux.h"
+#include "notify.h"
 
 #define CTL_ARGS_MAX	(NP_LINE_MAX / 2 + 1)	/* a word and a blank each */
-#define CTL_SECS_MAX	86400
 
 static struct acl	 ctl_acl;
 static int		 ctl_engine;	/* MessageEngine */
-
-/* shutdown: refuse from refuse_at, cut sessions at cut_at (0: never). */
-static struct {
-	int		 pending;
-	int64_t		 refuse_at;	/* ms, monotonic */
-	int64_t		 cut_at;	/* ms; 0: never */
-	char		 text[WS_TAG_MAX + 1];
-	struct event	*refuse_ev;
-	struct event	*cut_ev;
-} ctl_shut;
-
-static const char *
-ctl_state(int st)
-{
-	switch (st) {
-	case WS_STOPPED:
-		return ("stopped");
-	case WS_STARTING:
-		return ("starting");
-	case WS_IDLE:
-		return ("idle");
-	case WS_BUSY:
-		return ("busy");
-	case WS_RETIRING:
-		return ("retiring");
-	default:
-		return ("killed");
-	}
-}
-
-void
-ctl_format_status(struct cmd_buf *b, const struct cmd_view *v,
-    const struct notify_stats *ns, const struct ctl_shut_view *sh,
-    const struct msgq_stats *mq, const struct intake_stats *in)
-{
-	int	i, n[WS_NSTATES] = { 0 };
-
-	for (i = 0; i < v->nslots; i++)
-		if (v->w[i].state >= 0 && v->w[i].state < WS_NSTATES)
-			n[v->w[i].state]++;
-	cmd_printf(b, "*-pool slots=%d free=%d idle=%d busy=%d starting=%d "
-	    "retiring=%d killed=%d stopped=%d queued=%d queue_size=%d\n",
-	    v->nslots, v->nfree, n[WS_IDLE], n[WS_BUSY], n[WS_STARTING],
-	    n[WS_RETIRING], n[WS_KILLED], n[WS_STOPPED], v->nqueued,
-	    v->queue_size);
-	cmd_printf(b, "*-requests scans=%llu activations=%llu uptime=%d "
-	    "version=%s\n", (unsigned long long)v->msgs,
-	    (unsigned long long)v->activations, v->uptime, v->version);
-	cmd_printf(b, "*-listeners connected=%d max=%d accepted=%llu "
-	    "refused=%llu too_slow=%llu stalled=%llu line_too_long=%llu "
-	    "unknown_command=%llu access_denied=%llu skipped_events=%llu\n",
-	    ns->connected, ns->max, (unsigned long long)ns->accepted,
-	    (unsigned long long)ns->refused, (unsigned long long)ns->too_slow,
-	    (unsigned long long)ns->stalled,
-	    (unsigned long long)ns->line_too_long,
-	    (unsigned long long)ns->unknown_command,
-	    (unsigned long long)ns->access_denied,
-	    (unsigned long long)ns->skipped_events);
-	if (in != NULL)
-		cmd_printf(b, "*-sessions live=%d banner=%d denied=%llu "
-		    "impatient=%llu hangups=%llu\n", in->live, in->waiting,
-		    (unsigned long long)in->denied,
-		    (unsigned long long)in->impatient,
-		    (unsigned long long)in->hangups);
-	if (mq != NULL)
-		cmd_printf(b, "*-messages queue_bytes=%llu sent=%llu "
-		    "waiting=%d queue_full=%llu purged=%llu failed=%llu "
-		    "delivered=%llu undelivered=%llu dropped=%llu\n",
-		    (unsigned long long)mq->qbytes,
-		    (unsigned long long)mq->sent, mq->waiting,
-		    (unsigned long long)mq->queued_full,
-		    (unsigned long long)mq->purged,
-		    (unsigned long long)mq->failed,
-		    (unsigned long long)mq->delivered,
-		    (unsigned long long)mq->undelivered,
-		    (unsigned long long)mq->lost);
-	if (sh != NULL)
-		cmd_printf(b, "*-shutdown refusing=%d refuse_in=%d cut_in=%d "
-		    "text=%s\n", sh->refusing, sh->refuse_in, sh->cut_in,
-		    sh->text);
-	cmd_printf(b, "*OK status\n");
-}
-
-/* ftpwho for worker sessions: the tag comes last, it may hold blanks. */
-void
-ctl_format_who(struct cmd_buf *b, const struct cmd_view *v)
-{
-	const struct cmd_worker	*w;
-	char			 online[16];
-	int			 i, n = 0;
-
-	for (i = 0; i < v->nslots; i++) {
-		w = &v->w[i];
-		if (w->state == WS_STOPPED)
-			continue;
-		n++;
-		if (w->svc)
-			snprintf(online, sizeof(online), "%d", w->online);
-		else
-			snprintf(online, sizeof(online), "-");
-		cmd_printf(b, "*-slot=%d pid=%ld state=%s requests=%llu "
-		    "age=%d idle=%d online=%s client=%s user=%s class=%s "
-		    "cmd=%s tag=%s\n", i, (long)w->pid, ctl_state(w->state),
-		    (unsigned long long)w->nreq, w->age,
-		    w->state == WS_IDLE ? w->ago : 0, online,
-		    w->client, w->user, w->cls, w->svc ? (w->verb[0] ?
-		    w->verb : "-") : w->state == WS_BUSY ?
-		    cmd_kind_name(w->cmd) : "-", w->tag);
-	}
-	/* Sessions no worker has yet: what kick and msg reach there. */
-	for (i = 0; i < v->nwait; i++)
-		cmd_printf(b, "*-slot=- pid=- state=%s requests=0 age=%d "
-		    "idle=0 online=%d client=%s user=%s class=%s cmd=- tag=\n",
-		    v->wait[i].state, v->wait[i].online, v->wait[i].online,
-		    v->wait[i].client, v->wait[i].user, v->wait[i].cls);
-	if (v->nwait > 0)
-		cmd_printf(b, "*OK %d worker session%s, %d waiting\n", n,
-		    n == 1 ? "" : "s", v->nwait);
-	else
-		cmd_printf(b, "*OK %d worker session%s\n", n,
-		    n == 1 ? "" : "s");
-}
-
-static const struct {
-	int		 action;
-	const char	*usage;
-	const char	*what;
-} ctl_help_tab[] = {
-	{ CTL_HELP, "help", "the actions you may run" },
-	{ CTL_STATUS, "status", "pool, request and listener counters" },
-	{ CTL_WHO, "who", "one line per running worker session" },
-	{ CTL_REREAD, "reread", "reload the configuration, renew workers" },
-	{ CTL_KICK, "kick user|host|class NAME", "cut matching sessions" },
-	{ CTL_SHUTDOWN, "shutdown [-l secs] [-d secs] TEXT",
-	    "refuse requests with TEXT, then cut sessions" },
-	{ CTL_SHUTDOWN, "shutdown cancel", "accept requests again" },
-	{ CTL_MSG, "msg user|host|class NAME TEXT | msg all TEXT",
-	    "a message into sessions' next replies" },
-};
-
-void
-ctl_format_help(struct cmd_buf *b, const struct acl *acl,
-    const struct acl_peer *p, uint32_t self)
-{
-	size_t	i;
-
-	for (i = 0; i < sizeof(ctl_help_tab) / sizeof(ctl_help_tab[0]); i++)
-		if (acl_check(acl, ctl_help_tab[i].action, p, self))
-			cmd_printf(b, "*-%-45s %s\n", ctl_help_tab[i].usage,
-			    ctl_help_tab[i].what);
-	cmd_printf(b, "*OK help\n");
-}
+static void		(*ctl_reread)(void);	/* the daemon's reread */
 
 static int
 ctl_resolve(int group, const char *name, uint32_t *id, void *arg)
@@ -217,6 +65,13 @@ ctl_resolve(int group, const char *name, uint32_t *id, void *arg)
 	log_warnx("%s ACL: no such %s \"%s\", ignored", group ? "group" :
 	    "user", group ? "group" : "user", name);
 	return (-1);
+}
+
+/* What reread runs: the daemon's own, as on SIGHUP. */
+void
+ctl_init(void (*reread)(void))
+{
+	ctl_reread = reread;
 }
 
 /* Build the ACLs from the configuration (start-up and reread). */
@@ -518,176 +373,6 @@ ctl_kick(struct cmd_buf *b, int ac, char **av)
 		    n == 1 ? "" : "s");
 }
 
-static void
-ctl_shut_refuse_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	(void)fd;
-	(void)ev;
-	(void)arg;
-	log_info("shutdown: refusing requests: %s", ctl_shut.text);
-	pool_refuse(ctl_shut.text);
-}
-
-static void
-ctl_shut_cut_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct ctl_match k;
-
-	memset(&k, 0, sizeof(k));
-	k.kind = 'a';
-	(void)fd;
-	(void)ev;
-	(void)arg;
-	log_info("shutdown: cut %d sessions", pool_kick(ctl_match, &k) +
-	    svc_kick(ctl_match, &k));
-}
-
-static int
-ctl_secs(const char *s, int *out)
-{
-	char	*end;
-	long	 v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < 0 ||
-	    v > CTL_SECS_MAX)
-		return (-1);
-	*out = (int)v;
-	return (0);
-}
-
-static void
-ctl_shut_cancel(void)
-{
-	if (ctl_shut.refuse_ev != NULL)
-		evtimer_del(ctl_shut.refuse_ev);
-	if (ctl_shut.cut_ev != NULL)
-		evtimer_del(ctl_shut.cut_ev);
-	pool_refuse(NULL);
-	ctl_shut.pending = 0;
-}
-
-/*
- * As ftpshut: the live sessions are told before they are cut, through
- * the message path (so on their next reply), when the MessageEngine is
- * on.
- */
-static void
-ctl_shut_warn(int d)
-{
-	struct ctl_match	k;
-	char			text[INJ_TEXT_MAX + 1];
-	int			n, held, full;
-
-	memset(&k, 0, sizeof(k));
-	k.kind = 'a';
-	snprintf(text, sizeof(text), "%s (this session ends in %d s)",
-	    ctl_shut.text, d);
-	n = pool_msg(ctl_match, &k, text, strlen(text));
-	if ((held = svc_msg(ctl_match, &k, text, strlen(text), &full)) > 0)
-		n = n == -1 ? held : n + held;
-	if (n > 0) {
-		msglog_write(0, "shutdown warning \"%s\": sent to %d "
-		    "sessions", text, n);
-		log_info("shutdown: warned %d sessions", n);
-	}
-}
-
-/*
- * shutdown [-l secs] [-d secs] TEXT: ftpshut for the pool.  After -l
- * seconds (default now) requests get "error: TEXT"; after -d seconds
- * the sessions still running are cut.  The mux keeps running; commands
- * are still answered; "shutdown cancel" undoes it.
- */
-static void
-ctl_shutdown(struct cmd_buf *b, int ac, char **av, struct event_base *base)
-{
-	struct timeval	tv = { 0, 0 };
-	int		i = 1, l = 0, d = -1;
-	int64_t		now = slot_now_ms();
-	char		raw[sizeof(ctl_shut.text)], text[sizeof(ctl_shut.text)];
-
-	if (ac == 2 && strcmp(av[1], "cancel") == 0) {
-		if (!ctl_shut.pending) {
-			cmd_printf(b, "*ERR no shutdown pending\n");
-			return;
-		}
-		ctl_shut_cancel();
-		log_info("shutdown cancelled");
-		cmd_printf(b, "*OK shutdown cancelled\n");
-		return;
-	}
-	for (; i + 1 < ac && av[i][0] == '-'; i += 2)
-		if ((strcmp(av[i], "-l") != 0 && strcmp(av[i], "-d") != 0) ||
-		    ctl_secs(av[i + 1], av[i][1] == 'l' ? &l : &d) == -1)
-			break;
-	/*
-	 * The text goes to request clients, listeners (status) and the
-	 * log: without control bytes, as a msg text.  A pending shutdown
-	 * keeps its own text when this one is refused.
-	 */
-	if (i >= ac || av[i][0] == '-' ||
-	    conf_join(raw, sizeof(raw), ac - i, av + i) == -1 ||
-	    inj_sanitize(text, sizeof(text), raw, strlen(raw)) == 0) {
-		cmd_printf(b, "*ERR bad arguments: shutdown [-l secs] "
-		    "[-d secs] TEXT | shutdown cancel\n");
-		return;
-	}
-	ctl_shut_cancel();
-	memcpy(ctl_shut.text, text, sizeof(text));
-	if (ctl_shut.refuse_ev == NULL) {
-		ctl_shut.refuse_ev = evtimer_new(base, ctl_shut_refuse_cb, NULL);
-		ctl_shut.cut_ev = evtimer_new(base, ctl_shut_cut_cb, NULL);
-		if (ctl_shut.refuse_ev == NULL || ctl_shut.cut_ev == NULL)
-			fatalx("shutdown timers");
-	}
-	ctl_shut.pending = 1;
-	ctl_shut.refuse_at = now + (int64_t)l * 1000;
-	ctl_shut.cut_at = d >= 0 ? now + (int64_t)d * 1000 : 0;
-	tv.tv_sec = l;
-	evtimer_add(ctl_shut.refuse_ev, &tv);
-	if (d >= 0) {
-		tv.tv_sec = d;
-		evtimer_add(ctl_shut.cut_ev, &tv);
-	}
-	if (d >= 0)
-		ctl_shut_warn(d);
-	if (d >= 0)
-		log_info("shutdown: refusing requests in %d s, cutting "
-		    "sessions in %d s: %s", l, d, ctl_shut.text);
-	else
-		log_info("shutdown: refusing requests in %d s: %s", l,
-		    ctl_shut.text);
-	if (d >= 0)
-		cmd_printf(b, "*OK shutdown: refusing requests in %d s, "
-		    "cutting sessions in %d s\n", l, d);
-	else
-		cmd_printf(b, "*OK shutdown: refusing requests in %d s\n", l);
-}
-
-static int
-ctl_shut_view(struct ctl_shut_view *sh)
-{
-	int64_t	now = slot_now_ms();
-	char	buf[WS_TAG_MAX + 1];
-
-	if (!ctl_shut.pending)
-		return (-1);
-	/* Whole seconds left, rounded up: 0 only once it is due. */
-	sh->refusing = pool_refusing(buf, sizeof(buf)) != NULL;
-	sh->refuse_in = sh->refusing || ctl_shut.refuse_at <= now ? 0 :
-	    (int)((ctl_shut.refuse_at - now + 999) / 1000);
-	sh->cut_in = ctl_shut.cut_at == 0 ? -1 : ctl_shut.cut_at <= now ? 0 :
-	    (int)((ctl_shut.cut_at - now + 999) / 1000);
-	sh->text = ctl_shut.text;
-	return (0);
-}
-
-/*
- * Run one action line for a peer (NULL: a TCP peer).  The reply goes to
- * b; returns CTL_R_OK, CTL_R_UNKNOWN or CTL_R_DENIED for the counters.
- */
 /* who: the worker sessions, then the sessions waiting for one. */
 static void
 ctl_who(struct cmd_buf *b, struct cmd_view *v)
@@ -706,6 +391,10 @@ ctl_who(struct cmd_buf *b, struct cmd_view *v)
 	free(wait);
 }
 
+/*
+ * Run one action line for a peer (NULL: a TCP peer).  The reply goes to
+ * b; returns CTL_R_OK, CTL_R_UNKNOWN or CTL_R_DENIED for the counters.
+ */
 int
 ctl_run(const char *line, size_t len, const struct acl_peer *p,
     struct cmd_buf *b, struct event_base *base, struct ctl_async *as)
@@ -752,7 +441,7 @@ ctl_run(const char *line, size_t len, const struct acl_peer *p,
 	}
 	if (a == CTL_REREAD) {
 		log_info("control: reread by uid %u", p->uid);
-		mux_reread();
+		ctl_reread();
 		cmd_printf(b, "*OK reread\n");
 		return (CTL_R_OK);
 	}

@@ -39,7 +39,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
-#include "mux.h"
+#include "notify.h"
 
 #define NOTIFY_SOFT	(64 * 1024)	/* backlog that starts coalescing */
 #define NOTIFY_LOW	(16 * 1024)	/* backlog that resumes events */

@@ -16,9 +16,9 @@
 
 
 /*
- * Pool events as mux-notify(7) frames them: F n, Y, Z, B, U, R, S n tag
- * and the M n target extension.  The mux produces them; sinks (the debug
- * log now, listener sockets next) consume them.
+ * The listener sockets (-O) and the control plane: the planes above the
+ * mux's core.  They reach the core through mux.h and acl.h; nothing
+ * below includes this file.
  */
 
 #ifndef MUX_NOTIFY_H
@@ -27,18 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum mux_event {
-	EV_F = 'F', EV_Y = 'Y', EV_Z = 'Z', EV_B = 'B', EV_U = 'U',
-	EV_R = 'R', EV_S = 'S', EV_M = 'M'
-};
-
-#define EVENTS_BLOCK	4096	/* most bytes the sink gets at once */
-
-size_t	 events_format(char *, size_t, int, int, const char *);
-void	 events_emit(int, int, const char *);
-void	 events_hold(void);
-void	 events_release(void);
-void	 events_set_sink(void (*)(const char *, size_t, void *), void *);
+#include "mux.h"
+#include "acl.h"
 
 /* nproto.c: the listener protocol's pure core. */
 #define NP_LINE_MAX	4096
@@ -64,44 +54,6 @@ int	 np_offer(struct np_out *, int, int, size_t, size_t);
 size_t	 np_refill(struct np_out *, uint32_t, int, char *, size_t);
 size_t	 np_snapshot(uint32_t, int, char *, size_t);
 
-/* acl.c: ControlsACLs, MessageControlsACLs (pure). */
-enum ctl_action {
-	CTL_HELP, CTL_STATUS, CTL_WHO, CTL_REREAD, CTL_KICK, CTL_SHUTDOWN,
-	CTL_MSG, CTL_NACTIONS
-};
-#define ACL_CONTROLS	((1u << CTL_MSG) - 1)
-#define ACL_MSG		(1u << CTL_MSG)
-
-struct acl_rule {
-	uint32_t	 actions;
-	int		 allow;
-	int		 group;
-	int		 any;		/* "*" */
-	uint32_t	*ids;		/* uids or gids */
-	size_t		 nids;
-};
-
-struct acl {
-	struct acl_rule	*r;
-	size_t		 n;
-};
-
-struct acl_peer {
-	uint32_t	 uid;
-	uint32_t	 gid;
-	const uint32_t	*groups;	/* supplementary */
-	size_t		 ngroups;
-};
-
-int	 ctl_action_lookup(const char *);
-const char *ctl_action_name(int);
-int	 acl_syntax(int, int, char *const *, char *, size_t);
-int	 acl_add(struct acl *, int, int, char *const *,
-	    int (*)(int, const char *, uint32_t *, void *), void *, char *,
-	    size_t);
-void	 acl_free(struct acl *);
-int	 acl_check(const struct acl *, int, const struct acl_peer *, uint32_t);
-
 /* notify.c: listener sockets (-O). */
 struct notify_stats {
 	int		 connected;
@@ -125,5 +77,42 @@ void	 notify_drop_all(void);
 void	 notify_stats(struct notify_stats *);
 void	 notify_watch(void);
 void	 notify_close_all(void);
+
+/* ctl.c: control actions on listener sockets. */
+#define CTL_R_OK	0
+#define CTL_R_UNKNOWN	1
+#define CTL_R_DENIED	2
+#define CTL_R_PENDING	3	/* the answer comes later, to as->done */
+
+/* A caller that can wait for an answer (msg host NAME resolves). */
+struct ctl_pending;
+struct ctl_async {
+	void			(*done)(struct ctl_async *, struct cmd_buf *);
+	struct ctl_pending	*pending;
+};
+
+struct ctl_shut_view {
+	int		 refusing;
+	int		 refuse_in;	/* s */
+	int		 cut_in;	/* s; -1: never */
+	const char	*text;
+};
+
+void	 ctl_format_status(struct cmd_buf *, const struct cmd_view *,
+	    const struct notify_stats *, const struct ctl_shut_view *,
+	    const struct msgq_stats *, const struct intake_stats *);
+void	 ctl_format_who(struct cmd_buf *, const struct cmd_view *);
+void	 ctl_format_help(struct cmd_buf *, const struct acl *,
+	    const struct acl_peer *, uint32_t);
+void	 ctl_init(void (*)(void));
+void	 ctl_configure(const struct conf *);
+#define CTL_NAME_MAX	253	/* msg's NAME: a DNS name's longest */
+int	 ctl_run(const char *, size_t, const struct acl_peer *,
+	    struct cmd_buf *, struct event_base *, struct ctl_async *);
+void	 ctl_cancel(struct ctl_async *);
+
+/* ctl_shut.c: shutdown, as ftpshut. */
+void	 ctl_shutdown(struct cmd_buf *, int, char **, struct event_base *);
+int	 ctl_shut_view(struct ctl_shut_view *);
 
 #endif

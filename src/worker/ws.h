@@ -183,7 +183,6 @@ struct ws_msghdr {
 #define WS_EXIT_BUSYKILL	12	/* busy timeout */
 #define WS_EXIT_PROTO		13	/* the handler broke the protocol */
 #define WS_EXIT_MUX		14	/* the mux went away */
-#define WS_EXIT_SESSION		15	/* a session's handler could not run */
 
 /* In-process handlers: struct ws_handler, ws_reply() (mux_handler.h). */
 

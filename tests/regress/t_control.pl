@@ -98,6 +98,35 @@ is_deeply($r, [1, "muxctl: MessageEngine is off\n"],
     'msg with MessageEngine off: *ERR, exit 1');
 $r = ctl(undef, 'bogus');
 is_deeply($r, [2, "muxctl: unknown command\n"], 'an unknown action: exit 2');
+
+# -s takes the mux's own socket grammar: relative paths with unix: or a
+# slash; a bad spec is a usage error that says why; a failed connect
+# names the system's reason.
+{
+	use Cwd qw(getcwd);
+	my $here = getcwd();
+	my ($dir, $base) = $sock =~ m{^(.*)/([^/]+)$};
+	my $saved = $sock;
+	chdir($dir) or die "chdir $dir: $!";
+	$sock = "unix:$base";
+	is(ctl(undef, 'status')->[0], 0, "-s unix:$base (relative): exit 0");
+	$sock = "./$base";
+	is(ctl(undef, 'status')->[0], 0, "-s ./$base: exit 0");
+	chdir($here) or die;
+	$sock = 'tcp:25';
+	$r = ctl(undef, 'status');
+	is($r->[0], 2, '-s tcp:25: exit 2');
+	like($r->[1], qr/^muxctl: unknown socket spec "tcp:25": unix:PATH, /,
+	    'the error names the grammar');
+	$sock = 'inet:99999';
+	like(ctl(undef, 'status')->[1], qr/^muxctl: bad port "99999"/,
+	    '-s inet:99999: a bad port, said so');
+	$sock = "$dir/none.sock";
+	$r = ctl(undef, 'status');
+	is_deeply($r, [5, "muxctl: cannot connect to $dir/none.sock: No such "
+	    . "file or directory\n"], 'no such socket: exit 5, with the cause');
+	$sock = $saved;
+}
 $r = ctl(undef, 'status', 'now');
 is($r->[0], 2, 'bad arguments: exit 2');
 
@@ -249,6 +278,28 @@ is($ad, $denied + 2, "status counts every access denied ($denied + 2 TCP)");
 
 is(mux_stop($m), 0, 'SIGTERM: exit status 0');
 ok(!-e $sock, 'the listener socket is removed');
+
+# The daemon takes relative UNIX paths from the directory it starts
+# in, and removes them at exit though it works elsewhere meanwhile.
+{
+	use Cwd qw(getcwd);
+	my $here = getcwd();
+	mkdir("$cdir/sub") or die "mkdir: $!";
+	chdir($cdir) or die "chdir $cdir: $!";
+	my $t = mux_start(args => ['-x', '1', '-m', '1', '-O', 'unix:rel.sock',
+	    '-O', 'sub/rel2.sock', '-z', '/'], wait_idle => 1);
+	chdir($here) or die;
+	ok(-S "$cdir/rel.sock", '-O unix:rel.sock: bound in the start '
+	    . 'directory');
+	ok(-S "$cdir/sub/rel2.sock", '-O sub/rel2.sock: a path with a slash');
+	my $saved = $sock;
+	$sock = "$cdir/rel.sock";
+	is(ctl(undef, 'status')->[0], 0, 'and answers');
+	$sock = $saved;
+	is(mux_stop($t), 0, 'SIGTERM: exit status 0');
+	ok(!-e "$cdir/rel.sock" && !-e "$cdir/sub/rel2.sock",
+	    'both removed at exit, from the spool directory');
+}
 
 # kick host needs a TCP client: a mux with its request socket on TCP.
 {

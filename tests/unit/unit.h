@@ -7,4 +7,4 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "mux.h"
+#include "notify.h"

@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@
 #include <event2/event.h>
 
 #include "mux.h"
+#include "notify.h"
 
 static struct {
 	struct event_base	*base;
@@ -191,7 +193,7 @@ mux_reread_conf(struct conf *nc)
 }
 
 /* Reread: the configuration file again, then a new generation. */
-void
+static void
 mux_reread(void)
 {
 	struct conf	 nc;
@@ -418,6 +420,31 @@ mux_listen(const struct sock_spec *sp, int mode, int backlog, char *err,
  * the mux forks or drops privileges.  A socket that cannot be made
  * stops the start (MIMEDefang went on without it).
  */
+/*
+ * A spec as the daemon binds it: a relative UNIX path is taken from the
+ * directory mux starts in, before it changes to the spool directory.
+ */
+static int
+mux_spec(const char *spec, struct sock_spec *sp, char *err, size_t esz)
+{
+	char	cwd[PATH_MAX];
+
+	if (sock_parse(spec, sp, err, esz) == -1)
+		return (-1);
+	if (sp->family != AF_UNIX || sp->path[0] == '/')
+		return (0);
+	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		snprintf(err, esz, "getcwd: %s", strerror(errno));
+		return (-1);
+	}
+	if (sock_absolute(sp, cwd) == -1) {
+		snprintf(err, esz, "socket path too long (at most 107 bytes) "
+		    "in the start directory: %s", sp->path);
+		return (-1);
+	}
+	return (0);
+}
+
 static int
 mux_open_specs(char *const *specs, int n, struct sock_spec **sp, int **fdp,
     int mode, int backlog, const char *what)
@@ -434,9 +461,8 @@ mux_open_specs(char *const *specs, int n, struct sock_spec **sp, int **fdp,
 		/* A service listener's ",ftp" is svc.c's. */
 		(void)proto_split(specs[i], &len);
 		snprintf(spec, sizeof(spec), "%.*s", (int)len, specs[i]);
-		if (sock_parse(spec, &(*sp)[i]) == -1) {
-			fprintf(stderr, "mux: bad socket spec \"%s\"\n",
-			    specs[i]);
+		if (mux_spec(spec, &(*sp)[i], err, sizeof(err)) == -1) {
+			fprintf(stderr, "mux: %s: %s\n", what, err);
 			mux_unlink_all();
 			return (-1);
 		}
@@ -460,13 +486,13 @@ mux_sockets(int *lfd, int *ufd)
 	*lfd = *ufd = -1;
 	if (M.conf.sock == NULL)
 		goto others;	/* service listeners only */
-	if (sock_parse(M.conf.sock, &M.sspec) == -1) {
-		fprintf(stderr, "mux: bad socket spec \"%s\"\n", M.conf.sock);
+	if (mux_spec(M.conf.sock, &M.sspec, err, sizeof(err)) == -1) {
+		fprintf(stderr, "mux: request socket: %s\n", err);
 		return (-1);
 	}
-	if (M.conf.usock != NULL && sock_parse(M.conf.usock, &M.uspec) == -1) {
-		fprintf(stderr, "mux: bad socket spec \"%s\"\n",
-		    M.conf.usock);
+	if (M.conf.usock != NULL &&
+	    mux_spec(M.conf.usock, &M.uspec, err, sizeof(err)) == -1) {
+		fprintf(stderr, "mux: unprivileged socket: %s\n", err);
 		return (-1);
 	}
 	if ((*lfd = mux_listen(&M.sspec, mode, M.conf.backlog, err,
@@ -482,10 +508,10 @@ mux_sockets(int *lfd, int *ufd)
 	}
 others:
 	if (M.conf.map_sock != NULL) {
-		if (sock_parse(M.conf.map_sock, &M.mspec) == -1) {
+		if (mux_spec(M.conf.map_sock, &M.mspec, err,
+		    sizeof(err)) == -1)
 			memset(&M.mspec, 0, sizeof(M.mspec));
-			snprintf(err, sizeof(err), "bad socket spec");
-		} else
+		else
 			M.mfd = mux_listen(&M.mspec, mode, M.conf.backlog,
 			    err, sizeof(err));
 		if (M.mfd == -1) {
@@ -585,7 +611,7 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	if ((M.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	mux_events();
-	req_init(M.base, &M.conf, lfd, ufd);
+	req_init(M.base, &M.conf, lfd, ufd, mux_reread);
 	pool_init(M.base, &M.conf, inproc, lfd);
 	dns_init(M.base, M.conf.resolv_conf);
 	intake_init(M.base, &M.conf);
@@ -593,6 +619,7 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	if (M.mfd != -1)
 		smap_init(M.base, M.mfd, &M.conf);
 	svc_init(M.base, &M.conf, M.lfd, M.lspec, M.conf.nlisten);
+	ctl_init(mux_reread);
 	ctl_configure(&M.conf);
 	for (i = 0; i < M.conf.nnotify; i++)
 		notify_add(M.base, M.nfd[i], M.conf.max_listeners);

@@ -29,7 +29,7 @@
 #include <string.h>
 #include <stdio.h>
 
-#include "notify.h"
+#include "acl.h"
 
 static const char *const ctl_names[CTL_NACTIONS] = {
 	"help", "status", "who", "reread", "kick", "shutdown", "msg"

@@ -25,7 +25,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mux.h"	/* log_debug */
+#include "log.h"
+#include "ws.h"	/* WS_TAG_MAX */
+#include "events.h"
 
 static struct {
 	void		(*sink)(const char *, size_t, void *);

@@ -1,0 +1,42 @@
+/*
+ * Copyright (c) 2026 The mux authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * Pool events as mux-notify(7) frames them: F n, Y, Z, B, U, R, S n tag
+ * and the M n target extension.  The pool produces them (pool_report.c);
+ * a sink, the listener sockets of src/notify, consumes them.
+ */
+
+#ifndef MUX_EVENTS_H
+#define MUX_EVENTS_H
+
+#include <stddef.h>
+
+enum mux_event {
+	EV_F = 'F', EV_Y = 'Y', EV_Z = 'Z', EV_B = 'B', EV_U = 'U',
+	EV_R = 'R', EV_S = 'S', EV_M = 'M'
+};
+
+#define EVENTS_BLOCK	4096	/* most bytes the sink gets at once */
+
+size_t	 events_format(char *, size_t, int, int, const char *);
+void	 events_emit(int, int, const char *);
+void	 events_hold(void);
+void	 events_release(void);
+void	 events_set_sink(void (*)(const char *, size_t, void *), void *);
+
+#endif
