@@ -1,35 +1,42 @@
 #!/bin/sh
-# Every directive the configuration parser knows is documented in
-# mux.conf(5): the names in conf.c's table and the ones it handles itself.
+# The man pages and the one table of options (src/mux/conf_opts.h), as
+# "mux --directives" prints it: every directive has an entry in
+# mux.conf(5) and every entry is a directive; every option has one in
+# mux(8); the restart-only list in mux.conf(5) is the table's RESTART.
+# usage: man_directives.sh SRCDIR MUX
 src=${1:-.}
-names=$(sed -n 's/^	{ "\([A-Za-z]*\)",.*/\1/p' "$src/src/mux/conf.c")
-names="$names Command NotifySocket ControlsACLs MessageControlsACLs Class Listen Rules BannerExempt"
+mux=${2:-$src/build/mux}
+t=$(mktemp -d /tmp/man_directives.XXXXXX)
+trap 'rm -rf "$t"' EXIT
+"$mux" --directives >"$t/table" || { echo "$mux --directives failed"; exit 1; }
 missing=0
-for n in $names; do
-	grep -q "^\.It Ic $n\( \|$\)" "$src/man/mux.conf.5" || {
-		echo "mux.conf.5: directive $n is not documented"
-		missing=$((missing + 1))
-	}
-	grep -qi "\"$n\"" "$src/src/mux/conf.c" || {
-		echo "conf.c: $n is documented but not parsed"
-		missing=$((missing + 1))
-	}
+say() { echo "$1"; missing=$((missing + 1)); }
+
+awk -F'\t' '$1 != "-" { print $1 }' "$t/table" | sort >"$t/names"
+sed -n 's/^\.It Ic \([A-Za-z]*\).*/\1/p' "$src/man/mux.conf.5" | sort >"$t/doc"
+for n in $(comm -23 "$t/names" "$t/doc"); do
+	say "mux.conf.5: directive $n is not documented"
 done
-# The ones conf.c's table marks CW_RESTART are the ones mux.conf(5)
-# lists as changing only on restart, and no others.
-awk '/^	\{ "/ { e = $0; while (e !~ /\},$/ && (getline l) > 0) e = e l;
-    if (e ~ /CW_RESTART/) { match(e, /"[A-Za-z]+"/);
-    print substr(e, RSTART + 1, RLENGTH - 2) } }' "$src/src/mux/conf.c" |
-    sort >/tmp/man_directives.$$.a
+for n in $(comm -13 "$t/names" "$t/doc"); do
+	say "mux.conf.5: $n is documented but is no directive"
+done
+
+# Options: -x as ".It Fl x", --long as ".It Fl -long", "--" as ".It Fl -".
+awk -F'\t' '$2 != "-" { print $2 }' "$t/table" | while read -r o; do
+	f=$(printf '%s' "$o" | sed 's/^-//')
+	grep -q "^\.It Fl $f\( \|$\)" "$src/man/mux.8" ||
+	    echo "mux.8: option $o is not documented"
+done >"$t/opts"
+[ -s "$t/opts" ] && { cat "$t/opts"; missing=$((missing + $(wc -l <"$t/opts"))); }
+
+awk -F'\t' '$3 == "restart" { print $1 }' "$t/table" | sort >"$t/restart"
 sed -n '/^Directives that change only on restart/,/^\.Ic NotifySocket/p' \
     "$src/man/mux.conf.5" | sed -n 's/^\.Ic //p' | tr -d ',.' | tr ' ' '\n' |
-    grep -v '^$' | grep -v '^Listen$' | grep -v '^NotifySocket$' |
-    sort >/tmp/man_directives.$$.b
-if ! diff /tmp/man_directives.$$.a /tmp/man_directives.$$.b; then
-	echo "mux.conf.5's restart list (>) differs from conf.c's CW_RESTART (<)"
-	missing=$((missing + 1))
+    grep -v '^$' | sort >"$t/restart.doc"
+if ! diff "$t/restart" "$t/restart.doc"; then
+	say "mux.conf.5's restart list (>) differs from the table's RESTART (<)"
 fi
-nrestart=$(wc -l </tmp/man_directives.$$.a)
-rm -f /tmp/man_directives.$$.a /tmp/man_directives.$$.b
-echo "$(echo $names | wc -w) directives checked ($nrestart restart-only), $missing missing"
+echo "$(wc -l <"$t/names") directives and $(awk -F'\t' '$2 != "-"' \
+    "$t/table" | wc -l) options checked ($(wc -l <"$t/restart")" \
+    "restart-only), $missing missing"
 [ $missing -eq 0 ]

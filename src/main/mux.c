@@ -78,7 +78,8 @@ usage(FILE *f)
 	    "           [-Y label] [-y n] [-z spooldir] [--config file]\n"
 	    "           [--exec] [--listen socket] [--pin-workers]\n"
 	    "           [--rules file.cdb] [--session-timeout secs]\n"
-	    "           [-- program [args ...]]\n");
+	    "           [-- program [args ...]]\n"
+	    "       mux --directives\n");
 }
 
 /* Load options and the configuration file into c; -1 with a message. */
@@ -105,14 +106,15 @@ mux_configure(struct conf *c, char *err)
 	(b) = t_;				\
 } while (0)
 
-/* Reread: rules and banners of the new configuration (nc keeps the old). */
+/*
+ * Reread: the rules of the new configuration (nc keeps the old), and
+ * the banners' derived state.
+ */
 static void
 mux_reread_intake(struct conf *nc)
 {
 	char	err[CONF_ERR_MAX];
 
-	MUX_SWAP(M.conf.bex, nc->bex);
-	MUX_SWAP(M.conf.nbex, nc->nbex);
 	M.conf.banner_drop = nc->banner_drop;
 	MUX_SWAP(M.conf.rules, nc->rules);
 	MUX_SWAP(M.conf.nrules, nc->nrules);
@@ -150,19 +152,6 @@ mux_reopen_msglog(struct conf *nc)
 	msglog_set(fd);
 }
 
-static int
-mux_same_specs(char *const *a, int na, char *const *b, int nb)
-{
-	int	i;
-
-	if (na != nb)
-		return (0);
-	for (i = 0; i < na; i++)
-		if (strcmp(a[i], b[i]) != 0)
-			return (0);
-	return (1);
-}
-
 /*
  * Reread with a configuration file: what conf.c's table says a reread
  * takes, then what is not in it (Command, ACLs, Class, banners' derived
@@ -174,17 +163,9 @@ mux_reread_conf(struct conf *nc)
 	char	restart[512];
 
 	conf_take(&M.conf, nc, restart, sizeof(restart));
-	if (!mux_same_specs(nc->listen, nc->nlisten, M.conf.listen,
-	    M.conf.nlisten))
-		snprintf(restart + strlen(restart), sizeof(restart) -
-		    strlen(restart), "%sListen", *restart ? ", " : "");
 	if (*restart != '\0')
 		log_warnx("reread: %s change only on restart", restart);
 	log_set_level(M.conf.debug);
-	MUX_SWAP(M.conf.cmd, nc->cmd);
-	MUX_SWAP(M.conf.acls, nc->acls);
-	MUX_SWAP(M.conf.nacls, nc->nacls);
-	MUX_SWAP(M.conf.classes, nc->classes);
 	mux_reread_intake(nc);
 	mux_reopen_msglog(nc);
 	pool_reconf(&M.conf);
@@ -559,6 +540,8 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 			usage(stdout);
 		else if (rv == 2)
 			printf("mux %s\n", MUX_VERSION);
+		else if (rv == 3)
+			conf_list(stdout);
 		else
 			fprintf(stderr, "mux: %s\n", err);
 		if (rv == -1 && strstr(err, "option") != NULL)

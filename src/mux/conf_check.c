@@ -132,10 +132,11 @@ conf_check_prog(struct conf *c, char *err)
 		return (snprintf(err, CONF_ERR_MAX, "Exec needs a handler: "
 		    "-f PROG, or -- PROG ARGS..."), -1);
 	if (c->cmd == NULL) {
-		char	*av[4];
+		char	*av[5];
 		int	 ac = 0;
 
 		/* exec mode runs PROG as tcpserver would: no -server. */
+		av[ac++] = "Command";
 		av[ac++] = c->prog ? c->prog : "/usr/bin/mimedefang.pl";
 		if (c->subfilter != NULL && !c->exec) {
 			av[ac++] = "-f";
@@ -143,7 +144,7 @@ conf_check_prog(struct conf *c, char *err)
 		}
 		if (!c->exec)
 			av[ac++] = c->status_fd ? "-serveru" : "-server";
-		if (conf_set_cmd(c, av, ac, err) == -1)
+		if (conf_directive(c, ac, av, err) == -1)
 			return (-1);
 	}
 	if ((real = conf_which(c->cmd[0])) == NULL)

@@ -23,12 +23,14 @@
 
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "log.h"
 #include "sockspec.h"
 #include "../worker/ws.h"
 #include "events.h"
+#include "conf_opts.h"
 
 #define MUX_VERSION	"0.1.0"
 
@@ -61,96 +63,29 @@ int	 class_add(struct classes *, const char *, int, char *const *,
 const char *class_of(const struct classes *, const uint8_t [16]);
 void	 class_free(struct classes *);
 
+/* A line of ControlsACLs or MessageControlsACLs. */
+struct conf_acl {
+	char	*av[4];		/* ACTIONS allow|deny user|group LIST */
+};
+
+/* A line of BannerExempt. */
+struct banner_exempt {
+	char		*listen;	/* this listener only, or NULL */
+	struct classes	 nets;
+};
+
+/* Its fields are conf_opts.h's rows. */
 struct conf {
-	int	 min_workers;		/* -m */
-	int	 max_workers;		/* -x */
-	int	 max_requests;		/* -r */
-	int	 max_lifetime;		/* -V */
-	int	 idle_timeout;		/* -i */
-	int	 busy_timeout;		/* -b */
-	int	 client_timeout;	/* -c */
-	int	 slew;			/* -w */
-	int	 min_slew;		/* -W */
-	int	 queue_size;		/* -q */
-	int	 queue_timeout;		/* -Q */
-	int	 backlog;		/* -I */
-	int	 foreground;		/* -D */
-	int	 syslog;		/* -l */
-	int	 status_fd;		/* -Z */
-	int	 debug;			/* -d */
-	char	*user;			/* -U */
-	char	*pidfile;		/* -p */
-	char	*lockfile;		/* -o, default: pidfile + ".lock" */
-	char	*spool_dir;		/* -z */
-	int	 group_access;		/* -G */
-	char	*subfilter;		/* -F: PROG -f FILE -server */
-	int	 embed_perl;		/* -E: accepted, workers exec'd */
-	int	 max_rss;		/* -R kB */
-	int	 max_as;		/* -M kB */
-	char	*facility;		/* -S */
-	char	*ident;			/* -Y */
-	int	 status_every;		/* -L s */
-	int	 recipok_limit;		/* -y */
-	char	*stats_file;		/* -t */
-	int	 stats_syslog;		/* -T */
-	int	 stats_flush;		/* -u */
-	char	*map_sock;		/* -N */
-	int	 tick_every;		/* -X s, 0: no ticks */
-	int	 tick_parallel;		/* -P */
-	char	*sock;			/* -s */
-	char	*usock;			/* -a */
-	char	*prog;			/* -f */
-	char	*config;		/* --config */
-	char   **cmd;			/* -- PROG ARGS..., or Command */
-	char   **notify;		/* -O, NotifySocket (repeatable) */
-	int	 nnotify;
-	int	 max_listeners;		/* MaxListeners */
-	int	 msg_engine;		/* MessageEngine */
-	char	*msg_queue;		/* MessageQueue */
-	char	*msg_log;		/* MessageLog, NULL or "none": none */
-	int	 log_symlinks;		/* AllowLogSymlinks */
-	char	*msg_skip;		/* MessageSkipCommands */
-	int	 relay_addrs;		/* RelayAddresses: libmux-peer.so */
-	struct classes classes;		/* Class (repeatable) */
-	char   **listen;		/* --listen, Listen (repeatable) */
-	int	 nlisten;
-	int	 exec;			/* --exec, Exec */
-	int	 pin_workers;		/* --pin-workers, PinWorkers */
-	int	 session_timeout;	/* --session-timeout, SessionTimeout */
-	int	 max_per_host;		/* MaxClientsPerHost, 0 = no limit */
-	int	 max_per_user;		/* MaxClientsPerUser */
-	char	*busy_reply;		/* BusyReply */
-	char   **rules;			/* --rules, Rules (repeatable) */
-	int	 nrules;
-	char	*deny_reply;		/* RulesDenyReply */
-	char	*banner;		/* Banner */
-	char	*banner_file;		/* BannerFile */
-	int	 banner_pre;		/* BannerPreSleep */
-	int	 banner_post;		/* BannerPostSleep */
-	char	*banner_action;		/* BannerImpatientAction */
-	int	 banner_drop;		/* ... is drop */
-	struct banner_exempt {
-		char		*listen;	/* this listener only, or NULL */
-		struct classes	 nets;
-	}	*bex;			/* BannerExempt (repeatable) */
-	int	 nbex;
-	char	*banner_me;		/* BannerMe */
-	char	*banner_datefmt;	/* BannerDateFormat */
-	int	 rules_rdns;		/* RulesReverseDNS */
-	char	*resolv_conf;		/* ResolvConf */
-	struct conf_acl {
-		int	 msg;		/* MessageControlsACLs */
-		char	*av[4];		/* ACTIONS allow|deny user|group LIST */
-	}	*acls;
-	int	 nacls;
+	CONF_OPTIONS(CONF_DECL)
+	int	 banner_drop;		/* BannerImpatientAction is drop */
 	uint8_t	 set[CONF_SET_MAX / 8];	/* given on the command line */
 };
 
 void	 conf_init(struct conf *);
 void	 conf_free(struct conf *);
 void	 conf_take(struct conf *, struct conf *, char *, size_t);
-int	 conf_set(struct conf *, const char *, const char *, int, char *);
-int	 conf_set_cmd(struct conf *, char *const *, int, char *);
+int	 conf_directive(struct conf *, int, char **, char *);
+void	 conf_list(FILE *);
 int	 conf_parse(struct conf *, const char *, size_t, char *);
 int	 conf_load(struct conf *, const char *, char *);
 int	 conf_getopt(struct conf *, int, char **, char *);

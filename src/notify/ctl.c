@@ -84,9 +84,13 @@ ctl_configure(const struct conf *c)
 	ctl_engine = c->msg_engine;
 	acl_free(&ctl_acl);
 	for (i = 0; i < c->nacls; i++)
-		if (acl_add(&ctl_acl, c->acls[i].msg, 4, c->acls[i].av,
-		    ctl_resolve, NULL, err, sizeof(err)) == -1)
-			log_warnx("ACL line %d: %s", i + 1, err);
+		if (acl_add(&ctl_acl, 0, 4, c->acls[i].av, ctl_resolve, NULL,
+		    err, sizeof(err)) == -1)
+			log_warnx("ControlsACLs line %d: %s", i + 1, err);
+	for (i = 0; i < c->nmacls; i++)
+		if (acl_add(&ctl_acl, 1, 4, c->macls[i].av, ctl_resolve, NULL,
+		    err, sizeof(err)) == -1)
+			log_warnx("MessageControlsACLs line %d: %s", i + 1, err);
 }
 
 static void
