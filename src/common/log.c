@@ -31,6 +31,7 @@
 static int	 log_tostderr = 1;
 static int	 log_tosyslog;
 static int	 log_verbose;
+static int	 log_foreground = 1, log_syslog, log_fac = -1;	/* as given */
 static char	 log_ident[64] = "mux";
 
 static const struct {
@@ -67,6 +68,9 @@ void
 log_init(int foreground, int use_syslog, int verbose, const char *ident,
     int facility)
 {
+	log_foreground = foreground;
+	log_syslog = use_syslog;
+	log_fac = facility;
 	log_tostderr = foreground;
 	log_tosyslog = use_syslog || !foreground;
 	log_verbose = verbose;
@@ -76,6 +80,18 @@ log_init(int foreground, int use_syslog, int verbose, const char *ident,
 		openlog(log_ident, LOG_PID | LOG_NDELAY,
 		    facility == -1 ? LOG_MAIL : facility);
 	tzset();
+}
+
+/* What log_init was given, and the level now: a worker session starts so. */
+void
+log_params(int *foreground, int *use_syslog, int *verbose,
+    const char **ident, int *facility)
+{
+	*foreground = log_foreground;
+	*use_syslog = log_syslog;
+	*verbose = log_verbose;
+	*ident = log_ident;
+	*facility = log_fac;
 }
 
 /* No output at all (fuzz targets). */

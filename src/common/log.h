@@ -25,6 +25,7 @@
 
 /* log.c */
 void	 log_init(int, int, int, const char *, int);
+void	 log_params(int *, int *, int *, const char **, int *);
 int	 log_facility(const char *);
 void	 log_silence(void);
 void	 log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));

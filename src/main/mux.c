@@ -532,6 +532,9 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	char			err[CONF_ERR_MAX];
 	int			rv, lfd, ufd, i;
 
+	/* A worker session the pool started: it never returns. */
+	if (argc == 3 && strcmp(argv[1], WS_BOOT_ARG) == 0)
+		ws_boot(argv, inproc, cmd_is_mux);
 	M.argc = argc;
 	M.argv = argv;
 	M.inproc = inproc;

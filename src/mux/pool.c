@@ -288,26 +288,27 @@ pool_tick_cb(evutil_socket_t fd, short ev, void *arg)
 	pool_sync();
 }
 
+/*
+ * The slot table lives in a memfd: each worker session, a program of its
+ * own, maps it from the descriptor it is given.
+ */
 static void
 pool_shm_init(int n)
 {
 	size_t	 sz;
-	char	*p;
+	void	*p;
 
-	sz = sizeof(struct ws_shm) + 64 + sizeof(_Atomic uint64_t) *
-	    ((size_t)n + 1) + 64 + sizeof(struct ws_slot) * (size_t)n;
-	p = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-	    -1, 0);
+	sz = sizeof(struct ws_shm) + sizeof(struct ws_slot) * (size_t)n;
+	if ((pool.shm_fd = memfd_create("mux-slots", MFD_CLOEXEC)) == -1 ||
+	    ftruncate(pool.shm_fd, (off_t)sz) == -1)
+		fatal("slot table");
+	p = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, pool.shm_fd, 0);
 	if (p == MAP_FAILED)
 		fatal("mmap");
-	pool.shm = (struct ws_shm *)(void *)p;
+	pool.shm = p;
+	pool.shm_size = sz;
 	pool.shm->version = WS_PROTO_VERSION;
 	pool.shm->nslots = (uint32_t)n;
-	pool.shm->histo = (_Atomic uint64_t *)(void *)(p +
-	    ((sizeof(struct ws_shm) + 63) & ~(size_t)63));
-	pool.shm->slots = (struct ws_slot *)(void *)((char *)pool.shm->histo +
-	    ((sizeof(_Atomic uint64_t) * ((size_t)n + 1) + 63) &
-	    ~(size_t)63));
 	atomic_store(&pool.shm->nfree, n);
 	pool.shm->wake_fd = pool.wake[1];
 }

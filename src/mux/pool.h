@@ -58,6 +58,8 @@ struct pool {
 	struct conf		*conf;
 	struct ws_conf		 wsc;
 	struct ws_shm		*shm;
+	int			 shm_fd;	/* its memfd, for each spawn */
+	size_t			 shm_size;
 	struct pool_slot	*slot;
 	int			 n;
 	int			*st;		/* scratch: states, */

@@ -26,6 +26,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,8 @@
 #include <event2/event.h>
 
 #include "pool.h"
+
+extern char **environ;
 
 #define POOL_BACKOFF_CAP	60	/* s, crash-loop pause */
 
@@ -154,12 +157,80 @@ pool_may_spawn(void)
 	return (1);
 }
 
+/* Descriptors a worker session is given keep their numbers across exec. */
+static void
+pool_cloexec(const int *fds, size_t n, int on)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] != -1)
+			(void)fcntl(fds[i], F_SETFD, on ? FD_CLOEXEC : 0);
+}
+
+/*
+ * Start slot ps's worker session as our own binary again (ws_boot.c):
+ * posix_spawn copies no page tables and the session inherits nothing of
+ * the loop.  Its start message waits in the channel.  The pid, or -1.
+ */
+static pid_t
+pool_exec(struct pool_slot *ps, int chan, int peer, int logw)
+{
+	static char		 buf[WS_BOOT_MAX];
+	char			 arg[16], name[] = "mux-worker";
+	char			 opt[] = WS_BOOT_ARG;
+	char			*argv[] = { name, opt, arg, NULL };
+	int			 fds[] = { peer, logw, pool.lfd, pool.shm_fd,
+				    pool.wake[1] };
+	struct ws_boot		 b;
+	posix_spawnattr_t	 attr;
+	sigset_t		 set;
+	size_t			 len;
+	pid_t			 pid;
+	int			 rv;
+
+	b.idx = ps->idx;
+	b.lfd = pool.lfd;
+	b.log = logw;
+	b.shm = pool.shm_fd;
+	b.shm_size = pool.shm_size;
+	log_params(&b.log_fg, &b.log_syslog, &b.log_verbose, &b.log_ident,
+	    &b.log_facility);
+	if ((len = ws_boot_pack(&b, &pool.wsc, buf, sizeof(buf))) == 0) {
+		log_warnx("worker %d: its start message passes %d bytes",
+		    ps->idx, WS_BOOT_MAX);
+		return (-1);
+	}
+	if (send(chan, buf, len, MSG_NOSIGNAL) == -1) {
+		log_warn("worker %d: start message", ps->idx);
+		return (-1);
+	}
+	(void)snprintf(arg, sizeof(arg), "%d", peer);
+	/* Every signal at its default, none blocked: nothing to undo there. */
+	posix_spawnattr_init(&attr);
+	sigfillset(&set);
+	posix_spawnattr_setsigdefault(&attr, &set);
+	sigemptyset(&set);
+	posix_spawnattr_setsigmask(&attr, &set);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF |
+	    POSIX_SPAWN_SETSIGMASK);
+	pool_cloexec(fds, sizeof(fds) / sizeof(fds[0]), 0);
+	rv = posix_spawn(&pid, "/proc/self/exe", NULL, &attr, argv, environ);
+	pool_cloexec(fds, sizeof(fds) / sizeof(fds[0]), 1);
+	posix_spawnattr_destroy(&attr);
+	if (rv != 0) {
+		errno = rv;
+		log_warn("worker %d: posix_spawn", ps->idx);
+		return (-1);
+	}
+	return (pid);
+}
+
 int
 pool_spawn(struct pool_slot *ps, const char *why)
 {
-	int		sp[2], logw;
-	pid_t		pid;
-	sigset_t	all, old;
+	int	sp[2], logw;
+	pid_t	pid;
 
 	if (!pool_may_spawn())
 		return (-1);
@@ -172,20 +243,11 @@ pool_spawn(struct pool_slot *ps, const char *why)
 	if (slot_move(pool.shm, ps->s, WS_STOPPED, WS_STARTING) == -1)
 		fatalx("worker %d: spawn from state %d", ps->idx,
 		    pool_state(ps->idx));
-	/* No signal may reach libevent's handlers in the child. */
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid = fork();
-	if (pid == 0) {
-		close(sp[0]);
-		ws_main(pool.shm, ps->idx, pool.lfd, sp[1], logw, &pool.wsc);
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	pid = pool_exec(ps, sp[0], sp[1], logw);
 	close(sp[1]);
 	if (logw != -1)
 		close(logw);
 	if (pid == -1) {
-		log_warn("fork");
 		close(sp[0]);
 		errlog_close(&ps->err);
 		(void)slot_move(pool.shm, ps->s, WS_STARTING, WS_STOPPED);

@@ -35,16 +35,20 @@
 #include "log.h"
 #include "sess.h"
 
-/* Between sessions, the slot whose mq_owed counts what we take. */
-static struct ws_slot	*sess_slot;
+/* Who takes from the queue: the slot whose mq_owed counts it, a session. */
+struct sess_mq_to {
+	struct ws_slot	*slot;
+	struct sess	*s;		/* NULL between sessions */
+};
 
 /* One message from the queue: ours, or left by a session that ended. */
 static void
 sess_mq_one(const char *m, size_t len, void *arg)
 {
-	struct sess	*s = arg;
-	struct ws_slot	*slot = s != NULL ? s->x->slot : sess_slot;
-	uint32_t	 tok;
+	struct sess_mq_to	*to = arg;
+	struct sess		*s = to->s;
+	struct ws_slot		*slot = to->slot;
+	uint32_t		 tok;
 
 	if (slot != NULL && atomic_fetch_sub(&slot->mq_owed, 1) <= 0)
 		atomic_store(&slot->mq_owed, 0);	/* never below 0 */
@@ -78,19 +82,23 @@ sess_mq_one(const char *m, size_t len, void *arg)
 void
 sess_mq_drain(struct sess *s)
 {
+	struct sess_mq_to	 to = { s->x->slot, s };
+
 	if (s->x->conf->mqid == -1)
 		return;
-	(void)ws_mq_recv(s->x->conf->mqid, getpid(), 1 << 20, sess_mq_one, s);
+	(void)ws_mq_recv(s->x->conf->mqid, getpid(), 1 << 20, sess_mq_one,
+	    &to);
 }
 
 /* Between sessions: whatever is in the queue for us is stale. */
 void
 ws_sess_mq_stale(struct ws_slot *slot, const struct ws_conf *conf)
 {
-	sess_slot = slot;
+	struct sess_mq_to	 to = { slot, NULL };
+
 	if (conf->mqid != -1)
 		(void)ws_mq_recv(conf->mqid, getpid(), 1 << 20, sess_mq_one,
-		    NULL);
+		    &to);
 }
 
 /*

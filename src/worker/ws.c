@@ -50,27 +50,22 @@ ws_sig(int sig)
 		ws_chld = 1;
 }
 
+/*
+ * We start with every signal at its default and none blocked (the
+ * master's posix_spawn attributes); only our own are set here.
+ */
 static void
 ws_signals(void)
 {
-	static const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR2,
-	    SIGALRM };
 	struct sigaction	 sa;
-	sigset_t		 set;
-	size_t			 i;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		(void)sigaction(sigs[i], &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	(void)sigaction(SIGPIPE, &sa, NULL);
 	/* No SA_RESTART: the signal must end a blocking accept or read. */
 	sa.sa_handler = ws_sig;
 	(void)sigaction(SIGCHLD, &sa, NULL);
 	(void)sigaction(SIGUSR1, &sa, NULL);
-	sigemptyset(&set);
-	(void)sigprocmask(SIG_SETMASK, &set, NULL);
 }
 
 static int

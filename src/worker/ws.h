@@ -31,7 +31,8 @@
 
 #include "mux_handler.h"
 
-#define WS_PROTO_VERSION	4
+#define WS_PROTO_VERSION	5
+#define WS_SLOTS_MAX		4096	/* MaxWorkers' bound */
 #define WS_LINE_MAX		4096	/* request line, without the LF */
 #define WS_REPLY_MAX		65536	/* whole reply of a pool handler */
 #define WS_TAG_MAX		200	/* status tag, after sanitising */
@@ -142,8 +143,12 @@ struct ws_shm {
 	_Atomic int		 mux_accepts;	/* the mux takes the clients */
 	_Atomic uint32_t	 refuse_seq;	/* seqlock of refuse_msg */
 	char			 refuse_msg[WS_TAG_MAX + 1];
-	_Atomic uint64_t	*histo;		/* nslots + 1 counters */
-	struct ws_slot		*slots;
+	/*
+	 * No pointers: a worker session maps this at its own address.
+	 * histo[n] counts requests started with n sessions busy.
+	 */
+	_Atomic uint64_t	 histo[WS_SLOTS_MAX + 1];
+	struct ws_slot		 slots[];	/* nslots of them */
 };
 
 /* Control channel: SOCK_SEQPACKET, one message per packet. */
@@ -375,8 +380,31 @@ int	 ws_sess_serve(struct ws_sess_ctx *, int, uint32_t, char *, size_t,
 	    struct ws_hd *);
 void	 ws_sess_mq_stale(struct ws_slot *, const struct ws_conf *);
 
-/* ws.c: the worker session, entered in the child after fork(2). */
+/* ws.c: the worker session, entered from ws_boot. */
 void	 ws_main(struct ws_shm *, int, int, int, int, const struct ws_conf *)
 	    __attribute__((noreturn));
+
+/*
+ * ws_boot.c: a worker session is the mux's own binary run again, as
+ * "mux-worker --worker-session CHAN", never a fork of the master's heap
+ * and event base.  Its descriptors cross exec(2) at their own numbers;
+ * the rest comes as the first message on CHAN, packed by the master.
+ */
+#define WS_BOOT_ARG	"--worker-session"
+#define WS_BOOT_MAX	65536		/* the packed message */
+
+struct ws_boot {
+	int	 idx;			/* the slot */
+	int	 lfd, log, shm;		/* descriptors, -1 = none */
+	size_t	 shm_size;
+	int	 log_fg, log_syslog, log_verbose, log_facility;
+	const char *log_ident;
+};
+
+size_t	 ws_boot_pack(const struct ws_boot *, const struct ws_conf *, char *,
+	    size_t);
+int	 ws_boot_unpack(char *, size_t, struct ws_boot *, struct ws_conf *);
+void	 ws_boot(char **, const struct ws_handler *,
+	    int (*)(const char *, size_t)) __attribute__((noreturn));
 
 #endif

@@ -29,26 +29,27 @@ test_domain(void **state)
 static void
 test_limit(void **state)
 {
-	static struct ws_slot	slots[3];
-	struct ws_shm		shm;
+	struct ws_shm	*shmp;
+	struct ws_slot	*slots;
 
 	(void)state;
-	memset(&shm, 0, sizeof(shm));
-	memset(slots, 0, sizeof(slots));
-	shm.nslots = 3;
-	shm.slots = slots;
+	shmp = calloc(1, sizeof(*shmp) + 3 * sizeof(struct ws_slot));
+	assert_non_null(shmp);
+	shmp->nslots = 3;
+	slots = shmp->slots;
 	for (int i = 0; i < 3; i++)
 		atomic_store(&slots[i].cmd, WS_CMD_NONE);
-	assert_int_equal(rcpt_over_limit(&shm, 0, "a.org", 5, 2), 0);
-	assert_int_equal(rcpt_over_limit(&shm, 1, "A.ORG", 5, 2), 0);
+	assert_int_equal(rcpt_over_limit(shmp, 0, "a.org", 5, 2), 0);
+	assert_int_equal(rcpt_over_limit(shmp, 1, "A.ORG", 5, 2), 0);
 	/* Two running for a.org: the third is refused, and not counted. */
-	assert_int_equal(rcpt_over_limit(&shm, 2, "a.org", 5, 2), 1);
+	assert_int_equal(rcpt_over_limit(shmp, 2, "a.org", 5, 2), 1);
 	assert_int_equal(atomic_load(&slots[2].cmd), WS_CMD_NONE);
-	assert_int_equal(rcpt_over_limit(&shm, 2, "b.org", 5, 2), 0);
+	assert_int_equal(rcpt_over_limit(shmp, 2, "b.org", 5, 2), 0);
 	/* One of them done: a.org has room again. */
 	atomic_store(&slots[0].cmd, WS_CMD_NONE);
 	atomic_store(&slots[2].cmd, WS_CMD_NONE);
-	assert_int_equal(rcpt_over_limit(&shm, 2, "a.org", 5, 2), 0);
+	assert_int_equal(rcpt_over_limit(shmp, 2, "a.org", 5, 2), 0);
+	free(shmp);
 }
 
 int
