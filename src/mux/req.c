@@ -31,8 +31,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "line.h"
 #include "mux.h"
 
 #define REQ_UNPRIV_MAX	64	/* concurrent clients on -a */
@@ -44,7 +46,7 @@ struct req {
 	int			 queued;
 	int			 linger;	/* refusal: linger after writing */
 	int			 lingering;
-	size_t			 len;		/* bytes read */
+	struct evbuffer		*in;		/* bytes read */
 	size_t			 llen;		/* the line, once complete */
 	struct event		*ev;
 	struct event		*qtimer;
@@ -90,6 +92,8 @@ req_free(struct req *r)
 		R.nunpriv--;
 	if (r->sess != NULL)
 		svc_end(r->sess);	/* never reached a worker */
+	if (r->in != NULL)
+		evbuffer_free(r->in);
 	free(r->out);
 	free(r);
 }
@@ -124,8 +128,9 @@ req_read_start(struct req *r)
 	struct timeval	tv;
 
 	req_timeout(&tv);
+	r->in = evbuffer_new();
 	r->ev = event_new(R.base, r->fd, EV_READ | EV_PERSIST, req_read_cb, r);
-	if (r->ev == NULL || event_add(r->ev, &tv) == -1) {
+	if (r->in == NULL || r->ev == NULL || event_add(r->ev, &tv) == -1) {
 		log_warnx("req: event_add");
 		req_free(r);
 	}
@@ -213,7 +218,7 @@ req_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct req	*r = arg;
 	ssize_t		 n;
-	char		*nl;
+	int		 rv;
 
 	if (what & EV_TIMEOUT) {
 		log_info("request client timed out after %d s",
@@ -221,30 +226,26 @@ req_read_cb(evutil_socket_t fd, short what, void *arg)
 		req_free(r);
 		return;
 	}
-	n = read(fd, r->line + r->len, sizeof(r->line) - 1 - r->len);
+	/* Room for the line, its CR and its LF, and no more. */
+	n = line_fill(r->in, fd, WS_LINE_MAX + 2);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n <= 0 && r->len == 0) {
+	if (n <= 0 && evbuffer_get_length(r->in) == 0) {
 		req_free(r);
 		return;
 	}
-	if (n > 0) {
-		nl = memchr(r->line + r->len, '\n', (size_t)n);
-		r->len += (size_t)n;
-		if (nl == NULL && r->len < sizeof(r->line) - 1)
-			return;
-		r->llen = nl ? (size_t)(nl - r->line) : r->len;
-	} else
-		r->llen = r->len;	/* EOF ends a last line */
-	if (r->llen > 0 && r->line[r->llen - 1] == '\r')
-		r->llen--;
-	if (r->llen > WS_LINE_MAX) {
+	/* EOF ends a last line. */
+	rv = line_get(r->in, WS_LINE_MAX + 1, n <= 0, r->line, &r->llen);
+	if (rv == LINE_NONE)
+		return;
+	if (rv == LINE_OK && r->llen > 0 && r->line[r->llen - 1] == '\r')
+		r->line[--r->llen] = '\0';
+	if (rv == LINE_LONG || r->llen > WS_LINE_MAX) {
 		log_info("request line longer than %d bytes", WS_LINE_MAX);
 		r->linger = 1;
 		req_refuse(r, "error: Command too long\n");
 		return;
 	}
-	r->line[r->llen] = '\0';
 	event_del(r->ev);
 	req_line_done(r);
 }
@@ -363,7 +364,7 @@ req_service(int fd, struct svc_sess *s, const char *vars, size_t len)
 	}
 	r->sess = s;
 	memcpy(r->line, vars, len);
-	r->len = r->llen = len;
+	r->llen = len;
 	svc_hold(s, "queued", req_cut, r);
 	req_dispatch(r);
 }
@@ -479,7 +480,7 @@ req_adopt(int fd, const char *line, size_t len)
 		return;
 	memcpy(r->line, line, len);
 	r->line[len] = '\0';
-	r->len = r->llen = len;
+	r->llen = len;
 	req_line_done(r);
 }
 
@@ -496,7 +497,7 @@ req_own(int fd, const char *line, size_t len)
 		return;
 	memcpy(r->line, line, len);
 	r->line[len] = '\0';
-	r->len = r->llen = len;
+	r->llen = len;
 	req_dispatch(r);
 }
 

@@ -37,6 +37,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "line.h"
 #include "mux.h"
 
 #define SMAP_CONNS	256		/* clients at once */
@@ -48,7 +49,7 @@ struct smap_conn {
 	int			 fd;		/* to the worker, or -1 */
 	int			 eof;		/* the client has sent all */
 	struct event		*rd;
-	size_t			 rlen;
+	struct evbuffer		*rbuf;		/* the worker's answer */
 	char			 reply[SMAP_REPLY];
 	TAILQ_ENTRY(smap_conn)	 entry;
 };
@@ -154,6 +155,8 @@ smap_close(struct smap_conn *c)
 		event_free(c->rd);
 	if (c->fd != -1)
 		close(c->fd);
+	if (c->rbuf != NULL)
+		evbuffer_free(c->rbuf);
 	bufferevent_free(c->bev);
 	TAILQ_REMOVE(&SM.conns, c, entry);
 	SM.n--;
@@ -179,11 +182,10 @@ smap_fail(struct smap_conn *c, const char *why)
 
 static void	smap_next(struct smap_conn *);
 
-/* The worker's answer: one line, percent-decoded as a whole. */
+/* The worker's answer: its first line, percent-decoded as a whole. */
 static void
 smap_reply_done(struct smap_conn *c, int timed_out)
 {
-	char	*nl;
 	size_t	 n;
 
 	event_free(c->rd);
@@ -191,12 +193,14 @@ smap_reply_done(struct smap_conn *c, int timed_out)
 	close(c->fd);
 	c->fd = -1;
 	if (timed_out) {
+		evbuffer_drain(c->rbuf, evbuffer_get_length(c->rbuf));
 		smap_answer(c, "TEMP Busy timeout on worker", 27);
 		smap_next(c);
 		return;
 	}
-	n = (nl = memchr(c->reply, '\n', c->rlen)) != NULL ?
-	    (size_t)(nl - c->reply) : c->rlen;
+	if (line_get(c->rbuf, SMAP_REPLY - 1, 1, c->reply, &n) != LINE_OK)
+		n = 0;
+	evbuffer_drain(c->rbuf, evbuffer_get_length(c->rbuf));
 	n = status_pct_decode(c->reply, n);
 	/* The mux's own refusals ("error: No free workers") are TEMP. */
 	if (n >= 7 && memcmp(c->reply, "error: ", 7) == 0) {
@@ -211,6 +215,7 @@ smap_reply_done(struct smap_conn *c, int timed_out)
 	smap_next(c);
 }
 
+/* All the worker writes, until it closes (or the buffer is full). */
 static void
 smap_read_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -221,10 +226,8 @@ smap_read_cb(evutil_socket_t fd, short ev, void *arg)
 		smap_reply_done(c, 1);
 		return;
 	}
-	n = read(fd, c->reply + c->rlen, sizeof(c->reply) - c->rlen);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n > 0 && (c->rlen += (size_t)n) < sizeof(c->reply))
+	n = line_fill(c->rbuf, fd, SMAP_REPLY - 1);
+	if ((n == -1 && (errno == EAGAIN || errno == EINTR)) || n > 0)
 		return;
 	smap_reply_done(c, 0);
 }
@@ -260,7 +263,6 @@ smap_lookup(struct smap_conn *c, const char *d, size_t n)
 		smap_answer(c, "TEMP Out of descriptors", 23);
 		return (0);
 	}
-	c->rlen = 0;
 	c->rd = event_new(SM.base, sv[0], EV_READ | EV_PERSIST, smap_read_cb,
 	    c);
 	if (c->rd == NULL || event_add(c->rd, &tv) == -1) {
@@ -355,8 +357,11 @@ smap_accept_cb(evutil_socket_t lfd, short ev, void *arg)
 		return;
 	}
 	c->fd = -1;
-	if ((c->bev = bufferevent_socket_new(SM.base, fd,
+	if ((c->rbuf = evbuffer_new()) == NULL ||
+	    (c->bev = bufferevent_socket_new(SM.base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		if (c->rbuf != NULL)
+			evbuffer_free(c->rbuf);
 		close(fd);
 		free(c);
 		return;

@@ -39,6 +39,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "line.h"
 #include "notify.h"
 
 #define NOTIFY_SOFT	(64 * 1024)	/* backlog that starts coalescing */
@@ -188,23 +189,18 @@ nl_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct nl	*l = arg;
 	struct evbuffer	*in = bufferevent_get_input(bev);
-	char		*line;
+	char		 line[NP_LINE_MAX + 1];
 	size_t		 len;
+	int		 rv;
 
 	while (!l->closing && l->as.pending == NULL &&
-	    (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
-		if (len > NP_LINE_MAX) {
+	    (rv = line_get(in, NP_LINE_MAX, 0, line, &len)) != LINE_NONE) {
+		/* No LF within the limit: refuse, and stop reading (no spin). */
+		if (rv == LINE_LONG) {
 			N.st.line_too_long++;
 			nl_fail(l, "*ERR line too long\n");
 		} else
 			nl_line(l, line, len);
-		free(line);
-	}
-	/* No LF within the limit: refuse, and stop reading (no spin). */
-	if (!l->closing && l->as.pending == NULL &&
-	    evbuffer_get_length(in) > NP_LINE_MAX) {
-		N.st.line_too_long++;
-		nl_fail(l, "*ERR line too long\n");
 	}
 	if (l->closing)
 		evbuffer_drain(in, evbuffer_get_length(in));

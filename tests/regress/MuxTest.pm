@@ -78,6 +78,15 @@ sub mux_start {
 	wait_for(sub { -S ($o{tcp} ? $m->{usock} : $m->{sock}) }, 10,
 	    'request socket appears')
 	    or diag(log_text($m));
+	# The request socket is made first; "started" comes once every
+	# socket listens (service ports too), so none is connected too soon.
+	wait_for(sub {
+		return 1 if log_text($m) =~ /started; minWorkers=/;
+		# Gone (a test of a failed start): keep its status for mux_stop.
+		return 0 if waitpid($pid, WNOHANG) != $pid;
+		$m->{status} = $?;
+		return 1;
+	}, 10, 'mux started');
 	if (my $n = $o{wait_idle}) {
 		wait_for(sub { (mux_status($m)->{states} =~ tr/I//) >= $n },
 		    15, "$n idle workers") or diag(log_text($m));
