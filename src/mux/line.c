@@ -24,6 +24,7 @@
  */
 
 #include <errno.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 
@@ -36,13 +37,27 @@
 ssize_t
 line_fill(struct evbuffer *in, int fd, size_t cap)
 {
-	size_t	have = evbuffer_get_length(in);
+	struct evbuffer_iovec	v;
+	size_t			have = evbuffer_get_length(in);
+	ssize_t			n;
 
 	if (have >= cap) {
 		errno = ENOBUFS;
 		return (-1);
 	}
-	return (evbuffer_read(in, fd, (int)(cap - have)));
+	/* One read(2) into reserved room: evbuffer_read adds a FIONREAD. */
+	if (evbuffer_reserve_space(in, (ev_ssize_t)(cap - have), &v, 1) != 1) {
+		errno = ENOMEM;
+		return (-1);
+	}
+	if ((n = read(fd, v.iov_base, cap - have)) <= 0)
+		return (n);
+	v.iov_len = (size_t)n;
+	if (evbuffer_commit_space(in, &v, 1) == -1) {
+		errno = ENOMEM;
+		return (-1);
+	}
+	return (n);
 }
 
 /*
