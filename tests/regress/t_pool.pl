@@ -211,6 +211,15 @@ sub handler_of {
 	my ($h) = split ' ', (<$fh> // '');
 	return $h;
 }
+# status shows a starting session as I, as MIMEDefang does; it binds
+# itself before it starts its handler, so wait for n handlers.
+sub sessions_ready {
+	my ($m, $n) = @_;
+	my $ws;
+	wait_for(sub { $ws = worker_pids($m);
+	    (grep { defined handler_of($_) } values %$ws) == $n }, 15);
+	return $ws;
+}
 {
 	my $m = mux_start(args => ['-x', '3', '-m', '3', '-w', '1',
 	    '--pin-workers'], wait_idle => 3);
@@ -218,7 +227,7 @@ sub handler_of {
 	my $all = cpus_of($$);
 	ok(@$all >= 1, "this test may use CPUs @$all");
 	is_deeply(cpus_of($m->{pid}), $all, 'the mux itself is not bound');
-	my $ws = worker_pids($m);
+	my $ws = sessions_ready($m, 3);
 	is(scalar(keys %$ws), 3, 'three worker sessions');
 	for my $slot (sort keys %$ws) {
 		my $want = [$all->[$slot % @$all]];
@@ -237,7 +246,7 @@ sub handler_of {
 	write_file($conf, "PinWorkers off\n");
 	$m = mux_start(args => ['-x', '1', '-m', '1', '-w', '1',
 	    '--config', $conf], wait_idle => 1);
-	$ws = worker_pids($m);
+	$ws = sessions_ready($m, 1);
 	is_deeply(cpus_of($ws->{0}), $all, 'without it the worker is free');
 	is_deeply(cpus_of(handler_of($ws->{0})), $all, 'and its handler');
 	write_file($conf, "PinWorkers on\n");
