@@ -105,37 +105,6 @@ cmd_is_mux(const char *l, size_t n)
 	return (cmd_find(l, n) != NULL);
 }
 
-char
-cmd_state_char(int st)
-{
-	switch (st) {
-	case WS_STOPPED:
-		return ('S');
-	case WS_STARTING:
-	case WS_IDLE:
-		return ('I');
-	case WS_BUSY:
-		return ('B');
-	default:
-		return ('K');
-	}
-}
-
-const char *
-cmd_state_name(int st)
-{
-	switch (cmd_state_char(st)) {
-	case 'S':
-		return ("Stopped");
-	case 'I':
-		return ("Idle");
-	case 'B':
-		return ("Busy");
-	default:
-		return ("Killed");
-	}
-}
-
 void
 cmd_buf_free(struct cmd_buf *b)
 {
@@ -239,7 +208,7 @@ cmd_status(struct cmd_buf *b, const struct cmd_view *v)
 	int	i;
 
 	for (i = 0; i < v->nslots; i++)
-		cmd_printf(b, "%c", cmd_state_char(v->w[i].state));
+		cmd_printf(b, "%c", slot_state_char(v->w[i].state));
 	cmd_printf(b, " %llu %llu %d %d %d\n", (unsigned long long)v->msgs,
 	    (unsigned long long)v->activations, v->queue_size, v->nqueued,
 	    v->uptime);
@@ -255,7 +224,7 @@ cmd_workers(struct cmd_buf *b, const struct cmd_view *v, int only_busy)
 		w = &v->w[i];
 		if (only_busy && w->state != WS_BUSY)
 			continue;
-		cmd_printf(b, "%d %c", i, cmd_state_char(w->state));
+		cmd_printf(b, "%d %c", i, slot_state_char(w->state));
 		if (w->state != WS_STOPPED)
 			cmd_printf(b, " %ld", (long)w->pid);
 		if (w->state == WS_BUSY && w->cmd >= 0 && w->cmd < WS_NCMDS)
@@ -313,7 +282,7 @@ cmd_info(struct cmd_buf *b, const struct cmd_view *v, const char *arg,
 	w = &v->w[n];
 	cmd_printf(b, "Worker %d\nState %s\nPID %ld\nNumRequests %llu\n"
 	    "NumScans %llu\nAge %d\nFirstReqAge %d\nLastStateChangeAge %d\n"
-	    "StatusTag %s\n", n, cmd_state_name(w->state),
+	    "StatusTag %s\n", n, slot_state_name(w->state),
 	    w->state == WS_STOPPED ? -1L : (long)w->pid,
 	    (unsigned long long)w->nreq, (unsigned long long)w->nscans,
 	    w->age, w->first_req_age, w->ago, w->tag);
@@ -327,7 +296,7 @@ cmd_counts(const struct cmd_view *v, int *busy, int *idle, int *stopped,
 
 	*busy = *idle = *stopped = *killed = 0;
 	for (i = 0; i < v->nslots; i++)
-		switch (cmd_state_char(v->w[i].state)) {
+		switch (slot_state_char(v->w[i].state)) {
 		case 'B':
 			(*busy)++;
 			break;

@@ -200,8 +200,6 @@ int	 cmd_answer(const char *, size_t, int, const struct cmd_view *,
 void	 cmd_buf_free(struct cmd_buf *);
 void	 cmd_printf(struct cmd_buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
-char	 cmd_state_char(int);
-const char *cmd_state_name(int);
 const char *cmd_kind_name(int);
 
 /* policy.c: pool decisions (pure). */

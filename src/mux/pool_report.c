@@ -45,23 +45,6 @@ pool_report_init(void)
 		fatalx("pool events");
 }
 
-/* A state as mimedefang-multiplexor names it in StateChange lines. */
-static const char *
-pool_state_word(int st)
-{
-	switch (st) {
-	case WS_STOPPED:
-		return ("Stopped");
-	case WS_STARTING:	/* it has no such state: Idle at fork */
-	case WS_IDLE:
-		return ("Idle");
-	case WS_BUSY:
-		return ("Busy");
-	default:		/* retiring or killed: waiting to be reaped */
-		return ("Killed");
-	}
-}
-
 /*
  * "S n StateChange Old -> New" for every change a slot recorded, as the
  * real multiplexor sends them; a change its own names do not tell apart
@@ -108,8 +91,8 @@ pool_report_states(void)
 				events_emit(EV_S, i, "StateChange Busy -> Idle");
 				from = WS_IDLE;
 			}
-			a = pool_state_word(from);
-			b = pool_state_word(to);
+			a = slot_state_name(from);
+			b = slot_state_name(to);
 			if (a == b)
 				continue;
 			snprintf(text, sizeof(text), "StateChange %s -> %s",

@@ -61,25 +61,22 @@ inj_sanitize(char *dst, size_t dsz, const char *src, size_t len)
 int
 inj_line(struct inj_state *st, const char *l, size_t len)
 {
-	int	code;
+	int	code, sep;
 
-	if (len < 3 || !isdigit((unsigned char)l[0]) ||
-	    !isdigit((unsigned char)l[1]) || !isdigit((unsigned char)l[2]) ||
-	    l[0] < '1' || l[0] > '5')
+	if ((code = reply_code(l, len, &sep)) < 100 || code > 599)
 		return (0);	/* text inside a multi-line reply, or junk */
-	code = (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
 	if (st->multi) {
-		if (code == st->multi && (len == 3 || l[3] == ' ')) {
+		if (code == st->multi && (sep == 0 || sep == ' ')) {
 			st->multi = 0;
 			return (code);
 		}
 		return (0);
 	}
-	if (len > 3 && l[3] == '-') {
+	if (sep == '-') {
 		st->multi = code;
 		return (0);
 	}
-	if (len == 3 || l[3] == ' ')
+	if (sep == 0 || sep == ' ')
 		return (code);
 	return (0);
 }

@@ -337,15 +337,13 @@ sess_owed(struct sess *s)
 static void
 sess_pool_line(struct sess *s, size_t l)
 {
-	const char	*h = s->hbuf + s->hoff;
+	int	code, sep = 0;
 
-	if (l >= 4 && h[0] >= '0' && h[0] <= '9' && h[1] >= '0' &&
-	    h[1] <= '9' && h[2] >= '0' && h[2] <= '9' && h[3] == '-')
+	code = reply_code(s->hbuf + s->hoff, l, &sep);
+	if (code != -1 && sep == '-')
 		return;
 	s->awaiting = 0;
-	if (l >= 3 && h[0] == '4' && h[1] == '2' && h[2] == '1')
-		s->over = 1;
-	else if (l >= 3 && h[0] == '2' && h[1] == '2' && h[2] == '1')
+	if (code == 421 || code == 221)
 		s->over = 1;
 	else if (s->clen > 0)
 		sess_write_request(s);	/* the next line was waiting */

@@ -25,11 +25,28 @@
 
 #include "ws.h"
 
-static int
+/*
+ * The one reading of a reply line's "NNN": its code, with the byte after
+ * it in *sep (' ', '-', anything else, or 0 at the line's end); -1 when
+ * the line does not start with three digits.
+ */
+int
+reply_code(const char *l, size_t n, int *sep)
+{
+	if (n < 3 || l[0] < '0' || l[0] > '9' || l[1] < '0' || l[1] > '9' ||
+	    l[2] < '0' || l[2] > '9')
+		return (-1);
+	*sep = n > 3 ? (unsigned char)l[3] : 0;
+	return ((l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0'));
+}
+
+/* "NNN-": a continuation line, more of the reply follows. */
+int
 reply_is_cont(const char *l, size_t n)
 {
-	return (n >= 4 && l[0] >= '0' && l[0] <= '9' && l[1] >= '0' &&
-	    l[1] <= '9' && l[2] >= '0' && l[2] <= '9' && l[3] == '-');
+	int	sep;
+
+	return (reply_code(l, n, &sep) != -1 && sep == '-');
 }
 
 /*

@@ -225,6 +225,43 @@ slot_seq_get(_Atomic uint32_t *seqp, const char *src, char *buf, size_t sz)
 	return (s1);
 }
 
+/*
+ * A state as mimedefang-multiplexor shows it: a letter in status, a word
+ * in StateChange lines and workerinfo.  It has no starting state (a
+ * worker is Idle from its fork), and a retiring or killed one waits to
+ * be reaped.
+ */
+char
+slot_state_char(int st)
+{
+	switch (st) {
+	case WS_STOPPED:
+		return ('S');
+	case WS_STARTING:
+	case WS_IDLE:
+		return ('I');
+	case WS_BUSY:
+		return ('B');
+	default:
+		return ('K');
+	}
+}
+
+const char *
+slot_state_name(int st)
+{
+	switch (slot_state_char(st)) {
+	case 'S':
+		return ("Stopped");
+	case 'I':
+		return ("Idle");
+	case 'B':
+		return ("Busy");
+	default:
+		return ("Killed");
+	}
+}
+
 void
 slot_set_tag(struct ws_slot *s, const char *tag, size_t len)
 {

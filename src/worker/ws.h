@@ -193,6 +193,8 @@ struct ws_msghdr {
 
 /* slot.c: shared-memory bookkeeping used by both sides. */
 int	 slot_is_free(int);
+char	 slot_state_char(int);
+const char *slot_state_name(int);
 int	 slot_cmd_kind(const char *, size_t);
 int	 slot_move(struct ws_shm *, struct ws_slot *, int, int);
 int64_t	 slot_now_ms(void);
@@ -231,6 +233,8 @@ int	 ws_mq_recv(int, pid_t, int, void (*)(const char *, size_t, void *),
 /* reply.c: pure reply framing of pool handlers. */
 #define REPLY_MORE	0
 #define REPLY_TOOLONG	-1
+int	 reply_code(const char *, size_t, int *);
+int	 reply_is_cont(const char *, size_t);
 ssize_t	 reply_scan(const char *, size_t, size_t, size_t *);
 
 /* status.c: pure status-fd line parsing. */

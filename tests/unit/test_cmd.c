@@ -165,8 +165,13 @@ test_priv(void **state)
 	assert_int_equal(cmd_is_mux("load1 5", 7), 1);
 	assert_int_equal(cmd_is_mux("workerinfo ", 11), 0);
 	assert_int_equal(cmd_is_mux("FREE", 4), 0);
-	assert_int_equal(cmd_state_char(WS_RETIRING), 'K');
-	assert_int_equal(cmd_state_char(WS_STARTING), 'I');
+	/* One naming of states, MIMEDefang's: no starting, no retiring. */
+	assert_int_equal(slot_state_char(WS_RETIRING), 'K');
+	assert_int_equal(slot_state_char(WS_STARTING), 'I');
+	assert_string_equal(slot_state_name(WS_STARTING), "Idle");
+	assert_string_equal(slot_state_name(WS_STOPPED), "Stopped");
+	assert_string_equal(slot_state_name(WS_BUSY), "Busy");
+	assert_string_equal(slot_state_name(WS_KILLED), "Killed");
 }
 
 int

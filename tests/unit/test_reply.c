@@ -9,6 +9,35 @@ scan(const char *s, size_t max)
 	return (reply_scan(s, strlen(s), max, &off));
 }
 
+/* The one reading of "NNN" all the worker side's framings use. */
+static void
+test_code(void **state)
+{
+	int	sep = 'x';
+
+	(void)state;
+	assert_int_equal(reply_code("250 ok", 6, &sep), 250);
+	assert_int_equal(sep, ' ');
+	assert_int_equal(reply_code("421-bye", 7, &sep), 421);
+	assert_int_equal(sep, '-');
+	assert_int_equal(reply_code("221", 3, &sep), 221);
+	assert_int_equal(sep, 0);
+	assert_int_equal(reply_code("007x", 4, &sep), 7);
+	assert_int_equal(sep, 'x');
+	sep = 'y';
+	assert_int_equal(reply_code("25", 2, &sep), -1);
+	assert_int_equal(reply_code("2a0 no", 6, &sep), -1);
+	assert_int_equal(reply_code(" 250", 4, &sep), -1);
+	assert_int_equal(sep, 'y');	/* untouched on no code */
+	/* The length bounds the read: no NUL needed. */
+	assert_int_equal(reply_code("250-", 3, &sep), 250);
+	assert_int_equal(sep, 0);
+	assert_true(reply_is_cont("220-a", 5));
+	assert_false(reply_is_cont("220 a", 5));
+	assert_false(reply_is_cont("220", 3));
+	assert_false(reply_is_cont("22-", 3));
+}
+
 static void
 test_single(void **state)
 {
@@ -62,6 +91,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_code),
 		cmocka_unit_test(test_single),
 		cmocka_unit_test(test_multi),
 		cmocka_unit_test(test_resume),
