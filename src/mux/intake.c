@@ -37,6 +37,7 @@
 #include <event2/event.h>
 
 #include "mux.h"
+#include "vars.h"
 
 #define INTAKE_VARS_MAX	WS_LINE_MAX	/* the variables' block */
 
@@ -89,40 +90,10 @@ intake_stats(struct intake_stats *st)
 	*st = I.st;
 }
 
-/* VAR's value in a variables' block, or NULL. */
-static const char *
-intake_get(const char *vars, size_t len, const char *name)
-{
-	size_t	 n = strlen(name), i = 0;
-
-	while (i < len) {
-		if (strncmp(vars + i, name, n) == 0 && vars[i + n] == '=')
-			return (vars + i + n + 1);
-		i += strlen(vars + i) + 1;
-	}
-	return (NULL);
-}
-
-/* Append NAME=VALUE (NAME given with its length); -1 when full. */
-static int
-intake_put(char *b, size_t sz, size_t *len, const char *name, size_t nlen,
-    const char *value)
-{
-	size_t	vlen = strlen(value);
-
-	if (*len + nlen + 1 + vlen + 1 > sz)
-		return (-1);
-	memcpy(b + *len, name, nlen);
-	b[*len + nlen] = '=';
-	memcpy(b + *len + nlen + 1, value, vlen + 1);
-	*len += nlen + 1 + vlen + 1;
-	return (0);
-}
-
 static int
 intake_secs(const char *vars, size_t len, const char *name, int dflt)
 {
-	const char	*v = intake_get(vars, len, name);
+	const char	*v = vars_get(vars, len, name);
 	char		*end;
 	long		 n;
 
@@ -147,11 +118,11 @@ intake_lookup(const char *name, void *arg)
 	struct intake_look	*l = arg;
 	const char		*v;
 
-	if ((v = intake_get(l->vars, l->len, name)) != NULL)
+	if ((v = vars_get(l->vars, l->len, name)) != NULL)
 		return (v);
 	return (banner_builtin(name, I.conf->banner_me ? I.conf->banner_me :
-	    I.me, intake_get(l->vars, l->len, "DATEFMT") ?
-	    intake_get(l->vars, l->len, "DATEFMT") : I.conf->banner_datefmt,
+	    I.me, vars_get(l->vars, l->len, "DATEFMT") ?
+	    vars_get(l->vars, l->len, "DATEFMT") : I.conf->banner_datefmt,
 	    time(NULL), l->buf, sizeof(l->buf)));
 }
 
@@ -184,8 +155,8 @@ intake_text(struct intake_wait *w, char *buf, size_t sz)
 {
 	const char	*t, *f;
 
-	t = intake_get(w->vars, w->len, "BANNER");
-	f = intake_get(w->vars, w->len, "BANNERFILE");
+	t = vars_get(w->vars, w->len, "BANNER");
+	f = vars_get(w->vars, w->len, "BANNERFILE");
 	if (t == NULL && f == NULL) {
 		t = I.conf->banner;
 		f = I.conf->banner_file;
@@ -285,23 +256,21 @@ intake_impatient(struct intake_wait *w)
 	static const char	*ctl[] = { "BANNER", "BANNERFILE",
 	    "BANNERPRESLEEP", "BANNERPOSTSLEEP" };
 	char			 b[INTAKE_VARS_MAX], *nv;
-	size_t			 i = 0, len = w->len, nl, k;
-	const char		*v, *eq;
+	size_t			 off = 0, len = w->len, k;
+	struct vars_ent		 e;
 
 	memcpy(b, w->vars, w->len);
-	while (i < w->len) {
-		v = w->vars + i;
-		i += strlen(v) + 1;
-		if ((eq = strchr(v, '=')) == NULL || strncmp(v, "BANNER", 6) ||
-		    (nl = (size_t)(eq - v)) == 6)
+	while (vars_next(w->vars, w->len, &off, &e)) {
+		if (e.nlen <= 6 || strncmp(e.name, "BANNER", 6) != 0)
 			continue;
 		for (k = 0; k < 4; k++)
-			if (strlen(ctl[k]) == nl && strncmp(v, ctl[k], nl) == 0)
+			if (strlen(ctl[k]) == e.nlen &&
+			    strncmp(e.name, ctl[k], e.nlen) == 0)
 				break;
-		if (k == 4 && intake_put(b, sizeof(b), &len, v + 6, nl - 6,
-		    eq + 1) == -1)
+		if (k == 4 && vars_put(b, sizeof(b), &len, e.name + 6,
+		    e.nlen - 6, e.value) == -1)
 			log_warnx("session %u: no room for %.*s", w->s->token,
-			    (int)nl - 6, v + 6);
+			    (int)e.nlen - 6, e.name + 6);
 	}
 	if (len != w->len && (nv = realloc(w->vars, len)) != NULL) {
 		memcpy(nv, b, len);
@@ -392,11 +361,11 @@ intake_continue(int fd, struct svc_sess *s, const char *host, char *vars,
 	struct rules_res	*r;
 	struct intake_wait	*w;
 	struct timeval		 tv = { 0, 0 };
-	const char		*cls;
+	const char		*cls, *eq;
 	int			 i, pre;
 
 	if (host != NULL)
-		(void)intake_put(vars, INTAKE_VARS_MAX, &len, "TCPREMOTEHOST",
+		(void)vars_put(vars, INTAKE_VARS_MAX, &len, "TCPREMOTEHOST",
 		    13, host);
 	if (I.rules.n > 0 && (r = calloc(1, sizeof(*r))) != NULL) {
 		rules_lookup(&I.rules, s->host, host, r);
@@ -416,17 +385,17 @@ intake_continue(int fd, struct svc_sess *s, const char *host, char *vars,
 		if ((cls = rules_var(r, "CLASS")) != NULL && *cls != '\0')
 			snprintf(s->cls, sizeof(s->cls), "%s", cls);
 		for (i = 0; i < r->nvars; i++)
-			if (intake_put(vars, INTAKE_VARS_MAX, &len, r->vars[i],
-			    (size_t)(strchr(r->vars[i], '=') - r->vars[i]),
-			    strchr(r->vars[i], '=') + 1) == -1)
+			if ((eq = strchr(r->vars[i], '=')) != NULL &&
+			    vars_put(vars, INTAKE_VARS_MAX, &len, r->vars[i],
+			    (size_t)(eq - r->vars[i]), eq + 1) == -1)
 				log_warnx("session from %s: rule variables "
 				    "over %d bytes", s->host, INTAKE_VARS_MAX);
 		free(r);
 	}
-	(void)intake_put(vars, INTAKE_VARS_MAX, &len, "MUX_CLASS", 9, s->cls);
+	(void)vars_put(vars, INTAKE_VARS_MAX, &len, "MUX_CLASS", 9, s->cls);
 	pre = intake_secs(vars, len, "BANNERPRESLEEP", I.conf->banner_pre);
-	if (intake_exempt(s) || (pre == 0 && intake_get(vars, len,
-	    "BANNER") == NULL && intake_get(vars, len, "BANNERFILE") == NULL &&
+	if (intake_exempt(s) || (pre == 0 && vars_get(vars, len,
+	    "BANNER") == NULL && vars_get(vars, len, "BANNERFILE") == NULL &&
 	    I.conf->banner == NULL && I.conf->banner_file == NULL &&
 	    intake_secs(vars, len, "BANNERPOSTSLEEP",
 	    I.conf->banner_post) == 0)) {

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "mux.h"
+#include "vars.h"
 
 struct rules_file {
 	struct cdb	 cdb;
@@ -214,11 +215,5 @@ rules_lookup(const struct rules *rs, const char *ip, const char *host,
 const char *
 rules_var(const struct rules_res *r, const char *name)
 {
-	size_t	n = strlen(name);
-	int	i;
-
-	for (i = 0; i < r->nvars; i++)
-		if (strncmp(r->vars[i], name, n) == 0 && r->vars[i][n] == '=')
-			return (r->vars[i] + n + 1);
-	return (NULL);
+	return (vars_find(r->vars, r->nvars, name));
 }

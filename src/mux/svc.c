@@ -39,6 +39,7 @@
 #include <event2/event.h>
 
 #include "mux.h"
+#include "vars.h"
 
 #define SVC_ACCEPT_MAX	64	/* accepts per wake-up */
 
@@ -152,26 +153,6 @@ svc_ntop(const struct sockaddr_storage *ss, char *host, size_t hsz,
 	}
 }
 
-/* Append NAME=VALUE and its NUL to the block; -1 when it is full. */
-static int
-svc_var(char *b, size_t sz, size_t *len, const char *name, const char *fmt,
-    ...)
-{
-	va_list	ap;
-	int	n, m;
-
-	n = snprintf(b + *len, sz - *len, "%s=", name);
-	if (n < 0 || (size_t)n >= sz - *len)
-		return (-1);
-	va_start(ap, fmt);
-	m = vsnprintf(b + *len + n, sz - *len - (size_t)n, fmt, ap);
-	va_end(ap);
-	if (m < 0 || (size_t)(n + m) >= sz - *len)
-		return (-1);
-	*len += (size_t)(n + m) + 1;
-	return (0);
-}
-
 /*
  * The handler's environment, tcpserver's names (PROTO, TCPREMOTEIP...,
  * or for UNIX clients ucspi-unix's UNIXREMOTEEUID...), plus the class.
@@ -189,26 +170,26 @@ svc_env(struct svc_sess *s, int fd, int family, char *b, size_t sz)
 
 	if (family == AF_UNIX) {
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == 0)
-			(void)(svc_var(b, sz, &len, "PROTO", "UNIX") ||
-			    svc_var(b, sz, &len, "UNIXREMOTEEUID", "%u",
+			(void)(vars_putf(b, sz, &len, "PROTO", "UNIX") ||
+			    vars_putf(b, sz, &len, "UNIXREMOTEEUID", "%u",
 			    (unsigned)cr.uid) ||
-			    svc_var(b, sz, &len, "UNIXREMOTEEGID", "%u",
+			    vars_putf(b, sz, &len, "UNIXREMOTEEGID", "%u",
 			    (unsigned)cr.gid) ||
-			    svc_var(b, sz, &len, "UNIXREMOTEPID", "%ld",
+			    vars_putf(b, sz, &len, "UNIXREMOTEPID", "%ld",
 			    (long)cr.pid));
 	} else {
 		if (getsockname(fd, (struct sockaddr *)&ls, &llen) == -1)
 			ls.ss_family = AF_UNSPEC;
 		svc_ntop(&ls, lhost, sizeof(lhost), &lport);
-		(void)(svc_var(b, sz, &len, "PROTO", "TCP") ||
-		    svc_var(b, sz, &len, "TCPREMOTEIP", "%s", s->host) ||
-		    svc_var(b, sz, &len, "TCPREMOTEPORT", "%d", s->port) ||
-		    svc_var(b, sz, &len, "TCPLOCALIP", "%s", lhost) ||
-		    svc_var(b, sz, &len, "TCPLOCALPORT", "%d", lport));
+		(void)(vars_putf(b, sz, &len, "PROTO", "TCP") ||
+		    vars_putf(b, sz, &len, "TCPREMOTEIP", "%s", s->host) ||
+		    vars_putf(b, sz, &len, "TCPREMOTEPORT", "%d", s->port) ||
+		    vars_putf(b, sz, &len, "TCPLOCALIP", "%s", lhost) ||
+		    vars_putf(b, sz, &len, "TCPLOCALPORT", "%d", lport));
 	}
-	(void)svc_var(b, sz, &len, "MUX_SESSION", "%u", s->token);
+	(void)vars_putf(b, sz, &len, "MUX_SESSION", "%u", s->token);
 	if (S.l[s->listener].proto != PROTO_NONE)
-		(void)svc_var(b, sz, &len, "MUX_PROTOCOL", "%s",
+		(void)vars_putf(b, sz, &len, "MUX_PROTOCOL", "%s",
 		    proto_name(S.l[s->listener].proto));
 	return (len);	/* MUX_CLASS comes after the rules (intake.c) */
 }

@@ -43,6 +43,7 @@
 
 #include "log.h"
 #include "sess.h"
+#include "vars.h"
 
 
 void
@@ -450,14 +451,12 @@ sess_proto_init(struct sess *s, char *const *v, int n)
 static int
 sess_vars(char *block, size_t len, char **v, int max)
 {
-	size_t	i = 0;
-	int	n = 0;
+	struct vars_ent	e;
+	size_t		off = 0;
+	int		n = 0;
 
-	while (i < len && n < max) {
-		if (strchr(block + i, '=') != NULL)
-			v[n++] = block + i;
-		i += strlen(block + i) + 1;
-	}
+	while (n < max && vars_next(block, len, &off, &e))
+		v[n++] = block + (e.name - block);
 	v[n] = NULL;
 	return (n);
 }
