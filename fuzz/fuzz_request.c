@@ -19,7 +19,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cmd_worker	w[2];
 	uint64_t		histo[2] = { 1, 2 };
 	struct cmd_view		v;
-	struct cmd_buf		b = { NULL, 0, 0 };
+	struct cmd_buf		b = CMD_BUF_INIT;
+	const char		*out;
+	size_t			len;
 	int			priv, rv;
 
 	if (size < 1 || size > WS_LINE_MAX + 1)
@@ -41,12 +43,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v.now = 100;
 	v.version = "x";
 	rv = cmd_answer((const char *)data, size, priv, &v, &b);
-	if (rv != CMD_REPLY && b.len != 0)
+	if ((out = cmd_buf_data(&b, &len)) == NULL)
+		abort();	/* nothing may be lost here */
+	if (rv != CMD_REPLY && len != 0)
 		abort();
 	if (!priv && rv != CMD_REPLY)
 		abort();
 	if (rv == CMD_REPLY && cmd_is_mux((const char *)data, size) &&
-	    b.len > 0 && b.p[b.len - 1] != '\n' && strcmp(b.p, "x") != 0)
+	    len > 0 && out[len - 1] != '\n' &&
+	    (len != 1 || out[0] != 'x'))
 		abort();
 	cmd_buf_free(&b);
 	/* -y's domain of the same line: bounded, terminated, no blank. */

@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
+
 #include "mux.h"
 
 enum cmd_id {
@@ -108,8 +110,18 @@ cmd_is_mux(const char *l, size_t n)
 void
 cmd_buf_free(struct cmd_buf *b)
 {
-	free(b->p);
-	memset(b, 0, sizeof(*b));
+	if (b->eb != NULL)
+		evbuffer_free(b->eb);
+	b->eb = NULL;
+	b->lost = 0;
+}
+
+static int
+cmd_buf_make(struct cmd_buf *b)
+{
+	if (b->eb == NULL && !b->lost && (b->eb = evbuffer_new()) == NULL)
+		b->lost = 1;
+	return (b->lost ? -1 : 0);
 }
 
 void
@@ -117,25 +129,46 @@ cmd_printf(struct cmd_buf *b, const char *fmt, ...)
 {
 	va_list	 ap;
 	int	 n;
-	size_t	 need;
-	char	*p;
 
+	if (cmd_buf_make(b) == -1)
+		return;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = evbuffer_add_vprintf(b->eb, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return;
-	need = b->len + (size_t)n + 1;
-	if (need > b->cap) {
-		if ((p = realloc(b->p, need * 2)) == NULL)
-			return;
-		b->p = p;
-		b->cap = need * 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
+		b->lost = 1;
+}
+
+size_t
+cmd_buf_len(const struct cmd_buf *b)
+{
+	return (b->eb != NULL ? evbuffer_get_length(b->eb) : 0);
+}
+
+/* The reply in one piece (not NUL-ended), or NULL if bytes were lost. */
+const char *
+cmd_buf_data(struct cmd_buf *b, size_t *len)
+{
+	const char	*p;
+
+	*len = cmd_buf_len(b);
+	if (b->lost)
+		return (NULL);
+	if (*len == 0)
+		return ("");
+	if ((p = (const char *)evbuffer_pullup(b->eb, -1)) == NULL)
+		b->lost = 1;
+	return (p);
+}
+
+/* Append src to dst without a copy of its bytes; src is left empty. */
+void
+cmd_buf_move(struct cmd_buf *dst, struct cmd_buf *src)
+{
+	if (src->lost || (cmd_buf_len(src) > 0 && (cmd_buf_make(dst) == -1 ||
+	    evbuffer_add_buffer(dst->eb, src->eb) == -1)))
+		dst->lost = 1;
+	cmd_buf_free(src);
 }
 
 /*

@@ -16,10 +16,11 @@
 
 
 /*
- * Pool events as mux-notify(7) frames them: logged at debug level, and
- * handed to the sink (the listener sockets).  Between events_hold() and
- * events_release() the lines are gathered and handed over as one block,
- * so a burst costs each listener one send(2), not one per line.
+ * Pool events: logged at debug level and handed to the sink (the
+ * listener sockets) as records, never as text to be parsed back.
+ * Between events_hold() and events_release() they are gathered and
+ * handed over as one batch, so a burst costs each listener one send(2),
+ * not one per line.
  */
 
 #include <stdio.h>
@@ -30,16 +31,18 @@
 #include "events.h"
 
 static struct {
-	void		(*sink)(const char *, size_t, void *);
+	events_sink_fn	 sink;
 	void		*arg;
 	int		 held;
-	size_t		 len;
-	char		 buf[EVENTS_BLOCK];
+	int		 n;
+	size_t		 tlen;
+	struct mux_ev	 ev[EVENTS_MAX];
+	char		 text[EVENTS_TEXT];
 } E;
 
-/* Format one event line, LF included; pure.  Returns its length. */
+/* Format one event's line, LF included; pure.  Returns its length. */
 size_t
-events_format(char *buf, size_t sz, int ev, int n, const char *text)
+events_format(char *buf, size_t sz, const struct mux_ev *ev)
 {
 	int	len;
 
@@ -48,16 +51,17 @@ events_format(char *buf, size_t sz, int ev, int n, const char *text)
 			buf[0] = '\0';
 		return (0);	/* no room for a line and its LF */
 	}
-	switch (ev) {
+	switch (ev->type) {
 	case EV_F:
-		len = snprintf(buf, sz, "F %d\n", n);
+		len = snprintf(buf, sz, "F %d\n", ev->n);
 		break;
 	case EV_S:
 	case EV_M:
-		len = snprintf(buf, sz, "%c %d %s\n", ev, n, text);
+		len = snprintf(buf, sz, "%c %d %.*s\n", ev->type, ev->n,
+		    WS_TAG_MAX, ev->text != NULL ? ev->text : "");
 		break;
 	default:
-		len = snprintf(buf, sz, "%c\n", ev);
+		len = snprintf(buf, sz, "%c\n", ev->type);
 	}
 	if (len < 0)
 		return (0);
@@ -71,7 +75,7 @@ events_format(char *buf, size_t sz, int ev, int n, const char *text)
 }
 
 void
-events_set_sink(void (*fn)(const char *, size_t, void *), void *arg)
+events_set_sink(events_sink_fn fn, void *arg)
 {
 	E.sink = fn;
 	E.arg = arg;
@@ -80,9 +84,10 @@ events_set_sink(void (*fn)(const char *, size_t, void *), void *arg)
 static void
 events_flush(void)
 {
-	if (E.len > 0 && E.sink != NULL)
-		E.sink(E.buf, E.len, E.arg);
-	E.len = 0;
+	if (E.n > 0 && E.sink != NULL)
+		E.sink(E.ev, E.n, E.arg);
+	E.n = 0;
+	E.tlen = 0;
 }
 
 void
@@ -98,21 +103,44 @@ events_release(void)
 		events_flush();
 }
 
-void
-events_emit(int ev, int n, const char *text)
+/* Keep an event for the batch; its text is copied, cut at WS_TAG_MAX. */
+static void
+events_keep(struct mux_ev *ev, const char *text, size_t len)
 {
-	char	line[WS_TAG_MAX + 64];
-	size_t	len;
+	if (E.n == EVENTS_MAX || E.tlen + len + 1 > sizeof(E.text))
+		events_flush();
+	if (text != NULL) {
+		memcpy(E.text + E.tlen, text, len);
+		E.text[E.tlen + len] = '\0';
+		ev->text = E.text + E.tlen;
+		E.tlen += len + 1;
+	}
+	E.ev[E.n++] = *ev;
+}
 
-	len = events_format(line, sizeof(line), ev, n, text);
-	log_debug("event %.*s", (int)len - 1, line);
-	if (E.held == 0) {
-		if (E.sink != NULL)
-			E.sink(line, len, E.arg);
+void
+events_emit(int type, int n, const char *text)
+{
+	struct mux_ev	 ev = { type, n, NULL };
+	size_t		 len = 0;
+
+	if (type == EV_S || type == EV_M) {
+		if (text == NULL)
+			text = "";
+		len = strnlen(text, WS_TAG_MAX);
+		log_debug("event %c %d %.*s", type, n, (int)len, text);
+	} else {
+		text = NULL;
+		if (type == EV_F)
+			log_debug("event F %d", n);
+		else
+			log_debug("event %c", type);
+	}
+	if (E.held > 0) {
+		events_keep(&ev, text, len);
 		return;
 	}
-	if (E.len + len > sizeof(E.buf))
-		events_flush();
-	memcpy(E.buf + E.len, line, len);
-	E.len += len;
+	ev.text = text;
+	if (E.sink != NULL)
+		E.sink(&ev, 1, E.arg);
 }

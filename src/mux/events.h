@@ -16,9 +16,10 @@
 
 
 /*
- * Pool events as mux-notify(7) frames them: F n, Y, Z, B, U, R, S n tag
- * and the M n target extension.  The pool produces them (pool_report.c);
- * a sink, the listener sockets of src/notify, consumes them.
+ * Pool events, those of mux-notify(7): F n, Y, Z, B, U, R, S n tag and
+ * the M n target extension.  The pool produces them (pool_report.c) as
+ * records; a sink, the listener sockets of src/notify, gets the records
+ * and formats each once (events_format) for all its clients.
  */
 
 #ifndef MUX_EVENTS_H
@@ -31,12 +32,22 @@ enum mux_event {
 	EV_R = 'R', EV_S = 'S', EV_M = 'M'
 };
 
-#define EVENTS_BLOCK	4096	/* most bytes the sink gets at once */
+struct mux_ev {
+	int		 type;		/* enum mux_event */
+	int		 n;		/* F: free workers; S, M: the slot */
+	const char	*text;		/* S, M: the tag or target; else NULL */
+};
 
-size_t	 events_format(char *, size_t, int, int, const char *);
+#define EVENTS_MAX	64	/* most events the sink gets at once */
+#define EVENTS_TEXT	4096	/* most bytes of their texts */
+#define EVENTS_LINE_MAX	256	/* a formatted line, LF included */
+
+typedef void	(*events_sink_fn)(const struct mux_ev *, int, void *);
+
+size_t	 events_format(char *, size_t, const struct mux_ev *);
 void	 events_emit(int, int, const char *);
 void	 events_hold(void);
 void	 events_release(void);
-void	 events_set_sink(void (*)(const char *, size_t, void *), void *);
+void	 events_set_sink(events_sink_fn, void *);
 
 #endif

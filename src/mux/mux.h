@@ -35,6 +35,7 @@
 #define MUX_VERSION	"0.1.0"
 
 struct event_base;
+struct evbuffer;
 
 /* conf.c: options and the configuration file (pure). */
 #define CONF_ERR_MAX	256
@@ -182,11 +183,16 @@ struct cmd_view {
 	const char		*version;
 };
 
+/*
+ * A reply being built: an evbuffer, made on its first byte, and whether
+ * a byte was lost to a failed allocation; a cut reply is never sent as
+ * if it were whole.
+ */
 struct cmd_buf {
-	char		*p;
-	size_t		 len;
-	size_t		 cap;
+	struct evbuffer	*eb;
+	int		 lost;
 };
+#define CMD_BUF_INIT	{ NULL, 0 }
 
 enum cmd_action {
 	CMD_REPLY = 0,		/* answer in the buffer */
@@ -198,6 +204,9 @@ int	 cmd_is_mux(const char *, size_t);
 int	 cmd_answer(const char *, size_t, int, const struct cmd_view *,
 	    struct cmd_buf *);
 void	 cmd_buf_free(struct cmd_buf *);
+size_t	 cmd_buf_len(const struct cmd_buf *);
+const char *cmd_buf_data(struct cmd_buf *, size_t *);
+void	 cmd_buf_move(struct cmd_buf *, struct cmd_buf *);
 void	 cmd_printf(struct cmd_buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 const char *cmd_kind_name(int);

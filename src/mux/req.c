@@ -36,6 +36,7 @@
 
 #include "line.h"
 #include "mux.h"
+#include "acc.h"
 
 #define REQ_UNPRIV_MAX	64	/* concurrent clients on -a */
 #define REQ_ACCEPT_MAX	64	/* accepts per wake-up */
@@ -51,9 +52,7 @@ struct req {
 	struct event		*ev;
 	struct event		*qtimer;
 	TAILQ_ENTRY(req)	 entry;
-	char			*out;
-	size_t			 outlen;
-	size_t			 outoff;
+	struct cmd_buf		 out;		/* the reply */
 	struct svc_sess		*sess;		/* a service session, or NULL */
 	char			 line[WS_LINE_MAX + 3];
 };
@@ -63,9 +62,8 @@ static struct {
 	struct conf		*conf;
 	int			 lfd;
 	int			 ufd;
-	struct event		*lev;
-	struct event		*uev;
-	struct event		*pause;
+	struct acc		*lacc;		/* -s */
+	struct acc		*uacc;		/* -a */
 	int			 watching;
 	int			 always;	/* watch -s whatever the pool says */
 	int			 nunpriv;
@@ -94,7 +92,7 @@ req_free(struct req *r)
 		svc_end(r->sess);	/* never reached a worker */
 	if (r->in != NULL)
 		evbuffer_free(r->in);
-	free(r->out);
+	cmd_buf_free(&r->out);
 	free(r);
 }
 
@@ -155,15 +153,21 @@ req_write_cb(evutil_socket_t fd, short what, void *arg)
 			req_free(r);
 		return;
 	}
-	n = write(fd, r->out + r->outoff, r->outlen - r->outoff);
+	if (r->out.lost) {
+		/* Never a cut reply as if it were whole. */
+		log_warnx("request: reply lost: out of memory");
+		(void)write(fd, "error: Out of memory\n", 21);
+		req_free(r);
+		return;
+	}
+	n = evbuffer_write(r->out.eb, fd);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
 		req_free(r);
 		return;
 	}
-	r->outoff += (size_t)n;
-	if (r->outoff < r->outlen)
+	if (cmd_buf_len(&r->out) > 0)
 		return;
 	if (!r->linger) {
 		req_free(r);
@@ -179,7 +183,7 @@ req_write_cb(evutil_socket_t fd, short what, void *arg)
 
 /* Send a reply (taking ownership of text) and close. */
 static void
-req_reply(struct req *r, char *text, size_t len)
+req_reply(struct req *r)
 {
 	struct timeval	tv;
 
@@ -188,13 +192,11 @@ req_reply(struct req *r, char *text, size_t len)
 		event_free(r->ev);
 		r->ev = NULL;
 	}
-	r->out = text;
-	r->outlen = len;
-	r->outoff = 0;
 	req_timeout(&tv);
 	r->ev = event_new(R.base, r->fd, EV_WRITE | EV_PERSIST, req_write_cb,
 	    r);
-	if (r->ev == NULL || event_add(r->ev, &tv) == -1 || len == 0) {
+	if (r->ev == NULL || event_add(r->ev, &tv) == -1 ||
+	    (cmd_buf_len(&r->out) == 0 && !r->out.lost)) {
 		req_free(r);
 		return;
 	}
@@ -204,13 +206,8 @@ req_reply(struct req *r, char *text, size_t len)
 void
 req_refuse(struct req *r, const char *msg)
 {
-	char	*s;
-
-	if ((s = strdup(msg)) == NULL) {
-		req_free(r);
-		return;
-	}
-	req_reply(r, s, strlen(s));
+	cmd_printf(&r->out, "%s", msg);
+	req_reply(r);
 }
 
 static void
@@ -255,7 +252,6 @@ req_line_done(struct req *r)
 {
 	struct cmd_view		 v;
 	struct cmd_worker	*w;
-	struct cmd_buf		 b = { NULL, 0, 0 };
 	char			 refusal[WS_TAG_MAX + 1];
 	char			 msg[WS_TAG_MAX + 16];
 	int			 rv;
@@ -265,7 +261,7 @@ req_line_done(struct req *r)
 		return;
 	}
 	pool_view(&v, w);
-	rv = cmd_answer(r->line, r->llen, r->priv, &v, &b);
+	rv = cmd_answer(r->line, r->llen, r->priv, &v, &r->out);
 	free(w);
 	if (rv == CMD_WORKER && R.conf->exec) {
 		req_refuse(r, "error: No request handler: mux runs --exec "
@@ -286,7 +282,7 @@ req_line_done(struct req *r)
 		req_refuse(r, "Forced reread of filter rules\n");
 		return;
 	}
-	req_reply(r, b.p, b.len);	/* may be empty: busyworkers */
+	req_reply(r);	/* may be empty: busyworkers */
 }
 
 /* A service session nobody may serve: BusyReply, the end. */
@@ -501,60 +497,23 @@ req_own(int fd, const char *line, size_t len)
 	req_dispatch(r);
 }
 
-static void
-req_pause_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	if (R.uev != NULL)
-		event_add(R.uev, NULL);
-	if (R.watching)
-		event_add(R.lev, NULL);
-}
-
-/* Out of descriptors: stop accepting for a second instead of spinning. */
-static void
-req_accept_error(void)
-{
-	struct timeval	tv = { 1, 0 };
-
-	log_warn("accept");
-	if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS &&
-	    errno != ENOMEM)
-		return;
-	if (R.uev != NULL)
-		event_del(R.uev);
-	if (R.lev != NULL)
-		event_del(R.lev);
-	evtimer_add(R.pause, &tv);
-}
-
-static void
-req_accept_cb(evutil_socket_t lfd, short what, void *arg)
+/* A client of -s (arg set) or -a; stop when -s is a worker's again. */
+static int
+req_accepted(int fd, struct sockaddr *sa, socklen_t len, void *arg)
 {
 	struct req	*r;
-	int		 fd, i, priv = arg != NULL;
+	int		 priv = arg != NULL;
 
-	(void)what;
-	for (i = 0; i < REQ_ACCEPT_MAX; i++) {
-		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
-				req_accept_error();
-			return;
-		}
-		if (!priv && R.nunpriv >= REQ_UNPRIV_MAX) {
-			(void)write(fd, "error: Too many connections\n", 28);
-			close(fd);
-			continue;
-		}
-		if ((r = req_new(fd, priv)) != NULL)
-			req_read_start(r);
-		if (priv && !R.watching)
-			return;
+	(void)sa;
+	(void)len;
+	if (!priv && R.nunpriv >= REQ_UNPRIV_MAX) {
+		(void)write(fd, "error: Too many connections\n", 28);
+		close(fd);
+		return (0);
 	}
+	if ((r = req_new(fd, priv)) != NULL)
+		req_read_start(r);
+	return (priv && !R.watching ? -1 : 0);
 }
 
 /*
@@ -577,14 +536,14 @@ req_nonblock(int on)
 void
 req_listen(int on)
 {
-	if (R.lev == NULL || on == R.watching || (R.always && !on))
+	if (R.lacc == NULL || on == R.watching || (R.always && !on))
 		return;
 	R.watching = on;
 	if (on) {
 		req_nonblock(1);
-		event_add(R.lev, NULL);
+		acc_on(R.lacc, 1);
 	} else {
-		event_del(R.lev);
+		acc_on(R.lacc, 0);
 		req_nonblock(0);
 	}
 }
@@ -600,11 +559,9 @@ req_close_listeners(void)
 {
 	R.always = 0;
 	req_listen(0);
-	if (R.lev != NULL)
-		event_free(R.lev);
-	if (R.uev != NULL)
-		event_free(R.uev);
-	R.lev = R.uev = NULL;
+	acc_free(R.lacc);
+	acc_free(R.uacc);
+	R.lacc = R.uacc = NULL;
 	if (R.ufd != -1)
 		close(R.ufd);
 	R.ufd = -1;
@@ -621,25 +578,19 @@ req_init(struct event_base *base, struct conf *conf, int lfd, int ufd,
 	R.lfd = lfd;
 	R.ufd = ufd;
 	R.reread = reread;
-	R.pause = evtimer_new(base, req_pause_cb, NULL);
-	if (R.pause == NULL)
-		fatalx("req events");
 	if (lfd != -1) {
-		R.lev = event_new(base, lfd, EV_READ | EV_PERSIST,
-		    req_accept_cb, &R);
-		if (R.lev == NULL)
-			fatalx("req events");
+		R.lacc = acc_new(base, lfd, REQ_ACCEPT_MAX, "request socket",
+		    req_accepted, &R);
 		req_nonblock(0);
 	}
 	/* exec mode: no worker accepts requests, the mux always does. */
-	if (conf->exec && R.lev != NULL) {
+	if (conf->exec && R.lacc != NULL) {
 		req_listen(1);
 		R.always = 1;
 	}
 	if (ufd != -1) {
-		R.uev = event_new(base, ufd, EV_READ | EV_PERSIST,
-		    req_accept_cb, NULL);
-		if (R.uev == NULL || event_add(R.uev, NULL) == -1)
-			fatalx("req events");
+		R.uacc = acc_new(base, ufd, REQ_ACCEPT_MAX,
+		    "unprivileged socket", req_accepted, NULL);
+		acc_on(R.uacc, 1);
 	}
 }

@@ -39,6 +39,7 @@
 #include <event2/event.h>
 
 #include "mux.h"
+#include "acc.h"
 #include "vars.h"
 
 #define SVC_ACCEPT_MAX	64	/* accepts per wake-up */
@@ -47,7 +48,7 @@ struct svc_listener {
 	int		 fd;
 	int		 family;
 	int		 proto;		/* PROTO_*, from "SPEC,PROTO" */
-	struct event	*ev;
+	struct acc	*acc;
 };
 
 static struct {
@@ -55,7 +56,6 @@ static struct {
 	struct conf		*conf;
 	struct svc_listener	*l;
 	int			 nl;
-	struct event		*pause;
 	uint32_t		 next_token;
 	int			 nsess;
 	uint64_t		 undelivered, lost;	/* messages */
@@ -277,54 +277,12 @@ svc_client(int fd, int li, const struct sockaddr_storage *ss)
 	intake_start(fd, s, S.l[li].family, vars, len);
 }
 
-static void
-svc_pause_cb(evutil_socket_t fd, short what, void *arg)
+static int
+svc_accepted(int fd, struct sockaddr *sa, socklen_t len, void *arg)
 {
-	int	i;
-
-	(void)fd;
-	(void)what;
-	(void)arg;
-	for (i = 0; i < S.nl; i++)
-		event_add(S.l[i].ev, NULL);
-}
-
-/* Out of descriptors: stop accepting for a second, do not spin. */
-static void
-svc_accept_error(void)
-{
-	struct timeval	tv = { 1, 0 };
-	int		i;
-
-	log_warn("service listener: accept");
-	if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS &&
-	    errno != ENOMEM)
-		return;
-	for (i = 0; i < S.nl; i++)
-		event_del(S.l[i].ev);
-	evtimer_add(S.pause, &tv);
-}
-
-static void
-svc_accept_cb(evutil_socket_t lfd, short what, void *arg)
-{
-	struct sockaddr_storage	ss;
-	socklen_t		len;
-	int			fd, i, li = (int)(intptr_t)arg;
-
-	(void)what;
-	for (i = 0; i < SVC_ACCEPT_MAX; i++) {
-		len = sizeof(ss);
-		fd = accept4(lfd, (struct sockaddr *)&ss, &len,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
-				svc_accept_error();
-			return;
-		}
-		svc_client(fd, li, &ss);
-	}
+	(void)len;
+	svc_client(fd, (int)(intptr_t)arg, (struct sockaddr_storage *)sa);
+	return (0);
 }
 
 void
@@ -339,17 +297,15 @@ svc_init(struct event_base *base, struct conf *conf, const int *fds,
 	S.nl = n;
 	if (n == 0)
 		return;
-	if ((S.l = calloc((size_t)n, sizeof(*S.l))) == NULL ||
-	    (S.pause = evtimer_new(base, svc_pause_cb, NULL)) == NULL)
+	if ((S.l = calloc((size_t)n, sizeof(*S.l))) == NULL)
 		fatalx("svc_init");
 	for (i = 0; i < n; i++) {
 		S.l[i].fd = fds[i];
 		S.l[i].family = specs[i].family;
 		S.l[i].proto = proto_split(conf->listen[i], &len);
-		S.l[i].ev = event_new(base, fds[i], EV_READ | EV_PERSIST,
-		    svc_accept_cb, (void *)(intptr_t)i);
-		if (S.l[i].ev == NULL || event_add(S.l[i].ev, NULL) == -1)
-			fatalx("svc_init: event_add");
+		S.l[i].acc = acc_new(base, fds[i], SVC_ACCEPT_MAX,
+		    "service listener", svc_accepted, (void *)(intptr_t)i);
+		acc_on(S.l[i].acc, 1);
 	}
 }
 
@@ -360,9 +316,8 @@ svc_close(void)
 	int	i;
 
 	for (i = 0; i < S.nl; i++) {
-		if (S.l[i].ev != NULL)
-			event_free(S.l[i].ev);
-		S.l[i].ev = NULL;
+		acc_free(S.l[i].acc);
+		S.l[i].acc = NULL;
 		if (S.l[i].fd != -1)
 			close(S.l[i].fd);
 		S.l[i].fd = -1;

@@ -256,7 +256,7 @@ ctl_msg_host(struct cmd_buf *b, const char *name, const char *text,
 		if (!pd->fired)
 			cmd_printf(b, "*ERR no such host %s\n", name);
 		else
-			cmd_printf(b, "%.*s", (int)pd->b.len, pd->b.p);
+			cmd_buf_move(b, &pd->b);
 		cmd_buf_free(&pd->b);
 		free(pd);
 		return (CTL_R_OK);

@@ -37,8 +37,8 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/listener.h>
 
+#include "acc.h"
 #include "line.h"
 #include "notify.h"
 
@@ -46,6 +46,7 @@
 #define NOTIFY_LOW	(16 * 1024)	/* backlog that resumes events */
 #define NOTIFY_HARD	(256 * 1024)	/* backlog that closes the listener */
 #define NOTIFY_STALL	30		/* s without write progress */
+#define NOTIFY_ACCEPT_MAX	64	/* accepts per wake-up */
 #define NOTIFY_SNDBUF	(32 * 1024)	/* keep the kernel's share small too */
 
 struct nl {
@@ -61,7 +62,8 @@ struct nl {
 };
 
 struct nsock {
-	struct evconnlistener	*lev;
+	int			 fd;
+	struct acc		*acc;
 	TAILQ_ENTRY(nsock)	 entry;
 };
 
@@ -71,12 +73,11 @@ static struct {
 	TAILQ_HEAD(, nsock)	 socks;
 	int			 n;
 	int			 max;
-	struct event		*pause;
 	int			 init;
 	struct notify_stats	 st;
 } N;
 
-static void	notify_sink(const char *, size_t, void *);
+static void	notify_sink(const struct mux_ev *, int, void *);
 
 static void
 nl_free(struct nl *l)
@@ -120,8 +121,12 @@ nl_answer(struct nl *l, struct cmd_buf *b)
 {
 	if (evbuffer_get_length(bufferevent_get_output(l->bev)) > NOTIFY_HARD)
 		nl_too_slow(l);
-	else if (b->len > 0)
-		bufferevent_write(l->bev, b->p, b->len);
+	else if (b->lost) {
+		/* Never a cut answer as if it were whole. */
+		log_warnx("listener: answer lost: out of memory");
+		bufferevent_write(l->bev, "*ERR out of memory\n", 19);
+	} else if (cmd_buf_len(b) > 0)
+		bufferevent_write_buffer(l->bev, b->eb);
 }
 
 static void	nl_read_cb(struct bufferevent *, void *);
@@ -143,7 +148,7 @@ nl_answer_later(struct ctl_async *as, struct cmd_buf *b)
 static void
 nl_action(struct nl *l, const char *line, size_t len)
 {
-	struct cmd_buf	b = { NULL, 0, 0 };
+	struct cmd_buf	b = CMD_BUF_INIT;
 
 	switch (ctl_run(line, len, l->local ? &l->peer : NULL, &b, N.base,
 	    &l->as)) {
@@ -224,8 +229,8 @@ nl_tags(struct nl *l)
 	pool_view(&v, w);
 	for (i = 0; i < v.nslots; i++)
 		if (w[i].state != WS_STOPPED && w[i].tag[0] != '\0' &&
-		    (n = events_format(buf, sizeof(buf), EV_S, i,
-		    w[i].tag)) > 0)
+		    (n = events_format(buf, sizeof(buf), &(struct mux_ev){
+		    EV_S, i, w[i].tag })) > 0)
 			bufferevent_write(l->bev, buf, n);
 	free(w);
 }
@@ -322,13 +327,11 @@ nl_start(struct nl *l)
 	bufferevent_write(l->bev, "*OK\n", 4);
 }
 
-static void
-notify_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+static int
+notify_accepted(int fd, struct sockaddr *sa, socklen_t salen, void *arg)
 {
 	struct nl	*l;
 
-	(void)lev;
 	(void)salen;
 	(void)arg;
 	if (N.n >= N.max) {
@@ -337,7 +340,7 @@ notify_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
 		close(fd);
 		log_warnx("listener refused: %d listeners already", N.n);
-		return;
+		return (0);
 	}
 	if ((l = calloc(1, sizeof(*l))) == NULL ||
 	    (l->bev = bufferevent_socket_new(N.base, fd,
@@ -345,16 +348,17 @@ notify_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		log_warn("listener");
 		free(l);
 		close(fd);
-		return;
+		return (0);
 	}
 	if (sa->sa_family == AF_UNIX && nl_peer(l, fd) == -1) {
 		bufferevent_free(l->bev);
 		free(l);
-		return;
+		return (0);
 	}
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ NOTIFY_SNDBUF },
 	    sizeof(int));
 	nl_start(l);
+	return (0);
 }
 
 /*
@@ -389,33 +393,6 @@ notify_drop_all(void)
 		nl_free(l);
 }
 
-static void
-notify_pause_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct nsock	*s;
-
-	(void)fd;
-	(void)what;
-	(void)arg;
-	TAILQ_FOREACH(s, &N.socks, entry)
-		evconnlistener_enable(s->lev);
-}
-
-/* Out of descriptors: pause accepting for a second rather than spin. */
-static void
-notify_error_cb(struct evconnlistener *lev, void *arg)
-{
-	struct timeval	 tv = { 1, 0 };
-	struct nsock	*s;
-
-	(void)lev;
-	(void)arg;
-	log_warn("listener socket accept");
-	TAILQ_FOREACH(s, &N.socks, entry)
-		evconnlistener_disable(s->lev);
-	evtimer_add(N.pause, &tv);
-}
-
 /*
  * With nothing queued, write the lines at once: through the bufferevent
  * it would wait for the next loop round and cost two epoll_ctl calls per
@@ -435,40 +412,51 @@ nl_send(struct nl *l, const char *line, size_t len, size_t backlog)
 	bufferevent_write(l->bev, line + n, len - (size_t)n);
 }
 
+/* A batch of events, each formatted once for every listener. */
+static struct {
+	char	 text[EVENTS_MAX * EVENTS_LINE_MAX];
+	size_t	 off[EVENTS_MAX + 1];
+} B;
+
 /*
- * The lines of a block (events.c) this listener is to get, in order,
- * through the output policy: under the soft limit all it wants.
+ * The lines of the batch this listener is to get, in order, through the
+ * output policy: under the soft limit all it wants.
  */
 static size_t
-nl_pick(struct nl *l, const char *p, size_t len, size_t backlog, char *out)
+nl_pick(struct nl *l, const struct mux_ev *ev, int nev, size_t backlog,
+    char *out)
 {
-	const char	*e, *end = p + len;
-	size_t		 n = 0;
+	size_t	n = 0, len;
+	int	i;
 
-	for (; p < end; p = e + 1) {
-		if ((e = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			break;
-		if (np_wants(l->mask, p[0]) && np_offer(&l->out, p[0],
-		    p[0] == 'F' ? atoi(p + 2) : 0, backlog + n,
-		    NOTIFY_SOFT) == NP_SEND) {
-			memcpy(out + n, p, (size_t)(e + 1 - p));
-			n += (size_t)(e + 1 - p);
-		}
+	for (i = 0; i < nev; i++) {
+		if (!np_wants(l->mask, ev[i].type) || np_offer(&l->out,
+		    ev[i].type, ev[i].type == EV_F ? ev[i].n : 0, backlog + n,
+		    NOTIFY_SOFT) != NP_SEND)
+			continue;
+		len = B.off[i + 1] - B.off[i];
+		memcpy(out + n, B.text + B.off[i], len);
+		n += len;
 	}
 	return (n);
 }
 
-/* Fan event lines (one, or a block of them) out to every listener. */
+/* Fan a batch of events (one, or a hold's) out to every listener. */
 static void
-notify_sink(const char *lines, size_t len, void *arg)
+notify_sink(const struct mux_ev *ev, int nev, void *arg)
 {
+	static char	 out[sizeof(B.text)];
 	struct nl	*l, *next;
-	char		 out[EVENTS_BLOCK];
 	size_t		 backlog, n;
+	int		 i;
 
 	(void)arg;
-	if (len > sizeof(out))
+	if (nev > EVENTS_MAX)
 		return;		/* events.c never makes one */
+	B.off[0] = 0;
+	for (i = 0; i < nev; i++)
+		B.off[i + 1] = B.off[i] + events_format(B.text + B.off[i],
+		    EVENTS_LINE_MAX, &ev[i]);
 	for (l = TAILQ_FIRST(&N.nls); l != NULL; l = next) {
 		next = TAILQ_NEXT(l, entry);
 		if (l->closing || l->mask == 0)
@@ -478,7 +466,7 @@ notify_sink(const char *lines, size_t len, void *arg)
 			nl_too_slow(l);
 			continue;
 		}
-		if ((n = nl_pick(l, lines, len, backlog, out)) > 0)
+		if ((n = nl_pick(l, ev, nev, backlog, out)) > 0)
 			nl_send(l, out, n, backlog);
 	}
 }
@@ -516,7 +504,6 @@ notify_init(struct event_base *base, int max)
 		TAILQ_INIT(&N.nls);
 		TAILQ_INIT(&N.socks);
 		N.base = base;
-		N.pause = evtimer_new(base, notify_pause_cb, NULL);
 		events_set_sink(notify_sink, NULL);
 		N.init = 1;
 	}
@@ -530,11 +517,12 @@ notify_add(struct event_base *base, int fd, int max)
 	struct nsock	*s;
 
 	notify_init(base, max);
-	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->lev = evconnlistener_new(base, notify_accept_cb, NULL,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd)) == NULL)
-		fatalx("listener socket");
-	evconnlistener_set_error_cb(s->lev, notify_error_cb);
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		fatal("listener socket");
+	s->fd = fd;
+	s->acc = acc_new(base, fd, NOTIFY_ACCEPT_MAX, "listener socket",
+	    notify_accepted, NULL);
+	acc_on(s->acc, 1);
 	TAILQ_INSERT_TAIL(&N.socks, s, entry);
 }
 
@@ -548,7 +536,8 @@ notify_close_all(void)
 		return;
 	while ((s = TAILQ_FIRST(&N.socks)) != NULL) {
 		TAILQ_REMOVE(&N.socks, s, entry);
-		evconnlistener_free(s->lev);
+		acc_free(s->acc);
+		close(s->fd);
 		free(s);
 	}
 }

@@ -99,7 +99,8 @@ np_refill(struct np_out *o, uint32_t mask, int nfree, char *buf, size_t sz)
 			n = (size_t)len + np_snapshot(mask, nfree, buf + len,
 			    sz - (size_t)len);
 	} else if (o->held_f)
-		n = events_format(buf, sz, EV_F, nfree, NULL);
+		n = events_format(buf, sz, &(struct mux_ev){ EV_F, nfree,
+		    NULL });
 	o->skipped = 0;
 	o->held_f = 0;
 	return (n);
@@ -113,8 +114,10 @@ np_snapshot(uint32_t mask, int nfree, char *buf, size_t sz)
 
 	buf[0] = '\0';
 	if (np_wants(mask, 'F'))
-		n = events_format(buf, sz, EV_F, nfree, NULL);
+		n = events_format(buf, sz, &(struct mux_ev){ EV_F, nfree,
+		    NULL });
 	if (np_wants(mask, 'Z') && nfree == 0 && n < sz)
-		n += events_format(buf + n, sz - n, EV_Z, 0, NULL);
+		n += events_format(buf + n, sz - n, &(struct mux_ev){ EV_Z, 0,
+		    NULL });
 	return (n);
 }

@@ -134,7 +134,7 @@ test_format(void **state)
 	struct cmd_view		v;
 	struct notify_stats	ns;
 	struct ctl_shut_view	sh;
-	struct cmd_buf		b = { NULL, 0, 0 };
+	struct cmd_buf		b = CMD_BUF_INIT;
 
 	(void)state;
 	memset(w, 0, sizeof(w));
@@ -180,7 +180,7 @@ test_format(void **state)
 	v.nslots = 4;
 	ctl_format_who(&b, &v);
 	v.nslots = 3;
-	assert_string_equal(b.p,
+	assert_string_equal(buf_str(&b),
 	    "*-slot=0 pid=100 state=busy requests=7 age=60 idle=0 online=- "
 	    "client=10.1.2.3 user=(none) class=default cmd=scan "
 	    "tag=scanning a b\n"
@@ -198,7 +198,7 @@ test_format(void **state)
 	    { "queued", 12, "local", "bob", "staff" } };
 	v.nwait = 2;
 	ctl_format_who(&b, &v);
-	assert_string_equal(b.p,
+	assert_string_equal(buf_str(&b),
 	    "*-slot=0 pid=100 state=busy requests=7 age=60 idle=0 online=- "
 	    "client=10.1.2.3 user=(none) class=default cmd=scan "
 	    "tag=scanning a b\n"
@@ -211,7 +211,7 @@ test_format(void **state)
 	v.nwait = 0;
 	v.nslots = 3;
 	ctl_format_status(&b, &v, &ns, NULL, NULL, NULL);
-	assert_string_equal(b.p,
+	assert_string_equal(buf_str(&b),
 	    "*-pool slots=3 free=2 idle=1 busy=1 starting=0 retiring=0 "
 	    "killed=0 stopped=1 queued=0 queue_size=0\n"
 	    "*-requests scans=12 activations=0 uptime=0 version=x\n"
@@ -225,7 +225,7 @@ test_format(void **state)
 	sh.cut_in = -1;
 	sh.text = "back at 14:00";
 	ctl_format_status(&b, &v, &ns, &sh, NULL, NULL);
-	assert_non_null(strstr(b.p, "\n*-shutdown refusing=1 refuse_in=0 "
+	assert_non_null(strstr(buf_str(&b), "\n*-shutdown refusing=1 refuse_in=0 "
 	    "cut_in=-1 text=back at 14:00\n*OK status\n"));
 	cmd_buf_free(&b);
 }

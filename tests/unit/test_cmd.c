@@ -44,7 +44,7 @@ ask(const char *line, int priv, int *rv)
 
 	cmd_buf_free(&b);
 	*rv = cmd_answer(line, strlen(line), priv, &v, &b);
-	return (b.p ? b.p : "");
+	return ((char *)buf_str(&b));
 }
 
 static void
@@ -126,18 +126,18 @@ test_load(void **state)
 static void
 test_unterminated(void **state)
 {
-	struct cmd_buf	b = { NULL, 0, 0 };
+	struct cmd_buf	b = CMD_BUF_INIT;
 	char		line[8];
 
 	(void)state;
 	memcpy(line, "load1 10", 8);	/* no NUL */
 	assert_int_equal(cmd_answer(line, 8, 1, &v, &b), CMD_REPLY);
-	assert_non_null(strstr(b.p, " 100 10 1 0 0 0\n"));
+	assert_non_null(strstr(buf_str(&b), " 100 10 1 0 0 0\n"));
 	cmd_buf_free(&b);
 	memcpy(line, "load1 6", 7);	/* "load1 6" then a stray '9' */
 	line[7] = '9';
 	assert_int_equal(cmd_answer(line, 7, 1, &v, &b), CMD_REPLY);
-	assert_string_equal(b.p,
+	assert_string_equal(buf_str(&b),
 	    "error: Invalid 'back' amount (must be 10-600)\n");
 	cmd_buf_free(&b);
 }
@@ -174,10 +174,41 @@ test_priv(void **state)
 	assert_string_equal(slot_state_name(WS_KILLED), "Killed");
 }
 
+/* Built replies: moved without a copy; a lost byte marks them cut. */
+static void
+test_buf(void **state)
+{
+	struct cmd_buf	 a = CMD_BUF_INIT, b = CMD_BUF_INIT;
+	size_t		 len = 9;
+
+	(void)state;
+	assert_string_equal(cmd_buf_data(&a, &len), "");
+	assert_int_equal(len, 0);
+	cmd_printf(&a, "x%d\n", 1);
+	cmd_printf(&b, "%s\n", "y");
+	cmd_buf_move(&a, &b);
+	assert_int_equal(cmd_buf_len(&b), 0);
+	assert_int_equal(cmd_buf_len(&a), 5);
+	assert_string_equal(buf_str(&a), "x1\ny\n");
+	cmd_buf_move(&a, &b);		/* empty: nothing changes */
+	assert_false(a.lost);
+	b.lost = 1;
+	cmd_buf_move(&a, &b);
+	assert_true(a.lost);
+	assert_false(b.lost);
+	assert_null(cmd_buf_data(&a, &len));
+	cmd_printf(&a, "more\n");	/* stays cut */
+	assert_true(a.lost);
+	cmd_buf_free(&a);
+	assert_false(a.lost);
+	assert_int_equal(cmd_buf_len(&a), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf),
 		cmocka_unit_test_setup(test_simple, setup),
 		cmocka_unit_test_setup(test_workers, setup),
 		cmocka_unit_test_setup(test_load, setup),
