@@ -66,7 +66,7 @@ inj_line(struct inj_state *st, const char *l, size_t len)
 	if ((code = reply_code(l, len, &sep)) < 100 || code > 599)
 		return (0);	/* text inside a multi-line reply, or junk */
 	if (st->multi) {
-		if (code == st->multi && (sep == 0 || sep == ' ')) {
+		if (code == st->multi && sep == ' ') {
 			st->multi = 0;
 			return (code);
 		}
@@ -76,7 +76,7 @@ inj_line(struct inj_state *st, const char *l, size_t len)
 		st->multi = code;
 		return (0);
 	}
-	if (sep == 0 || sep == ' ')
+	if (sep == ' ')
 		return (code);
 	return (0);
 }

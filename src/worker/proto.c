@@ -386,8 +386,8 @@ proto_literal(const char *l, size_t len)
 void
 proto_client(struct proto *pr, const char *p, size_t n)
 {
-	const char	*e = p + n, *nl;
-	size_t		 k, len;
+	const char	*e = p + n;
+	size_t		 k, len, used, text;
 
 	if (pr->kind == PROTO_NONE)
 		return;
@@ -399,19 +399,18 @@ proto_client(struct proto *pr, const char *p, size_t n)
 			p += k;
 			continue;
 		}
-		nl = memchr(p, '\n', (size_t)(e - p));
-		k = (size_t)((nl != NULL ? nl : e) - p);
+		/* A line may come in pieces: gathered in pr->line. */
+		used = wl_next(p, (size_t)(e - p), NULL, &text);
+		k = used != 0 ? used - 1 : (size_t)(e - p);
 		if (pr->llen < sizeof(pr->line))
 			memcpy(pr->line + pr->llen, p, k < sizeof(pr->line) -
 			    pr->llen ? k : sizeof(pr->line) - pr->llen);
 		pr->llen += k;
-		if (nl == NULL)
+		if (used == 0)
 			return;
-		p = nl + 1;
-		len = pr->llen < sizeof(pr->line) ? pr->llen :
-		    sizeof(pr->line);
-		if (len > 0 && pr->line[len - 1] == '\r')
-			len--;
+		p += used;
+		len = wl_text(pr->line, pr->llen < sizeof(pr->line) ?
+		    pr->llen : sizeof(pr->line));
 		pr->llen = 0;
 		proto_cline(pr, pr->line, len);
 		if (pr->kind == PROTO_IMAP &&

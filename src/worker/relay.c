@@ -103,12 +103,13 @@ ws_sess_mq_stale(struct ws_slot *slot, const struct ws_conf *conf)
 
 /*
  * Client bytes: note the verb of each command line as it passes.  Only
- * a line's first bytes are looked at; memchr finds the next one.
+ * a line's first bytes are looked at; wl_next finds its end.
  */
 static void
 sess_verbs(struct sess *s, const char *p, size_t n)
 {
-	const char	*e = p + n, *nl;
+	const char	*e = p + n;
+	size_t		 used, text;
 
 	proto_client(&s->proto, p, n);
 	if (s->proto.opaque)
@@ -121,7 +122,7 @@ sess_verbs(struct sess *s, const char *p, size_t n)
 			else
 				s->at_bol = 0;
 		}
-		if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL)
+		if ((used = wl_next(p, (size_t)(e - p), NULL, &text)) == 0)
 			return;
 		memcpy(s->cur, s->verb, s->vlen);
 		s->cur[s->vlen] = '\0';
@@ -129,7 +130,7 @@ sess_verbs(struct sess *s, const char *p, size_t n)
 		    WS_VERB_MAX, s->cur, s->vlen);
 		s->vlen = 0;
 		s->at_bol = 1;
-		p = nl + 1;
+		p += used;
 	}
 }
 
@@ -155,15 +156,11 @@ static void
 sess_write_request(struct sess *s)
 {
 	struct iovec	 iov[2];
-	char		*nl;
 	size_t		 len, used;
 
-	if (s->awaiting || (nl = memchr(s->cbuf, '\n', s->clen)) == NULL)
+	if (s->awaiting || (used = wl_next(s->cbuf, s->clen, NULL,
+	    &len)) == 0)
 		return;
-	used = (size_t)(nl - s->cbuf) + 1;
-	len = used - 1;
-	if (len > 0 && s->cbuf[len - 1] == '\r')
-		len--;
 	iov[0].iov_base = s->cbuf;
 	iov[0].iov_len = len;
 	iov[1].iov_base = "\n";
@@ -394,8 +391,8 @@ sess_move(struct sess *s, size_t l, size_t len, const char *eol)
 void
 sess_parse(struct sess *s)
 {
-	char	*h, *nl;
-	size_t	 len, l;
+	char	*h;
+	size_t	 len, l = 0, used;
 
 	while (s->hlen > 0 && s->hold == 0) {
 		if (s->pool != NULL && !s->awaiting) {
@@ -407,9 +404,9 @@ sess_parse(struct sess *s)
 			return;
 		}
 		h = s->hbuf + s->hoff;
-		nl = s->proto.opaque ? NULL : memchr(h, '\n', s->hlen);
-		len = nl ? (size_t)(nl - h) + 1 : s->hlen;
-		if (nl == NULL && len < sizeof(s->hbuf) && !s->hd_eof &&
+		used = s->proto.opaque ? 0 : wl_next(h, s->hlen, NULL, &l);
+		len = used != 0 ? used : s->hlen;
+		if (used == 0 && len < sizeof(s->hbuf) && !s->hd_eof &&
 		    !s->proto.opaque)
 			return;		/* wait for the rest of the line */
 		if (len > sess_room(s, len)) {
@@ -417,18 +414,17 @@ sess_parse(struct sess *s)
 				return;
 			len = sess_room(s, len);	/* TLS: what fits */
 		}
-		l = nl ? len - 1 : len;
-		if (l > 0 && h[l - 1] == '\r')
-			l--;
+		if (used == 0)
+			l = wl_text(h, len);	/* a piece, or the last one */
 		sess_classify(s, len);
 		if (s->hold > 0)
 			return;		/* the login waits for MaxClientsPerUser */
 		if (sess_move(s, l, len, l + 1 < len ? "\r\n" : "\n") == -1)
 			return;
 		s->ev_ready = 0;
-		if (s->pool != NULL && nl != NULL && !s->midline)
+		if (s->pool != NULL && used != 0 && !s->midline)
 			sess_pool_line(s, l);
-		s->midline = nl == NULL;
+		s->midline = used == 0;
 		s->hlen -= len;
 		s->hoff = s->hlen > 0 ? s->hoff + len : 0;
 	}

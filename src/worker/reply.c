@@ -27,8 +27,9 @@
 
 /*
  * The one reading of a reply line's "NNN": its code, with the byte after
- * it in *sep (' ', '-', anything else, or 0 at the line's end); -1 when
- * the line does not start with three digits.
+ * it in *sep (' ', '-' or any other byte, NUL included); a bare "NNN"
+ * is a final line, as "NNN " is, so it reads ' '.  -1 when the line
+ * does not start with three digits.
  */
 int
 reply_code(const char *l, size_t n, int *sep)
@@ -36,7 +37,7 @@ reply_code(const char *l, size_t n, int *sep)
 	if (n < 3 || l[0] < '0' || l[0] > '9' || l[1] < '0' || l[1] > '9' ||
 	    l[2] < '0' || l[2] > '9')
 		return (-1);
-	*sep = n > 3 ? (unsigned char)l[3] : 0;
+	*sep = n > 3 ? (unsigned char)l[3] : ' ';
 	return ((l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0'));
 }
 
@@ -58,18 +59,16 @@ reply_is_cont(const char *l, size_t n)
 ssize_t
 reply_scan(const char *buf, size_t len, size_t max, size_t *off)
 {
-	const char	*nl;
-	size_t		 pos = *off;
+	size_t	pos = *off, n, text;
 
 	while (pos < len) {
-		nl = memchr(buf + pos, '\n', len - pos);
-		if (nl == NULL)
+		if ((n = wl_next(buf + pos, len - pos, NULL, &text)) == 0)
 			break;
-		if (!reply_is_cont(buf + pos, (size_t)(nl - (buf + pos)))) {
+		pos += n;
+		if (!reply_is_cont(buf + pos - n, text)) {
 			*off = 0;
-			return ((ssize_t)(nl - buf) + 1);
+			return ((ssize_t)pos);
 		}
-		pos = (size_t)(nl - buf) + 1;
 	}
 	*off = pos;
 	if (len >= max)

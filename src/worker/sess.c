@@ -281,8 +281,8 @@ sess_pool_done(struct sess *s, int64_t now)
 	if (!s->awaiting && s->client_eof && s->clen == 0)
 		return (1);
 	if (!s->awaiting && !s->client_eof &&
-	    s->clen == sizeof(s->cbuf) && memchr(s->cbuf, '\n', s->clen) ==
-	    NULL) {
+	    s->clen == sizeof(s->cbuf) && wl_next(s->cbuf, s->clen, NULL,
+	    &(size_t){ 0 }) == 0) {
 		log_info("worker %d: client line over %zu bytes", s->x->idx,
 		    sizeof(s->cbuf));
 		sess_say(s, "421 Line too long\r\n");

@@ -119,8 +119,8 @@ int
 status_read(int fd, struct status_rd *rd,
     void (*cb)(int, const char *, size_t, void *), void *arg)
 {
-	char	 out[WS_TAG_MAX + 1], *nl, *p;
-	size_t	 olen;
+	char	 out[WS_TAG_MAX + 1], *p;
+	size_t	 olen, used, text;
 	ssize_t	 n;
 	int	 kind;
 
@@ -130,13 +130,13 @@ status_read(int fd, struct status_rd *rd,
 			return (n == 0 ? -1 : 0);
 		rd->len += (size_t)n;
 		p = rd->buf;
-		while ((nl = memchr(p, '\n', rd->len - (size_t)(p - rd->buf)))
-		    != NULL) {
-			if (!rd->skip && (kind = status_parse(p,
-			    (size_t)(nl - p), out, sizeof(out), &olen)) != 0)
+		while ((used = wl_next(p, rd->len - (size_t)(p - rd->buf),
+		    NULL, &text)) != 0) {
+			if (!rd->skip && (kind = status_parse(p, text, out,
+			    sizeof(out), &olen)) != 0)
 				cb(kind, out, olen, arg);
 			rd->skip = 0;
-			p = nl + 1;
+			p += used;
 		}
 		rd->len -= (size_t)(p - rd->buf);
 		memmove(rd->buf, p, rd->len);

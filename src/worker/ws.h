@@ -233,6 +233,10 @@ int	 ws_mq_recv(int, pid_t, int, void (*)(const char *, size_t, void *),
 /* reply.c: pure reply framing of pool handlers. */
 #define REPLY_MORE	0
 #define REPLY_TOOLONG	-1
+/* wline.c: the worker side's one line framing. */
+size_t	 wl_next(const char *, size_t, size_t *, size_t *);
+size_t	 wl_text(const char *, size_t);
+
 int	 reply_code(const char *, size_t, int *);
 int	 reply_is_cont(const char *, size_t);
 ssize_t	 reply_scan(const char *, size_t, size_t, size_t *);

@@ -191,19 +191,17 @@ ws_readline(struct ws *w, int fd)
 {
 	struct pollfd	 pfd = { fd, POLLIN, 0 };
 	int64_t		 deadline, left;
-	size_t		 len = 0;
+	size_t		 len = 0, seen = 0, text;
 	ssize_t		 n;
-	char		*nl;
 	int		 yielded = 0;
 
 	deadline = slot_now_ms() + (int64_t)w->conf->client_timeout * 1000;
 	for (;;) {
 		n = read(fd, w->line + len, sizeof(w->line) - 1 - len);
 		if (n > 0) {
-			nl = memchr(w->line + len, '\n', (size_t)n);
 			len += (size_t)n;
-			if (nl != NULL) {
-				len = (size_t)(nl - w->line);
+			if (wl_next(w->line, len, &seen, &text) != 0) {
+				len = text;
 				break;
 			}
 			if (len >= sizeof(w->line) - 1)
@@ -213,6 +211,7 @@ ws_readline(struct ws *w, int fd)
 		if (n == 0) {
 			if (len == 0)
 				return (WS_RL_EOF);
+			len = wl_text(w->line, len);
 			break;		/* a last line without LF */
 		}
 		if (ws_kicked(w))
@@ -244,8 +243,6 @@ ws_readline(struct ws *w, int fd)
 		if (poll(&pfd, 1, (int)left) == 0)
 			return (WS_RL_TIMEOUT);
 	}
-	if (len > 0 && w->line[len - 1] == '\r')
-		len--;
 	if (len > WS_LINE_MAX)
 		return (WS_RL_TOOLONG);
 	w->line[len] = '\0';

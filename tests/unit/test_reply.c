@@ -21,7 +21,9 @@ test_code(void **state)
 	assert_int_equal(reply_code("421-bye", 7, &sep), 421);
 	assert_int_equal(sep, '-');
 	assert_int_equal(reply_code("221", 3, &sep), 221);
-	assert_int_equal(sep, 0);
+	assert_int_equal(sep, ' ');	/* bare: a final line */
+	assert_int_equal(reply_code("212\0\0", 5, &sep), 212);
+	assert_int_equal(sep, 0);	/* a NUL is a byte, not the end */
 	assert_int_equal(reply_code("007x", 4, &sep), 7);
 	assert_int_equal(sep, 'x');
 	sep = 'y';
@@ -31,7 +33,7 @@ test_code(void **state)
 	assert_int_equal(sep, 'y');	/* untouched on no code */
 	/* The length bounds the read: no NUL needed. */
 	assert_int_equal(reply_code("250-", 3, &sep), 250);
-	assert_int_equal(sep, 0);
+	assert_int_equal(sep, ' ');
 	assert_true(reply_is_cont("220-a", 5));
 	assert_false(reply_is_cont("220 a", 5));
 	assert_false(reply_is_cont("220", 3));
