@@ -32,6 +32,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "mux.h"	/* the core the fuzzer stands in for */
 #include "notify.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -242,8 +243,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int				 toolong, i, j;
 	char				*o;
 
-	static struct conf		 engine[2];
-
 	if (base == NULL) {
 		log_silence();
 		if ((base = event_base_new()) == NULL)
@@ -251,11 +250,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		notify_init(base, 8);
 		ctl_init(pool_reread);	/* the core's part of a reread */
 		dns_stub(base);
-		engine[1].msg_engine = 1;
 	}
 	if (size < 1 || size > 64 * 1024)
 		return (0);
-	ctl_configure(&engine[(data[0] >> 1) & 1]);
+	ctl_configure((data[0] >> 1) & 1, NULL, 0, NULL, 0);
 	if (bufferevent_pair_new(base, 0, pair) == -1)
 		abort();
 	bufferevent_enable(pair[1], EV_READ);

@@ -5,7 +5,9 @@
 #     (the build enforces it too: each library sees only its own include
 #     directories and those of the libraries below).
 #     So no two folders include each other.
-#  2. No source file passes 700 lines.
+#  2. The planes (src/notify) reach the core (src/mux) only through its
+#     facade, plane.h, and its pure parts events.h, acl.h, line.h, acc.h.
+#  3. No source file passes 700 lines.
 # Prints each breach; exits 1 if there is one.
 src=${1:-.}/src
 # Bottom to top; a folder not listed (src/shim) may include nothing.
@@ -41,6 +43,18 @@ NF && (!($1 in rank) || !($2 in rank) || rank[$2] >= rank[$1]) {
 	print "layers: src/" $1 "/" $3 " includes " $4 " (src/" $2 ")" }')
 if [ -n "$down" ]; then
 	echo "$down"
+	bad=1
+fi
+
+wide=$(echo "$E" | awk -v ok="plane.h events.h acl.h line.h acc.h" 'BEGIN {
+	n = split(ok, f, " ")
+	for (i = 1; i <= n; i++)
+		allow[f[i]] = 1
+}
+$1 == "notify" && $2 == "mux" && !($4 in allow) {
+	print "layers: src/notify/" $3 " includes " $4 ", not the core'"'"'s facade (plane.h)" }')
+if [ -n "$wide" ]; then
+	echo "$wide"
 	bad=1
 fi
 

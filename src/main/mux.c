@@ -170,7 +170,8 @@ mux_reread_conf(struct conf *nc)
 	mux_reopen_msglog(nc);
 	pool_reconf(&M.conf);
 	tick_reconf(&M.conf);
-	ctl_configure(&M.conf);
+	ctl_configure(M.conf.msg_engine, M.conf.acls, M.conf.nacls,
+	    M.conf.macls, M.conf.nmacls);
 }
 
 /* Reread: the configuration file again, then a new generation. */
@@ -606,7 +607,8 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 		smap_init(M.base, M.mfd, &M.conf);
 	svc_init(M.base, &M.conf, M.lfd, M.lspec, M.conf.nlisten);
 	ctl_init(mux_reread);
-	ctl_configure(&M.conf);
+	ctl_configure(M.conf.msg_engine, M.conf.acls, M.conf.nacls,
+	    M.conf.macls, M.conf.nmacls);
 	for (i = 0; i < M.conf.nnotify; i++)
 		notify_add(M.base, M.nfd[i], M.conf.max_listeners);
 	log_info("started; minWorkers=%d, maxWorkers=%d, maxRequests=%d, "

@@ -31,8 +31,8 @@
 #include "../worker/ws.h"
 #include "events.h"
 #include "conf_opts.h"
+#include "plane.h"
 
-#define MUX_VERSION	"0.1.0"
 
 struct event_base;
 struct evbuffer;
@@ -57,17 +57,10 @@ struct classes {
 };
 
 struct sockaddr;
-int	 class_addr(const char *, uint8_t [16]);
-int	 class_sockaddr(const struct sockaddr *, uint8_t [16]);
 int	 class_add(struct classes *, const char *, int, char *const *,
 	    char *, size_t);
 const char *class_of(const struct classes *, const uint8_t [16]);
 void	 class_free(struct classes *);
-
-/* A line of ControlsACLs or MessageControlsACLs. */
-struct conf_acl {
-	char	*av[4];		/* ACTIONS allow|deny user|group LIST */
-};
 
 /* A line of BannerExempt. */
 struct banner_exempt {
@@ -91,8 +84,6 @@ int	 conf_parse(struct conf *, const char *, size_t, char *);
 int	 conf_load(struct conf *, const char *, char *);
 int	 conf_getopt(struct conf *, int, char **, char *);
 int	 conf_check(struct conf *, char *);
-int	 conf_join(char *, size_t, int, char *const *);
-int	 conf_split(char *, char **, int, int);
 int	 conf_check_prog(struct conf *, char *);
 
 /* sock.c: listening sockets from specs (sockspec.h). */
@@ -137,63 +128,6 @@ void	 stats_hourly(const struct stats *, int, int64_t, int,
 	    struct stats_sum *);
 
 /* cmd.c: the request-socket commands the mux answers itself (pure). */
-struct cmd_worker {
-	int		 state;
-	pid_t		 pid;
-	int		 cmd;
-	int		 last_cmd;
-	int		 ago;
-	int		 age;		/* -1 when stopped */
-	int		 first_req_age;	/* -1 before the first request */
-	uint64_t	 nreq;
-	uint64_t	 nscans;
-	char		 tag[WS_TAG_MAX + 1];
-	int		 in_session;
-	char		 client[64];	/* address, or "-" */
-	char		 user[WS_USER_MAX + 1];
-	char		 cls[32];
-	char		 verb[WS_VERB_MAX + 1];	/* service: last command */
-	int		 svc;		/* a service session */
-	int		 online;	/* service: seconds since it began */
-};
-
-/* A service session that has no worker yet, as who shows it. */
-struct cmd_waiting {
-	const char		*state;		/* lookup, banner, queued */
-	int			 online;
-	const char		*client;
-	const char		*user;
-	const char		*cls;
-};
-
-struct cmd_view {
-	int			 nslots;
-	const struct cmd_worker	*w;
-	const struct cmd_waiting *wait;		/* for who */
-	int			 nwait;
-	const uint64_t		*histo;
-	const struct stats	*stats;
-	int64_t			 now;
-	int			 nfree;
-	uint64_t		 msgs;
-	uint64_t		 activations;
-	int			 queue_size;
-	int			 nqueued;
-	int			 uptime;
-	const char		*version;
-};
-
-/*
- * A reply being built: an evbuffer, made on its first byte, and whether
- * a byte was lost to a failed allocation; a cut reply is never sent as
- * if it were whole.
- */
-struct cmd_buf {
-	struct evbuffer	*eb;
-	int		 lost;
-};
-#define CMD_BUF_INIT	{ NULL, 0 }
-
 enum cmd_action {
 	CMD_REPLY = 0,		/* answer in the buffer */
 	CMD_REREAD,		/* privileged: the caller rereads, then replies */
@@ -203,13 +137,6 @@ enum cmd_action {
 int	 cmd_is_mux(const char *, size_t);
 int	 cmd_answer(const char *, size_t, int, const struct cmd_view *,
 	    struct cmd_buf *);
-void	 cmd_buf_free(struct cmd_buf *);
-size_t	 cmd_buf_len(const struct cmd_buf *);
-const char *cmd_buf_data(struct cmd_buf *, size_t *);
-void	 cmd_buf_move(struct cmd_buf *, struct cmd_buf *);
-void	 cmd_printf(struct cmd_buf *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
-const char *cmd_kind_name(int);
 
 /* policy.c: pool decisions (pure). */
 struct policy_idle {
@@ -235,10 +162,9 @@ void	 edge_init(struct edge *, int);
 int	 edge_report(struct edge *, uint64_t, uint64_t, int, int,
 	    void (*)(int, int, void *), void *);
 
-/* dns.c: the asynchronous resolver. */
-struct evdns_base;
+
+/* dns.c: the asynchronous resolver (dns_base: plane.h). */
 void	 dns_init(struct event_base *, const char *);
-struct evdns_base *dns_base(void);
 
 /* rules.c: tcprules CDB files. */
 #define RULES_FILES_MAX	16
@@ -276,14 +202,6 @@ size_t	 banner_frame(const char *, size_t, char *, size_t);
 const char *banner_builtin(const char *, const char *, const char *, time_t,
 	    char *, size_t);
 
-/* What kick and msg match a session by (pool_kick, pool_msg). */
-struct sess_info {
-	const char	*client;	/* address, as who shows it */
-	const uint8_t	*addr;		/* v4-mapped, or NULL */
-	const char	*user;
-	const char	*cls;
-};
-
 /* svc.c: service listeners (--listen), their sessions and limits. */
 struct svc_sess {
 	uint32_t		 token;		/* names it to its worker */
@@ -317,7 +235,6 @@ struct svc_held {
 	struct svc_text		*t;
 	STAILQ_ENTRY(svc_held)	 entry;
 };
-#define SVC_HELD_MAX	16	/* as many as one reply carries */
 
 void	 svc_init(struct event_base *, struct conf *, const int *,
 	    const struct sock_spec *, int);
@@ -325,32 +242,16 @@ size_t	 svc_env(struct svc_sess *, int, int, char *, size_t);
 void	 svc_close(void);
 void	 svc_end(struct svc_sess *);
 void	 svc_end_msgs(struct svc_sess *, int, const char *);
-void	 svc_msg_stats(uint64_t *, uint64_t *);
 const char *svc_user(struct svc_sess *, const char *, char *, size_t);
-int	 svc_count(void);
-int	 svc_listeners(void);
 void	 svc_hold(struct svc_sess *, const char *, void (*)(void *), void *);
 void	 svc_info(const struct svc_sess *, struct sess_info *);
-int	 svc_waiting(struct cmd_waiting *, int, int64_t);
-int	 svc_kick(int (*)(const struct sess_info *, void *), void *);
-int	 svc_msg(int (*)(const struct sess_info *, void *), void *,
-	    const char *, size_t, int *);
 struct svc_text *svc_held_next(struct svc_sess *);
 void	 svc_text_free(struct svc_text *);
 
 /* intake.c: rules and the banner phase of service sessions. */
-struct intake_stats {
-	uint64_t	 denied;	/* by a rule */
-	uint64_t	 impatient;	/* early talkers */
-	uint64_t	 hangups;	/* closed during the banner */
-	int		 waiting;	/* in the banner phase now */
-	int		 live;		/* sessions (svc_count) */
-};
-
 void	 intake_init(struct event_base *, struct conf *);
 int	 intake_rules(const struct conf *, char *, size_t);
 void	 intake_start(int, struct svc_sess *, int, char *, size_t);
-void	 intake_stats(struct intake_stats *);
 
 /* errlog.c: worker stderr, logged line by line. */
 #define ERRLOG_LINE_MAX	1024
@@ -386,20 +287,9 @@ void	 pool_init(struct event_base *, struct conf *,
 int	 pool_dispatch(struct req *, int);
 void	 pool_reread(void);
 void	 pool_shutdown(void);
-void	 pool_view(struct cmd_view *, struct cmd_worker *);
-int	 pool_nslots(void);
-uint64_t pool_msg_delivered(void);
 void	 pool_reconf(const struct conf *);
-void	 pool_watch_every(int);
-void	 pool_want_states(int);
-int	 pool_reported_free(void);
 int	 pool_free(void);
-int	 pool_kick(int (*)(const struct sess_info *, void *), void *);
 void	 pool_unpend(struct req *);
-int	 pool_msg(int (*)(const struct sess_info *, void *), void *,
-	    const char *, size_t);
-void	 pool_refuse(const char *);
-const char *pool_refusing(char *, size_t);
 
 /* req.c: request-socket clients the mux itself reads or answers. */
 void	 req_init(struct event_base *, struct conf *, int, int,
@@ -452,18 +342,6 @@ void	 tick_reconf(const struct conf *);
 #define MSGQ_WAITING	1
 #define MSGQ_DROPPED	2
 
-struct msgq_stats {
-	uint64_t	 sent;
-	uint64_t	 queued_full;	/* had to wait for room */
-	uint64_t	 failed;
-	uint64_t	 purged;
-	uint64_t	 delivered;	/* as the workers deliver them */
-	uint64_t	 undelivered;	/* as sessions end (svc.c) */
-	uint64_t	 lost;		/* dropped, likewise */
-	uint64_t	 qbytes;	/* the queue's msg_qbytes */
-	int		 waiting;
-};
-
 int	 msgq_open(const char *, uid_t, char *, size_t);
 int	 msgq_owner(uid_t, gid_t, char *, size_t);
 int	 msgq_id(void);
@@ -471,13 +349,10 @@ int	 msgq_send(pid_t, const char *, size_t);
 int	 msgq_retry(void);
 void	 msgq_on_sent(void (*)(pid_t), int (*)(pid_t));
 int	 msgq_purge(pid_t);
-void	 msgq_stats(struct msgq_stats *);
 void	 msgq_close(void);
 
 /* msglog.c: MessageLog. */
 int	 msglog_open(const char *, int, char *, size_t);
 void	 msglog_set(int);
-void	 msglog_write(uint32_t, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
 
 #endif

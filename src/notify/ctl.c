@@ -74,21 +74,25 @@ ctl_init(void (*reread)(void))
 	ctl_reread = reread;
 }
 
-/* Build the ACLs from the configuration (start-up and reread). */
+/*
+ * Build the ACLs from the configuration (start-up and reread): whether
+ * MessageEngine is on, the ControlsACLs and MessageControlsACLs lines.
+ */
 void
-ctl_configure(const struct conf *c)
+ctl_configure(int engine, const struct conf_acl *acls, int nacls,
+    const struct conf_acl *macls, int nmacls)
 {
-	char	err[CONF_ERR_MAX];
+	char	err[256];
 	int	i;
 
-	ctl_engine = c->msg_engine;
+	ctl_engine = engine;
 	acl_free(&ctl_acl);
-	for (i = 0; i < c->nacls; i++)
-		if (acl_add(&ctl_acl, 0, 4, c->acls[i].av, ctl_resolve, NULL,
+	for (i = 0; i < nacls; i++)
+		if (acl_add(&ctl_acl, 0, 4, acls[i].av, ctl_resolve, NULL,
 		    err, sizeof(err)) == -1)
 			log_warnx("ControlsACLs line %d: %s", i + 1, err);
-	for (i = 0; i < c->nmacls; i++)
-		if (acl_add(&ctl_acl, 1, 4, c->macls[i].av, ctl_resolve, NULL,
+	for (i = 0; i < nmacls; i++)
+		if (acl_add(&ctl_acl, 1, 4, macls[i].av, ctl_resolve, NULL,
 		    err, sizeof(err)) == -1)
 			log_warnx("MessageControlsACLs line %d: %s", i + 1, err);
 }

@@ -17,7 +17,8 @@
 
 /*
  * The listener sockets (-O) and the control plane: the planes above the
- * mux's core.  They reach the core through mux.h and acl.h; nothing
+ * mux's core.  They reach the core only through plane.h, and events.h,
+ * acl.h, line.h and acc.h, its pure parts (tests/layers.sh); nothing
  * below includes this file.
  */
 
@@ -27,7 +28,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mux.h"
+#include "log.h"
+#include "events.h"
+#include "plane.h"
 #include "acl.h"
 
 /* nproto.c: the listener protocol's pure core. */
@@ -105,7 +108,8 @@ void	 ctl_format_who(struct cmd_buf *, const struct cmd_view *);
 void	 ctl_format_help(struct cmd_buf *, const struct acl *,
 	    const struct acl_peer *, uint32_t);
 void	 ctl_init(void (*)(void));
-void	 ctl_configure(const struct conf *);
+void	 ctl_configure(int, const struct conf_acl *, int,
+	    const struct conf_acl *, int);
 #define CTL_NAME_MAX	253	/* msg's NAME: a DNS name's longest */
 int	 ctl_run(const char *, size_t, const struct acl_peer *,
 	    struct cmd_buf *, struct event_base *, struct ctl_async *);

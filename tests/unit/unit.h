@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "mux.h"
 #include "notify.h"
 
 /* A built reply as a C string: a copy, good until the next call. */
