@@ -598,6 +598,7 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	if ((M.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	mux_events();
+	wait_init(M.base, &M.conf);
 	req_init(M.base, &M.conf, lfd, ufd, mux_reread);
 	pool_init(M.base, &M.conf, inproc, lfd);
 	dns_init(M.base, M.conf.resolv_conf);

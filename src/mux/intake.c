@@ -226,7 +226,7 @@ static void
 intake_done(struct intake_wait *w)
 {
 	svc_hold(w->s, "intake", NULL, NULL);
-	req_service(w->fd, w->s, w->vars, w->len);
+	wait_session(w->fd, w->s, w->vars, w->len);
 	w->fd = -1;
 	intake_free(w);
 }
@@ -399,11 +399,11 @@ intake_continue(int fd, struct svc_sess *s, const char *host, char *vars,
 	    I.conf->banner == NULL && I.conf->banner_file == NULL &&
 	    intake_secs(vars, len, "BANNERPOSTSLEEP",
 	    I.conf->banner_post) == 0)) {
-		req_service(fd, s, vars, len);	/* no banner phase */
+		wait_session(fd, s, vars, len);	/* no banner phase */
 		return;
 	}
 	if ((w = intake_new(fd, s, vars, len)) == NULL) {
-		req_service(fd, s, vars, len);
+		wait_session(fd, s, vars, len);
 		return;
 	}
 	w->post = intake_secs(vars, len, "BANNERPOSTSLEEP",

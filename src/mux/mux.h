@@ -274,7 +274,7 @@ int	 errlog_open(struct errlog *, struct event_base *, int);
 void	 errlog_close(struct errlog *);
 
 /* pool.c: the worker pool (libevent glue around the above). */
-struct req;
+struct waiter;
 
 #define POOL_HANDED	0
 #define POOL_PENDING	1
@@ -284,12 +284,12 @@ struct req;
 
 void	 pool_init(struct event_base *, struct conf *,
 	    const struct ws_handler *, int);
-int	 pool_dispatch(struct req *, int);
+int	 pool_dispatch(struct waiter *, int);
 void	 pool_reread(void);
 void	 pool_shutdown(void);
 void	 pool_reconf(const struct conf *);
 int	 pool_free(void);
-void	 pool_unpend(struct req *);
+void	 pool_unpend(struct waiter *);
 
 /* req.c: request-socket clients the mux itself reads or answers. */
 void	 req_init(struct event_base *, struct conf *, int, int,
@@ -297,21 +297,23 @@ void	 req_init(struct event_base *, struct conf *, int, int,
 void	 req_listen(int);
 int	 req_listening(void);
 void	 req_adopt(int, const char *, size_t);
-void	 req_own(int, const char *, size_t);
-void	 req_refuse(struct req *, const char *);
-void	 req_handed(struct req *);
-int	 req_fd(struct req *);
-const char *req_line(struct req *, size_t *);
-int	 req_has_sess(struct req *);
-int	 req_enqueue(struct req *, int);
-void	 req_unqueue(struct req *);
-void	 req_dispatch(struct req *);
-struct req *req_queue_head(void);
-int	 req_queue_len(void);
+void	 req_last_words(int, const char *, int);
 void	 req_close_listeners(void);
-void	 req_flush_queue(const char *);
-void	 req_service(int, struct svc_sess *, const char *, size_t);
-struct svc_sess *req_take_sess(struct req *);
+
+/* wait.c: clients waiting for a worker, from the decision to hand-off. */
+void	 wait_init(struct event_base *, struct conf *);
+void	 wait_request(int, const char *, size_t);
+void	 wait_session(int, struct svc_sess *, const char *, size_t);
+void	 wait_dispatch(struct waiter *);
+int	 wait_fd(const struct waiter *);
+int	 wait_is_session(const struct waiter *);
+const char *wait_line(const struct waiter *, size_t *);
+struct svc_sess *wait_take_sess(struct waiter *);
+void	 wait_handed(struct waiter *);
+void	 wait_unqueue(struct waiter *);
+struct waiter *wait_queue_head(void);
+int	 wait_queue_len(void);
+void	 wait_flush(const char *);
 
 /* statlog.c: the statistics log (-t, -T, -u). */
 struct timespec;

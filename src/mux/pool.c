@@ -227,7 +227,7 @@ pool_log_status(int64_t now)
 	log_info("Worker status: Stopped=%d Idle=%d Busy=%d Killed=%d "
 	    "Queued=%d Msgs=%llu Activations=%llu", n[WS_STOPPED],
 	    n[WS_IDLE] + n[WS_STARTING], n[WS_BUSY],
-	    n[WS_KILLED] + n[WS_RETIRING], req_queue_len(),
+	    n[WS_KILLED] + n[WS_RETIRING], wait_queue_len(),
 	    (unsigned long long)pool.msgs, (unsigned long long)pool.activations);
 }
 
@@ -479,7 +479,7 @@ pool_shutdown(void)
 	pool.stopping = 1;
 	pool.stop_at = slot_now_ms() + POOL_KILL_GRACE * 1000;
 	req_close_listeners();
-	req_flush_queue("error: No free workers\n");
+	wait_flush("error: No free workers\n");
 	for (i = 0; i < pool.n; i++)
 		pool_retire(&pool.slot[i], "Received SIGTERM");
 	if (pool_running() == 0)

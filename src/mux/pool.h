@@ -43,7 +43,7 @@ struct pool_slot {
 	int64_t			 term_at;	/* ms the mux sent SIGTERM */
 	int			 mux_killed;
 	int			 kill_logged;	/* "Killing ... worker" said */
-	struct req		*pending;	/* waits for this STARTING slot */
+	struct waiter		*pending;	/* waits for this STARTING slot */
 	struct svc_sess		*sess;		/* the service session it serves */
 	uint64_t		 seen_cnt[WS_NCMDS];
 	uint64_t		 seen_busy[WS_NCMDS];

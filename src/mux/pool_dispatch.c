@@ -96,7 +96,7 @@ pool_snapshot(void)
  * the worker stopped being idle first.
  */
 static int
-pool_reserve(struct pool_slot *ps, struct req *r)
+pool_reserve(struct pool_slot *ps, struct waiter *w)
 {
 	size_t		 len;
 	const char	*line;
@@ -106,22 +106,22 @@ pool_reserve(struct pool_slot *ps, struct req *r)
 		return (-1);
 	atomic_store(&ps->s->busy_since, slot_now_ms());
 	atomic_fetch_add(&ps->s->handed, 1);
-	line = req_line(r, &len);
+	line = wait_line(w, &len);
 	/*
 	 * IDLE means the last session is over, but its end may still wait
 	 * unread on the channel (the worker goes IDLE after sending it);
 	 * once ps->sess is the new session, that end would not match.
 	 */
 	pool_sess_end(ps, " (seen idle first)", 0);
-	if ((sess = req_take_sess(r)) != NULL) {
+	if ((sess = wait_take_sess(w)) != NULL) {
 		ps->sess = sess;
 		sess->slot = ps->idx;
 		/* Promised before the client goes: its greeting waits. */
 		atomic_fetch_add(&ps->s->mq_owed, sess->nheld);
 	}
 	pool_ctl(ps, WS_CTL_CHAN, WS_MSG_CLIENT, sess ? sess->token : 0,
-	    req_fd(r), line, len);
-	req_handed(r);
+	    wait_fd(w), line, len);
+	wait_handed(w);
 	if (sess != NULL)
 		pool_msg_held(ps);
 	return (0);
@@ -129,13 +129,13 @@ pool_reserve(struct pool_slot *ps, struct req *r)
 
 /* Reserve the idle worker policy_pick_idle() names and pass it the client. */
 static int
-pool_hand_idle(struct req *r)
+pool_hand_idle(struct waiter *w)
 {
 	int		 i, tries, kind;
 	size_t		 len;
 	const char	*line;
 
-	line = req_line(r, &len);
+	line = wait_line(w, &len);
 	kind = len > 0 ? slot_cmd_kind(line, len) : WS_CMD_NONE;
 	for (tries = 0; tries < 4; tries++) {
 		pool_snapshot();
@@ -151,7 +151,7 @@ pool_hand_idle(struct req *r)
 		}
 		if ((i = policy_pick_idle(PD.pick, pool.n, kind)) == -1)
 			return (-1);
-		if (pool_reserve(&pool.slot[i], r) == 0)
+		if (pool_reserve(&pool.slot[i], w) == 0)
 			return (0);
 	}
 	return (-1);
@@ -162,22 +162,22 @@ pool_hand_idle(struct req *r)
  * keep their order: a newcomer never overtakes the queue.
  */
 int
-pool_dispatch(struct req *r, int queued)
+pool_dispatch(struct waiter *w, int queued)
 {
 	struct pool_slot	*ps;
 	int			 nospawn = 0;
 
 	if (pool.stopping)
 		return (POOL_REFUSED);
-	if (!queued && req_queue_len() > 0) {
+	if (!queued && wait_queue_len() > 0) {
 		pool_drain();
-		if (req_queue_len() > 0)
+		if (wait_queue_len() > 0)
 			goto queue;
 	}
-	if (pool_hand_idle(r) == 0)
+	if (pool_hand_idle(w) == 0)
 		return (POOL_HANDED);
 	if ((ps = pool_find_starting()) != NULL) {
-		ps->pending = r;
+		ps->pending = w;
 		return (POOL_PENDING);
 	}
 	if ((ps = pool_find_stopped()) != NULL) {
@@ -185,8 +185,8 @@ pool_dispatch(struct req *r, int queued)
 		const char	*l;
 		size_t		 n;
 
-		l = req_line(r, &n);
-		if (req_has_sess(r))
+		l = wait_line(w, &n);
+		if (wait_is_session(w))
 			snprintf(why, sizeof(why), "About to serve a session");
 		else if (n > 5 && strncmp(l, "scan ", 5) == 0)
 			snprintf(why, sizeof(why), "About to perform scan");
@@ -194,7 +194,7 @@ pool_dispatch(struct req *r, int queued)
 			snprintf(why, sizeof(why), "About to execute command "
 			    "'%.*s'", (int)(n > 60 ? 60 : n), l);
 		if (pool_spawn(ps, why) == 0) {
-			ps->pending = r;
+			ps->pending = w;
 			return (POOL_PENDING);
 		}
 		nospawn = 1;
@@ -202,7 +202,7 @@ pool_dispatch(struct req *r, int queued)
 	if (queued)
 		return (POOL_QUEUED);
 queue:
-	if (pool.conf->queue_size > 0 && req_queue_len() < pool.conf->queue_size)
+	if (pool.conf->queue_size > 0 && wait_queue_len() < pool.conf->queue_size)
 		return (POOL_QUEUED);
 	return (nospawn ? POOL_NOSPAWN : POOL_REFUSED);
 }
@@ -211,16 +211,16 @@ queue:
 static void
 pool_drain(void)
 {
-	struct req	*r;
+	struct waiter	*w;
 	int		 rv;
 
-	while ((r = req_queue_head()) != NULL) {
-		rv = pool_dispatch(r, 1);
+	while ((w = wait_queue_head()) != NULL) {
+		rv = pool_dispatch(w, 1);
 		if (rv == POOL_QUEUED || rv == POOL_REFUSED ||
 		    rv == POOL_NOSPAWN)
 			break;
 		if (rv == POOL_PENDING)
-			req_unqueue(r);
+			wait_unqueue(w);
 	}
 }
 
@@ -266,7 +266,7 @@ pool_watch(void)
 {
 	struct timeval	tv = { 0, POOL_ACCEPT_GRACE_US };
 
-	if (req_queue_len() > 0) {
+	if (wait_queue_len() > 0) {
 		pool_listen(1);
 		return;
 	}
@@ -313,12 +313,12 @@ pool_wake_cb(evutil_socket_t fd, short ev, void *arg)
 void
 pool_ready(struct pool_slot *ps)
 {
-	struct req	*r = ps->pending;
+	struct waiter	*w = ps->pending;
 
-	if (r != NULL) {
+	if (w != NULL) {
 		ps->pending = NULL;
-		if (pool_reserve(ps, r) == -1)
-			req_dispatch(r);
+		if (pool_reserve(ps, w) == -1)
+			wait_dispatch(w);
 	}
 	if (ps->s->gen != atomic_load(&pool.shm->gen) || pool.stopping)
 		pool_retire(ps, "New generation -- forcing reread of filter "
@@ -328,11 +328,11 @@ pool_ready(struct pool_slot *ps)
 
 /* A session kicked while it waited for this STARTING slot. */
 void
-pool_unpend(struct req *r)
+pool_unpend(struct waiter *w)
 {
 	int	i;
 
 	for (i = 0; i < pool.n; i++)
-		if (pool.slot[i].pending == r)
+		if (pool.slot[i].pending == w)
 			pool.slot[i].pending = NULL;
 }

@@ -375,7 +375,7 @@ pool_reaped(struct pool_slot *ps, int status)
 	int		 code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	int		 unexpected, st, n;
 	uint64_t	 nreq = atomic_load(&ps->s->nreq);
-	struct req	*r;
+	struct waiter	*w;
 
 	pool_sample(ps, pool_now());
 	errlog_close(&ps->err);		/* its last words first */
@@ -408,9 +408,9 @@ pool_reaped(struct pool_slot *ps, int status)
 	stats_reap(&pool.stats, pool_now());
 	statlog_event("ReapWorker", ps->idx, pool_running(),
 	    atomic_load(&pool.shm->nbusy), NULL);
-	if ((r = ps->pending) != NULL) {
+	if ((w = ps->pending) != NULL) {
 		ps->pending = NULL;
-		req_dispatch(r);
+		wait_dispatch(w);
 	}
 }
 

@@ -264,7 +264,7 @@ pool_view(struct cmd_view *v, struct cmd_worker *w)
 	v->msgs = pool.msgs;
 	v->activations = pool.activations;
 	v->queue_size = pool.conf->queue_size;
-	v->nqueued = req_queue_len();
+	v->nqueued = wait_queue_len();
 	v->uptime = (int)(now - pool.start);
 	v->version = MUX_VERSION;
 }

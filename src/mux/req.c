@@ -17,9 +17,10 @@
 
 /*
  * Request-socket clients the mux handles itself: those it accepts while
- * no worker is idle (to answer, hand over, queue or refuse them), those
- * on the unprivileged socket, and command lines workers pass back.  Also
- * the FIFO queue of waiting sessions (-q/-Q).
+ * no worker is idle (to answer its own commands, or to pass the line to
+ * wait.c, which finds them a worker), those on the unprivileged socket,
+ * and command lines workers pass back.  Also the last words of any
+ * client the mux gives up on.
  */
 
 #include <sys/socket.h>
@@ -44,16 +45,12 @@
 struct req {
 	int			 fd;
 	int			 priv;
-	int			 queued;
 	int			 linger;	/* refusal: linger after writing */
 	int			 lingering;
 	struct evbuffer		*in;		/* bytes read */
 	size_t			 llen;		/* the line, once complete */
 	struct event		*ev;
-	struct event		*qtimer;
-	TAILQ_ENTRY(req)	 entry;
 	struct cmd_buf		 out;		/* the reply */
-	struct svc_sess		*sess;		/* a service session, or NULL */
 	char			 line[WS_LINE_MAX + 3];
 };
 
@@ -67,29 +64,22 @@ static struct {
 	int			 watching;
 	int			 always;	/* watch -s whatever the pool says */
 	int			 nunpriv;
-	int			 nq;
-	TAILQ_HEAD(, req)	 q;
 	void			(*reread)(void);	/* the reread command */
 } R;
 
 static void	req_read_cb(evutil_socket_t, short, void *);
 static void	req_line_done(struct req *);
-static void	req_cut(void *);
+static void	req_refuse(struct req *, const char *);
 
 static void
 req_free(struct req *r)
 {
-	req_unqueue(r);
 	if (r->ev != NULL)
 		event_free(r->ev);
-	if (r->qtimer != NULL)
-		event_free(r->qtimer);
 	if (r->fd != -1)
 		close(r->fd);
 	if (!r->priv)
 		R.nunpriv--;
-	if (r->sess != NULL)
-		svc_end(r->sess);	/* never reached a worker */
 	if (r->in != NULL)
 		evbuffer_free(r->in);
 	cmd_buf_free(&r->out);
@@ -187,7 +177,6 @@ req_reply(struct req *r)
 {
 	struct timeval	tv;
 
-	req_unqueue(r);
 	if (r->ev != NULL) {
 		event_free(r->ev);
 		r->ev = NULL;
@@ -203,7 +192,7 @@ req_reply(struct req *r)
 	req_write_cb(r->fd, EV_WRITE, r);
 }
 
-void
+static void
 req_refuse(struct req *r, const char *msg)
 {
 	cmd_printf(&r->out, "%s", msg);
@@ -274,7 +263,9 @@ req_line_done(struct req *r)
 		return;
 	}
 	if (rv == CMD_WORKER) {
-		req_dispatch(r);
+		wait_request(r->fd, r->line, r->llen);
+		r->fd = -1;	/* wait.c's now */
+		req_free(r);
 		return;
 	}
 	if (rv == CMD_REREAD) {
@@ -285,185 +276,20 @@ req_line_done(struct req *r)
 	req_reply(r);	/* may be empty: busyworkers */
 }
 
-/* A service session nobody may serve: BusyReply, the end. */
-static void
-req_busy(struct req *r)
-{
-	char	msg[1100];
-
-	snprintf(msg, sizeof(msg), "%s\r\n", R.conf->busy_reply);
-	r->linger = 1;
-	req_refuse(r, msg);
-}
-
-/* Give a request line to a worker, queue it, or refuse it. */
-void
-req_dispatch(struct req *r)
-{
-	switch (pool_dispatch(r, 0)) {
-	case POOL_HANDED:
-	case POOL_PENDING:
-		break;
-	case POOL_QUEUED:
-		/* Per request: logged, as by the real one, only with -l. */
-		if (req_enqueue(r, R.conf->queue_timeout) == 0 &&
-		    R.conf->syslog)
-			log_info("All workers are busy: Queueing request (%d "
-			    "queued)", R.nq);
-		break;
-	case POOL_NOSPAWN:
-		log_warnx("unable to activate a worker");
-		if (r->sess != NULL)
-			req_busy(r);
-		else
-			req_refuse(r, "error: Unable to activate worker\n");
-		break;
-	default:
-		/* mimedefang-multiplexor's words, when there is a queue. */
-		if (R.conf->queue_size > 0 && R.conf->syslog)
-			log_info("Cannot queue request: request queue is full");
-		log_warnx("no free workers");
-		if (r->sess != NULL)
-			req_busy(r);
-		else
-			req_refuse(r, "error: No free workers\n");
-	}
-}
-
-static void
-req_qtimeout_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct req	*r = arg;
-
-	(void)fd;
-	(void)what;
-	log_warnx("queued %s timed out after %d s", r->sess != NULL ?
-	    "session" : "request", R.conf->queue_timeout);
-	if (r->sess != NULL)
-		req_busy(r);
-	else
-		req_refuse(r, "error: Queued request timed out\n");
-}
-
 /*
- * A service session the intake (svc.c) passed: its variables go with
- * the client to the worker, in place of a request line.
+ * The last words of a client the mux gives up on (wait.c's refusals): a
+ * reply, then close; with linger, wait a second for the client to close
+ * first, so a reply to a pipelining client is not lost to a reset.
  */
 void
-req_service(int fd, struct svc_sess *s, const char *vars, size_t len)
+req_last_words(int fd, const char *msg, int linger)
 {
 	struct req	*r;
 
-	if ((r = req_new(fd, 1)) == NULL) {
-		svc_end(s);
+	if ((r = req_new(fd, 1)) == NULL)
 		return;
-	}
-	r->sess = s;
-	memcpy(r->line, vars, len);
-	r->llen = len;
-	svc_hold(s, "queued", req_cut, r);
-	req_dispatch(r);
-}
-
-/* kick, while the session waits for a worker or for its BusyReply. */
-static void
-req_cut(void *arg)
-{
-	struct req	*r = arg;
-
-	pool_unpend(r);
-	req_free(r);
-}
-
-/* The session now belongs to a worker (pool.c keeps its record). */
-struct svc_sess *
-req_take_sess(struct req *r)
-{
-	struct svc_sess	*s = r->sess;
-
-	r->sess = NULL;
-	if (s != NULL)
-		svc_hold(s, NULL, NULL, NULL);
-	return (s);
-}
-
-int
-req_enqueue(struct req *r, int timeout)
-{
-	struct timeval	tv = { timeout, 0 };
-
-	if (r->qtimer == NULL &&
-	    (r->qtimer = evtimer_new(R.base, req_qtimeout_cb, r)) == NULL) {
-		req_refuse(r, "error: Out of memory\n");
-		return (-1);
-	}
-	TAILQ_INSERT_TAIL(&R.q, r, entry);
-	r->queued = 1;
-	R.nq++;
-	evtimer_add(r->qtimer, &tv);
-	return (0);
-}
-
-void
-req_unqueue(struct req *r)
-{
-	if (!r->queued)
-		return;
-	TAILQ_REMOVE(&R.q, r, entry);
-	r->queued = 0;
-	R.nq--;
-	evtimer_del(r->qtimer);
-}
-
-struct req *
-req_queue_head(void)
-{
-	return (TAILQ_FIRST(&R.q));
-}
-
-int
-req_queue_len(void)
-{
-	return (R.nq);
-}
-
-void
-req_flush_queue(const char *msg)
-{
-	struct req	*r;
-
-	while ((r = TAILQ_FIRST(&R.q)) != NULL) {
-		if (r->sess != NULL)
-			req_busy(r);
-		else
-			req_refuse(r, msg);
-	}
-}
-
-/* The client now belongs to a worker: drop our copy of it. */
-void
-req_handed(struct req *r)
-{
-	req_free(r);
-}
-
-int
-req_fd(struct req *r)
-{
-	return (r->fd);
-}
-
-int
-req_has_sess(struct req *r)
-{
-	return (r->sess != NULL);
-}
-
-const char *
-req_line(struct req *r, size_t *len)
-{
-	*len = r->llen;
-	return (r->line);
+	r->linger = linger;
+	req_refuse(r, msg);
 }
 
 /* A command line a worker read and passes to us to answer. */
@@ -480,22 +306,6 @@ req_adopt(int fd, const char *line, size_t len)
 	req_line_done(r);
 }
 
-/*
- * A request of the mux's own (-X ticks) on one end of a socketpair:
- * served by a worker like any other, though no client may send it.
- */
-void
-req_own(int fd, const char *line, size_t len)
-{
-	struct req	*r;
-
-	if (len > WS_LINE_MAX || (r = req_new(fd, 1)) == NULL)
-		return;
-	memcpy(r->line, line, len);
-	r->line[len] = '\0';
-	r->llen = len;
-	req_dispatch(r);
-}
 
 /* A client of -s (arg set) or -a; stop when -s is a worker's again. */
 static int
@@ -572,7 +382,6 @@ req_init(struct event_base *base, struct conf *conf, int lfd, int ufd,
     void (*reread)(void))
 {
 	memset(&R, 0, sizeof(R));
-	TAILQ_INIT(&R.q);
 	R.base = base;
 	R.conf = conf;
 	R.lfd = lfd;

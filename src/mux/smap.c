@@ -275,7 +275,7 @@ smap_lookup(struct smap_conn *c, const char *d, size_t n)
 		return (0);
 	}
 	c->fd = sv[0];
-	req_own(sv[1], line, len);
+	wait_request(sv[1], line, len);
 	return (1);
 }
 

@@ -131,7 +131,7 @@ tick_run_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	n = snprintf(line, sizeof(line), "tick %d", t->k);
-	req_own(sv[1], line, (size_t)n);
+	wait_request(sv[1], line, (size_t)n);
 }
 
 /* Intervals and counts a reread may change; running ticks finish. */
