@@ -171,7 +171,7 @@ req_write_cb(evutil_socket_t fd, short what, void *arg)
 		req_free(r);
 }
 
-/* Send a reply (taking ownership of text) and close. */
+/* Send r->out, then close (or linger first, for a refusal). */
 static void
 req_reply(struct req *r)
 {
