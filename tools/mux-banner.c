@@ -165,25 +165,18 @@ send_banner(void)
 			off += (size_t)w;
 }
 
-/* Early talker: BANNERxxx -> xxx, but for the four controls. */
+/* Early talker: its BANNERxxx exported as xxx (banner_early_name). */
 static void
 impatient(void)
 {
-	static const char	*ctl[] = { "BANNER=", "BANNERFILE=",
-	    "BANNERPRESLEEP=", "BANNERPOSTSLEEP=" };
 	char			**e, *name, *eq;
-	size_t			 k, n = 0;
+	size_t			 k, n = 0, x;
 	char			*v[256][2];
 
 	for (e = environ; *e != NULL && n < 256; e++) {
-		if (strncmp(*e, "BANNER", 6) != 0 || (*e)[6] == '=' ||
-		    (eq = strchr(*e, '=')) == NULL)
-			continue;
-		for (k = 0; k < 4; k++)
-			if (strncmp(*e, ctl[k], strlen(ctl[k])) == 0)
-				break;
-		if (k < 4 || (name = strndup(*e + 6,
-		    (size_t)(eq - *e) - 6)) == NULL)
+		if ((eq = strchr(*e, '=')) == NULL ||
+		    (x = banner_early_name(*e, (size_t)(eq - *e))) == 0 ||
+		    (name = strndup(*e + 6, x)) == NULL)
 			continue;
 		v[n][0] = name;
 		v[n++][1] = eq + 1;

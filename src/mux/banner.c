@@ -132,6 +132,28 @@ banner_expand(const char *text, size_t len, char *out, size_t outsz,
 }
 
 /*
+ * qmail-banner's early-talker rule, for the intake and mux-banner: a
+ * variable BANNERxxx other than the banner's own controls (BANNER,
+ * BANNERFILE, BANNERPRESLEEP, BANNERPOSTSLEEP) is exported as xxx too,
+ * so BANNERRBLSMTPD becomes RBLSMTPD.  The length of xxx (at name + 6),
+ * or 0 when the name is not such a variable.
+ */
+size_t
+banner_early_name(const char *name, size_t nlen)
+{
+	static const char	*ctl[] = { "FILE", "PRESLEEP", "POSTSLEEP" };
+	size_t			 k;
+
+	if (nlen <= 6 || memcmp(name, "BANNER", 6) != 0)
+		return (0);
+	for (k = 0; k < sizeof(ctl) / sizeof(ctl[0]); k++)
+		if (nlen - 6 == strlen(ctl[k]) &&
+		    memcmp(name + 6, ctl[k], nlen - 6) == 0)
+			return (0);
+	return (nlen - 6);
+}
+
+/*
  * Each line of text as "220-line\r\n" into out; a last line without its
  * newline gets one, a CR before a newline is dropped (not doubled).
  * Returns the length; 0 for empty text or when out is too small.

@@ -246,31 +246,21 @@ intake_cut(void *arg)
 	intake_drop(arg);
 }
 
-/*
- * An early talker: every BANNERxxx but the four controls is exported as
- * xxx too (BANNERRBLSMTPD becomes RBLSMTPD), as qmail-banner does.
- */
+/* An early talker: its BANNERxxx exported as xxx (banner_early_name). */
 static void
 intake_impatient(struct intake_wait *w)
 {
-	static const char	*ctl[] = { "BANNER", "BANNERFILE",
-	    "BANNERPRESLEEP", "BANNERPOSTSLEEP" };
 	char			 b[INTAKE_VARS_MAX], *nv;
-	size_t			 off = 0, len = w->len, k;
+	size_t			 off = 0, len = w->len, x;
 	struct vars_ent		 e;
 
 	memcpy(b, w->vars, w->len);
 	while (vars_next(w->vars, w->len, &off, &e)) {
-		if (e.nlen <= 6 || strncmp(e.name, "BANNER", 6) != 0)
+		if ((x = banner_early_name(e.name, e.nlen)) == 0)
 			continue;
-		for (k = 0; k < 4; k++)
-			if (strlen(ctl[k]) == e.nlen &&
-			    strncmp(e.name, ctl[k], e.nlen) == 0)
-				break;
-		if (k == 4 && vars_put(b, sizeof(b), &len, e.name + 6,
-		    e.nlen - 6, e.value) == -1)
+		if (vars_put(b, sizeof(b), &len, e.name + 6, x, e.value) == -1)
 			log_warnx("session %u: no room for %.*s", w->s->token,
-			    (int)e.nlen - 6, e.name + 6);
+			    (int)x, e.name + 6);
 	}
 	if (len != w->len && (nv = realloc(w->vars, len)) != NULL) {
 		memcpy(nv, b, len);

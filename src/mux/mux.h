@@ -199,6 +199,7 @@ const char *rules_var(const struct rules_res *, const char *);
 size_t	 banner_expand(const char *, size_t, char *, size_t,
 	    const char *(*)(const char *, void *), void *);
 size_t	 banner_frame(const char *, size_t, char *, size_t);
+size_t	 banner_early_name(const char *, size_t);
 const char *banner_builtin(const char *, const char *, const char *, time_t,
 	    char *, size_t);
 

@@ -113,6 +113,26 @@ test_builtin(void **state)
 	assert_null(banner_builtin("OTHER", "mx1", NULL, 0, buf, sizeof(buf)));
 }
 
+/* The early-talker rule, the one copy the intake and mux-banner share. */
+static void
+test_early(void **state)
+{
+	(void)state;
+	assert_int_equal(banner_early_name("BANNERRBLSMTPD", 14), 8);
+	assert_int_equal(banner_early_name("BANNERX", 7), 1);
+	assert_int_equal(banner_early_name("BANNER", 6), 0);
+	assert_int_equal(banner_early_name("BANNERFILE", 10), 0);
+	assert_int_equal(banner_early_name("BANNERPRESLEEP", 14), 0);
+	assert_int_equal(banner_early_name("BANNERPOSTSLEEP", 15), 0);
+	/* Only the exact controls: a longer name is a variable. */
+	assert_int_equal(banner_early_name("BANNERFILEX", 11), 5);
+	assert_int_equal(banner_early_name("BANNERFIL", 9), 3);
+	assert_int_equal(banner_early_name("banner_x", 8), 0);
+	assert_int_equal(banner_early_name("TCPREMOTEIP", 11), 0);
+	/* The length bounds it: "BANNERFILE=x" is read as BANNERFILE. */
+	assert_int_equal(banner_early_name("BANNERFILE=x", 10), 0);
+}
+
 int
 main(void)
 {
@@ -122,6 +142,7 @@ main(void)
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_frame),
 		cmocka_unit_test(test_builtin),
+		cmocka_unit_test(test_early),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
