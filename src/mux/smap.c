@@ -39,9 +39,11 @@
 
 #include "line.h"
 #include "mux.h"
+#include "acc.h"
 
 #define SMAP_CONNS	256		/* clients at once */
 #define SMAP_IDLE	300		/* s a client may stay silent */
+#define SMAP_ACCEPT_MAX	64		/* accepts per wake-up */
 #define SMAP_REPLY	(WS_LINE_MAX + 2)
 
 struct smap_conn {
@@ -56,7 +58,7 @@ struct smap_conn {
 
 static struct {
 	struct event_base	*base;
-	struct event		*lev;
+	struct acc		*acc;
 	int			 limit;		/* s a lookup may take */
 	int			 n;
 	TAILQ_HEAD(, smap_conn)	 conns;
@@ -338,23 +340,20 @@ smap_event_cb(struct bufferevent *bev, short what, void *arg)
 	smap_close(c);		/* an error, or silent too long */
 }
 
-static void
-smap_accept_cb(evutil_socket_t lfd, short ev, void *arg)
+static int
+smap_accepted(int fd, struct sockaddr *sa, socklen_t salen, void *arg)
 {
 	struct smap_conn	*c;
 	struct timeval		 tv = { SMAP_IDLE, 0 };
-	int			 fd;
 
-	(void)ev;
+	(void)sa;
+	(void)salen;
 	(void)arg;
-	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
-	    -1)
-		return;
 	if (SM.n >= SMAP_CONNS || (c = calloc(1, sizeof(*c))) == NULL) {
 		log_warnx("socketmap: %d clients already, refusing one",
 		    SM.n);
 		close(fd);
-		return;
+		return (0);
 	}
 	c->fd = -1;
 	if ((c->rbuf = evbuffer_new()) == NULL ||
@@ -364,7 +363,7 @@ smap_accept_cb(evutil_socket_t lfd, short ev, void *arg)
 			evbuffer_free(c->rbuf);
 		close(fd);
 		free(c);
-		return;
+		return (0);
 	}
 	TAILQ_INSERT_TAIL(&SM.conns, c, entry);
 	SM.n++;
@@ -372,6 +371,7 @@ smap_accept_cb(evutil_socket_t lfd, short ev, void *arg)
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, 4 * SMAP_MAX);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	return (0);
 }
 
 /* Serve the -N socket made by the caller. */
@@ -380,8 +380,7 @@ smap_init(struct event_base *base, int fd, const struct conf *conf)
 {
 	SM.base = base;
 	SM.limit = conf->busy_timeout + conf->client_timeout + 10;
-	SM.lev = event_new(base, fd, EV_READ | EV_PERSIST, smap_accept_cb,
-	    NULL);
-	if (SM.lev == NULL || event_add(SM.lev, NULL) == -1)
-		fatalx("socketmap events");
+	SM.acc = acc_new(base, fd, SMAP_ACCEPT_MAX, "socketmap socket",
+	    smap_accepted, NULL);
+	acc_on(SM.acc, 1);
 }

@@ -11,13 +11,18 @@ use lib $FindBin::Bin;
 use MuxTest;
 use Test::More;
 use IO::Socket::INET;
+use IO::Socket::UNIX;
+use Socket qw(SOCK_STREAM);
 use IO::Select;
 use Time::HiRes qw(time sleep);
 use POSIX ();
+use File::Temp ();
 
 my $port = free_port();
+my $map = File::Temp::tempdir('mux-accept-XXXXXX', TMPDIR => 1,
+    CLEANUP => 1) . '/map.sock';
 my $m = mux_start(args => ['-x', '1', '-m', '1', '-w', '1',
-    '-O', "inet:$port"], wait_idle => 1);
+    '-O', "inet:$port", '-N', "unix:$map"], wait_idle => 1);
 
 sub nfds { my @f = glob("/proc/$m->{pid}/fd/*"); return scalar(@f) }
 sub cpu_ticks {
@@ -58,6 +63,10 @@ system('prlimit', "--pid=$m->{pid}", "--nofile=$room:") == 0
 my @c = map { IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port")
     or die "connect: $!" } 1 .. 12;
 my $served = greeted(\@c, 2);
+# Socketmap clients wait in their socket's queue too: without the pause
+# for every socket, that one would spin.
+my @maps = map { IO::Socket::UNIX->new(Peer => $map,
+    Type => SOCK_STREAM) or die "socketmap connect: $!" } 1 .. 3;
 ok($served >= 1 && $served < 12, "$served of 12 served within the limit");
 ok(wait_for(sub { log_text($m) =~
     /out of descriptors: not accepting for 1 second/ }, 5),
@@ -80,6 +89,6 @@ like(line_of($watch, 5), qr/^\*OK|^[FYZ]/, 'a connected listener is answered');
 system('prlimit', "--pid=$m->{pid}", "--nofile=$soft:") == 0
     or BAIL_OUT('prlimit failed');
 is(greeted(\@c, 5), 12, 'the waiting clients are all served after the pause');
-close($_) for @c;
+close($_) for @c, @maps;
 is(mux_stop($m), 0, 'clean stop');
 done_testing();
