@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ws.h"
 #include "mux.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mux.h"
+#include "ws.h"	/* rcpt_domain */
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -7,7 +7,8 @@
 #     So no two folders include each other.
 #  2. The planes (src/notify) reach the core (src/mux) only through its
 #     facade, plane.h, and its pure parts events.h, acl.h, line.h, acc.h.
-#  3. No source file passes 700 lines.
+#  3. Above src/worker, only its wire.h is included: the contract.
+#  4. No source file passes 700 lines.
 # Prints each breach; exits 1 if there is one.
 src=${1:-.}/src
 # Bottom to top; a folder not listed (src/shim) may include nothing.
@@ -55,6 +56,17 @@ $1 == "notify" && $2 == "mux" && !($4 in allow) {
 	print "layers: src/notify/" $3 " includes " $4 ", not the core'"'"'s facade (plane.h)" }')
 if [ -n "$wide" ]; then
 	echo "$wide"
+	bad=1
+fi
+
+deep=$(echo "$E" | awk '$2 == "worker" && $1 != "worker" {
+	h = $4
+	sub(/.*\//, "", h)
+	if (h != "wire.h")
+		print "layers: src/" $1 "/" $3 " includes " $4 \
+		    ", not the workers'"'"' contract (wire.h)" }')
+if [ -n "$deep" ]; then
+	echo "$deep"
 	bad=1
 fi
 

@@ -29,6 +29,23 @@ awk -F'\t' '$2 != "-" { print $2 }' "$t/table" | while read -r o; do
 done >"$t/opts"
 [ -s "$t/opts" ] && { cat "$t/opts"; missing=$((missing + $(wc -l <"$t/opts"))); }
 
+# usage() (from the table) and mux(8)'s SYNOPSIS: the same options with
+# the same arguments, as "[-x arg]" words.
+"$mux" -h 2>&1 | awk '{
+	for (i = 1; i <= length($0); i++) {
+		c = substr($0, i, 1)
+		if (c == "[" && d++ == 0) { w = ""; continue }
+		if (c == "]" && --d == 0) { print "[" w "]"; continue }
+		if (d > 0) w = w c
+	}
+}' | sed 's/  */ /g' | sort >"$t/usage"
+sed -n '/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/p' "$src/man/mux.8" |
+    sed -n 's/^\.Op Fl //p' | sed 's/ Ns Op , Ns Ar \(.*\)/[,\1]/;
+    s/ Op Ar \(.*\)/ [\1]/; s/ Ar / /; s/^/[-/; s/$/]/' | sort >"$t/synopsis"
+if ! diff "$t/usage" "$t/synopsis"; then
+	say "mux -h (<) and mux(8)'s SYNOPSIS (>) differ"
+fi
+
 awk -F'\t' '$3 == "restart" { print $1 }' "$t/table" | sort >"$t/restart"
 sed -n '/^Directives that change only on restart/,/^\.Ic NotifySocket/p' \
     "$src/man/mux.conf.5" | sed -n 's/^\.Ic //p' | tr -d ',.' | tr ' ' '\n' |

@@ -67,19 +67,7 @@ static void	mux_unlink_all(void);
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-	    "usage: mux [-dDEGlTuZ] [-a socket] [-b busy] [-c client]\n"
-	    "           [-F rules] [-f program] [-I backlog]\n"
-	    "           [-i idle] [-L secs] [-M kbytes] [-m min] [-N socket]\n"
-	    "           [-O socket] [-o lockfile] [-P n] [-p pidfile]\n"
-	    "           [-Q qtimeout] [-q qsize] [-R kbytes] [-r requests]\n"
-	    "           [-S facility] [-s socket] [-t file] [-U user]\n"
-	    "           [-V lifetime] [-W gap] [-w slew] [-X secs] [-x max]\n"
-	    "           [-Y label] [-y n] [-z spooldir] [--config file]\n"
-	    "           [--exec] [--listen socket] [--pin-workers]\n"
-	    "           [--rules file.cdb] [--session-timeout secs]\n"
-	    "           [-- program [args ...]]\n"
-	    "       mux --directives\n");
+	conf_usage(f);	/* from the options table */
 }
 
 /* Load options and the configuration file into c; -1 with a message. */

@@ -33,26 +33,8 @@
 
 #include "mux.h"
 #include "acl.h"
+#include "conf_tab.h"
 
-enum {
-	CT_INT, CT_BOOL, CT_COUNT, CT_STR, CT_WORDS, CT_LIST, CT_LISTEN,
-	CT_ARGV, CT_ACL, CT_MACL, CT_CLASS, CT_EXEMPT
-};
-enum { CW_LIVE, CW_RESTART, CW_OWNER, CW_CLI };
-
-struct conf_opt {
-	const char	*name;
-	int		 letter;
-	const char	*lname;		/* long option, or NULL */
-	int		 type;		/* CT_* */
-	size_t		 off;
-	size_t		 size;		/* what a reread swaps at off */
-	size_t		 noff;		/* repeatable ones: their count */
-	int		 min;
-	int		 max;
-	int		 def;
-	int		 when;		/* CW_* */
-};
 
 #define CONF_NOFF(f)	offsetof(struct conf, n##f)
 #define CONF_NOFF_INT(f)	0
@@ -68,10 +50,10 @@ struct conf_opt {
 #define CONF_NOFF_CLASS(f)	0
 #define CONF_NOFF_EXEMPT(f)	CONF_NOFF(f)
 
-#define CONF_ROW(n, l, ln, t, f, mi, ma, d, w)				\
+#define CONF_ROW(n, l, ln, t, f, mi, ma, d, w, mv)			\
 	{ #n, l, ln, CT_##t, offsetof(struct conf, f),			\
 	    sizeof(((struct conf *)0)->f), CONF_NOFF_##t(f), mi, ma, d,	\
-	    CW_##w },
+	    CW_##w, mv },
 static const struct conf_opt conf_opts[] = { CONF_OPTIONS(CONF_ROW) };
 #define CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))
 _Static_assert(CONF_NOPTS <= CONF_SET_MAX, "raise CONF_SET_MAX");
@@ -532,26 +514,11 @@ conf_take(struct conf *c, struct conf *nc, char *restart, size_t sz)
 }
 
 /* mux --directives: the table, for admins and the man-page check. */
-void
-conf_list(FILE *fp)
+/* Row i of the table, or NULL past its end (conf_show.c). */
+const struct conf_opt *
+conf_row(size_t i)
 {
-	static const char *when[] = { "live", "restart", "owner", "cli" };
-	const struct conf_opt	*o;
-	size_t			 i;
-
-	for (i = 0; i < CONF_NOPTS; i++) {
-		o = &conf_opts[i];
-		fprintf(fp, "%s\t", o->when == CW_CLI ? "-" : o->name);
-		if (o->lname != NULL)
-			fprintf(fp, "--%s", o->lname);
-		else if (o->type == CT_ARGV)
-			fprintf(fp, "--");
-		else if (o->letter > 0 && o->letter < 128)
-			fprintf(fp, "-%c", o->letter);
-		else
-			fprintf(fp, "-");
-		fprintf(fp, "\t%s\n", when[o->when]);
-	}
+	return (i < CONF_NOPTS ? &conf_opts[i] : NULL);
 }
 
 /*

@@ -27,7 +27,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "ws.h"	/* WS_TAG_MAX */
+#include "wire.h"	/* WS_TAG_MAX */
 #include "events.h"
 
 static struct {

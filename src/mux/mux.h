@@ -28,7 +28,7 @@
 
 #include "log.h"
 #include "sockspec.h"
-#include "../worker/ws.h"
+#include "../worker/wire.h"
 #include "events.h"
 #include "conf_opts.h"
 #include "plane.h"
@@ -80,6 +80,7 @@ void	 conf_free(struct conf *);
 void	 conf_take(struct conf *, struct conf *, char *, size_t);
 int	 conf_directive(struct conf *, int, char **, char *);
 void	 conf_list(FILE *);
+void	 conf_usage(FILE *);
 int	 conf_parse(struct conf *, const char *, size_t, char *);
 int	 conf_load(struct conf *, const char *, char *);
 int	 conf_getopt(struct conf *, int, char **, char *);

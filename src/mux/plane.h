@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../worker/ws.h"	/* WS_TAG_MAX, WS_USER_MAX, slot states */
+#include "../worker/wire.h"	/* WS_TAG_MAX, WS_USER_MAX, slot states */
 
 #define MUX_VERSION	"0.1.0"
 

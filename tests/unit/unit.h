@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "ws.h"	/* the worker side's pure parts */
 #include "mux.h"
 #include "notify.h"
 
