@@ -22,10 +22,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	while (vars_next(b, size, &off, &e)) {
 		if (off > size || e.value <= b || e.value > b + size ||
-		    memchr(e.value, '\0', (size_t)(b + off - e.value)) == NULL ||
+		    memchr(e.value, '\0', (size_t)(b + off - e.value)) ==
+		    NULL ||
 		    e.name[e.nlen] != '=')
 			abort();
-		if (e.nlen < sizeof(name) && memchr(e.name, '\0', e.nlen) == NULL) {
+		if (e.nlen < sizeof(name) &&
+		    memchr(e.name, '\0', e.nlen) == NULL) {
 			memcpy(name, e.name, e.nlen);
 			name[e.nlen] = '\0';
 			if ((v = vars_get(b, size, name)) == NULL)

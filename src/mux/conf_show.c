@@ -95,7 +95,8 @@ conf_usage(FILE *fp)
 		if (o->lname == NULL)
 			continue;
 		if (o->metavar != NULL)
-			snprintf(w, sizeof(w), "[--%s %s]", o->lname, o->metavar);
+			snprintf(w, sizeof(w), "[--%s %s]", o->lname,
+			    o->metavar);
 		else
 			snprintf(w, sizeof(w), "[--%s]", o->lname);
 		col = conf_word(fp, col, w);

@@ -43,7 +43,7 @@ struct waiter {
 	struct event		*qtimer;
 	TAILQ_ENTRY(waiter)	 entry;
 	size_t			 llen;
-	char			 line[WS_LINE_MAX + 1];	/* or the session's vars */
+	char			 line[WS_LINE_MAX + 1];	/* or vars */
 };
 
 static struct {
@@ -81,8 +81,8 @@ wait_new(int fd, const char *line, size_t len)
 	struct waiter	*w;
 
 	if (len > WS_LINE_MAX || (w = calloc(1, sizeof(*w))) == NULL) {
-		log_warnx("cannot keep a client waiting: %s", len > WS_LINE_MAX ?
-		    "line too long" : "out of memory");
+		log_warnx("cannot keep a client waiting: %s",
+		    len > WS_LINE_MAX ? "line too long" : "out of memory");
 		close(fd);
 		return (NULL);
 	}
