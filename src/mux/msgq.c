@@ -95,13 +95,21 @@ msgq_open(const char *path, uid_t also, char *err, size_t errlen)
 {
 	struct msgq_buf	 m;
 	struct msqid_ds	 ds;
+	struct stat	 st;
 	key_t		 key;
 	int		 fd;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	    0600)) == -1) {
+	/* Only named here (ftok): a FIFO in its place must not block. */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK, 0600)) == -1) {
 		snprintf(err, errlen, "MessageQueue %s: %s", path,
-		    strerror(errno));
+		    errno == ENXIO ? "not a regular file" : strerror(errno));
+		return (-1);
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "MessageQueue %s: not a regular file",
+		    path);
+		close(fd);
 		return (-1);
 	}
 	close(fd);
