@@ -36,9 +36,10 @@
 #include "log.h"
 #include "acc.h"
 
+#define ACC_BURST	64	/* accepts per wake-up, on any socket */
+
 struct acc {
 	struct event		*ev;
-	int			 burst;
 	int			 on;		/* the owner wants it */
 	const char		*what;
 	acc_fn			 fn;
@@ -103,7 +104,7 @@ acc_cb(evutil_socket_t lfd, short what, void *arg)
 	int			 fd, i;
 
 	(void)what;
-	for (i = 0; i < a->burst; i++) {
+	for (i = 0; i < ACC_BURST; i++) {
 		len = sizeof(ss);
 		fd = accept4(lfd, (struct sockaddr *)&ss, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -118,10 +119,10 @@ acc_cb(evutil_socket_t lfd, short what, void *arg)
 	}
 }
 
-/* Accept on lfd, at most burst a round, once acc_on says so. */
+/* Accept on lfd, ACC_BURST a round at most, once acc_on says so. */
 struct acc *
-acc_new(struct event_base *base, int lfd, int burst, const char *what,
-    acc_fn fn, void *arg)
+acc_new(struct event_base *base, int lfd, const char *what, acc_fn fn,
+    void *arg)
 {
 	struct acc	*a;
 
@@ -136,7 +137,6 @@ acc_new(struct event_base *base, int lfd, int burst, const char *what,
 	if ((a->ev = event_new(base, lfd, EV_READ | EV_PERSIST, acc_cb,
 	    a)) == NULL)
 		fatalx("%s: event_new", what);
-	a->burst = burst;
 	a->what = what;
 	a->fn = fn;
 	a->arg = arg;

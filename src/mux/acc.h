@@ -34,8 +34,7 @@ struct acc;
  */
 typedef int	(*acc_fn)(int, struct sockaddr *, socklen_t, void *);
 
-struct acc	*acc_new(struct event_base *, int, int, const char *, acc_fn,
-		    void *);
+struct acc	*acc_new(struct event_base *, int, const char *, acc_fn, void *);
 void		 acc_on(struct acc *, int);
 void		 acc_free(struct acc *);
 

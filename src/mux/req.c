@@ -40,7 +40,6 @@
 #include "acc.h"
 
 #define REQ_UNPRIV_MAX	64	/* concurrent clients on -a */
-#define REQ_ACCEPT_MAX	64	/* accepts per wake-up */
 
 struct req {
 	int			 fd;
@@ -388,8 +387,8 @@ req_init(struct event_base *base, struct conf *conf, int lfd, int ufd,
 	R.ufd = ufd;
 	R.reread = reread;
 	if (lfd != -1) {
-		R.lacc = acc_new(base, lfd, REQ_ACCEPT_MAX, "request socket",
-		    req_accepted, &R);
+		R.lacc = acc_new(base, lfd, "request socket", req_accepted,
+		    &R);
 		req_nonblock(0);
 	}
 	/* exec mode: no worker accepts requests, the mux always does. */
@@ -398,8 +397,8 @@ req_init(struct event_base *base, struct conf *conf, int lfd, int ufd,
 		R.always = 1;
 	}
 	if (ufd != -1) {
-		R.uacc = acc_new(base, ufd, REQ_ACCEPT_MAX,
-		    "unprivileged socket", req_accepted, NULL);
+		R.uacc = acc_new(base, ufd, "unprivileged socket",
+		    req_accepted, NULL);
 		acc_on(R.uacc, 1);
 	}
 }

@@ -43,7 +43,6 @@
 
 #define SMAP_CONNS	256		/* clients at once */
 #define SMAP_IDLE	300		/* s a client may stay silent */
-#define SMAP_ACCEPT_MAX	64		/* accepts per wake-up */
 #define SMAP_REPLY	(WS_LINE_MAX + 2)
 
 struct smap_conn {
@@ -380,7 +379,7 @@ smap_init(struct event_base *base, int fd, const struct conf *conf)
 {
 	SM.base = base;
 	SM.limit = conf->busy_timeout + conf->client_timeout + 10;
-	SM.acc = acc_new(base, fd, SMAP_ACCEPT_MAX, "socketmap socket",
-	    smap_accepted, NULL);
+	SM.acc = acc_new(base, fd, "socketmap socket", smap_accepted,
+	    NULL);
 	acc_on(SM.acc, 1);
 }

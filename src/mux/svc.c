@@ -42,7 +42,6 @@
 #include "acc.h"
 #include "vars.h"
 
-#define SVC_ACCEPT_MAX	64	/* accepts per wake-up */
 
 struct svc_listener {
 	int		 fd;
@@ -303,8 +302,8 @@ svc_init(struct event_base *base, struct conf *conf, const int *fds,
 		S.l[i].fd = fds[i];
 		S.l[i].family = specs[i].family;
 		S.l[i].proto = proto_split(conf->listen[i], &len);
-		S.l[i].acc = acc_new(base, fds[i], SVC_ACCEPT_MAX,
-		    "service listener", svc_accepted, (void *)(intptr_t)i);
+		S.l[i].acc = acc_new(base, fds[i], "service listener",
+		    svc_accepted, (void *)(intptr_t)i);
 		acc_on(S.l[i].acc, 1);
 	}
 }

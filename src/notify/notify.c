@@ -46,7 +46,6 @@
 #define NOTIFY_LOW	(16 * 1024)	/* backlog that resumes events */
 #define NOTIFY_HARD	(256 * 1024)	/* backlog that closes the listener */
 #define NOTIFY_STALL	30		/* s without write progress */
-#define NOTIFY_ACCEPT_MAX	64	/* accepts per wake-up */
 #define NOTIFY_SNDBUF	(32 * 1024)	/* keep the kernel's share small too */
 
 struct nl {
@@ -520,8 +519,8 @@ notify_add(struct event_base *base, int fd, int max)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		fatal("listener socket");
 	s->fd = fd;
-	s->acc = acc_new(base, fd, NOTIFY_ACCEPT_MAX, "listener socket",
-	    notify_accepted, NULL);
+	s->acc = acc_new(base, fd, "listener socket", notify_accepted,
+	    NULL);
 	acc_on(s->acc, 1);
 	TAILQ_INSERT_TAIL(&N.socks, s, entry);
 }
