@@ -450,8 +450,8 @@ notify_sink(const struct mux_ev *ev, int nev, void *arg)
 	int		 i;
 
 	(void)arg;
-	if (nev > EVENTS_MAX)
-		return;		/* events.c never makes one */
+	if (nev > EVENTS_MAX || TAILQ_EMPTY(&N.nls))
+		return;		/* too many: events.c never makes it */
 	B.off[0] = 0;
 	for (i = 0; i < nev; i++)
 		B.off[i + 1] = B.off[i] + events_format(B.text + B.off[i],
