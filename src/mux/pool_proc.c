@@ -174,14 +174,14 @@ pool_cloexec(const int *fds, size_t n, int on)
  * the loop.  Its start message waits in the channel.  The pid, or -1.
  */
 static pid_t
-pool_exec(struct pool_slot *ps, int chan, int peer, int logw)
+pool_exec(struct pool_slot *ps, int chan, int peer, int logw, int ep)
 {
 	static char		 buf[WS_BOOT_MAX];
 	char			 arg[16], name[] = "mux-worker";
 	char			 opt[] = WS_BOOT_ARG;
 	char			*argv[] = { name, opt, arg, NULL };
 	int			 fds[] = { peer, logw, pool.lfd, pool.shm_fd,
-				    pool.wake[1] };
+				    pool.wake[1], ep };
 	struct ws_boot		 b;
 	posix_spawnattr_t	 attr;
 	sigset_t		 set;
@@ -191,6 +191,7 @@ pool_exec(struct pool_slot *ps, int chan, int peer, int logw)
 
 	b.idx = ps->idx;
 	b.lfd = pool.lfd;
+	b.ep = ep;
 	b.log = logw;
 	b.shm = pool.shm_fd;
 	b.shm_size = pool.shm_size;
@@ -229,13 +230,19 @@ pool_exec(struct pool_slot *ps, int chan, int peer, int logw)
 int
 pool_spawn(struct pool_slot *ps, const char *why)
 {
-	int	sp[2], logw;
+	int	sp[2], logw, ep = -1;
 	pid_t	pid;
 
 	if (!pool_may_spawn())
 		return (-1);
+	if (pool.lfd != -1 && (ep = ws_boot_epoll(pool.lfd)) == -1) {
+		log_warn("worker %d: epoll", ps->idx);
+		return (-1);
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("socketpair");
+		if (ep != -1)
+			close(ep);
 		return (-1);
 	}
 	logw = errlog_open(&ps->err, pool.base, ps->idx);
@@ -243,8 +250,10 @@ pool_spawn(struct pool_slot *ps, const char *why)
 	if (slot_move(pool.shm, ps->s, WS_STOPPED, WS_STARTING) == -1)
 		fatalx("worker %d: spawn from state %d", ps->idx,
 		    pool_state(ps->idx));
-	pid = pool_exec(ps, sp[0], sp[1], logw);
+	pid = pool_exec(ps, sp[0], sp[1], logw, ep);
 	close(sp[1]);
+	if (ep != -1)
+		close(ep);
 	if (logw != -1)
 		close(logw);
 	if (pid == -1) {

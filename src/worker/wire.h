@@ -271,6 +271,7 @@ size_t	 status_pct_decode(char *, size_t);
 struct ws_boot {
 	int	 idx;			/* the slot */
 	int	 lfd, log, shm;		/* descriptors, -1 = none */
+	int	 ep;			/* ws_boot_epoll's, -1 = none */
 	size_t	 shm_size;
 	int	 log_fg, log_syslog, log_verbose, log_facility;
 	const char *log_ident;
@@ -279,6 +280,7 @@ struct ws_boot {
 size_t	 ws_boot_pack(const struct ws_boot *, const struct ws_conf *, char *,
 	    size_t);
 int	 ws_boot_unpack(char *, size_t, struct ws_boot *, struct ws_conf *);
+int	 ws_boot_epoll(int);
 void	 ws_boot(char **, const struct ws_handler *,
 	    int (*)(const char *, size_t)) __attribute__((noreturn));
 

@@ -442,13 +442,13 @@ ws_epoll_add(struct ws *w, int fd, uint32_t events)
 static void
 ws_setup(struct ws *w)
 {
-	int	keep[4] = { w->lfd, w->chan, w->shm->wake_fd, w->log };
+	int	keep[5] = { w->lfd, w->chan, w->shm->wake_fd, w->log, w->ep };
 
 	ws_signals();
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	/* ps and pkill -x tell the mux from its worker sessions. */
 	(void)prctl(PR_SET_NAME, "mux-worker");
-	ws_closefrom_except(keep, 4);
+	ws_closefrom_except(keep, 5);
 	w->hd.pid = -1;
 	w->hd.in = w->hd.out = w->hd.st = -1;
 	w->hd.log = w->log;
@@ -466,17 +466,16 @@ ws_setup(struct ws *w)
 		_exit(WS_EXIT_EXEC);
 	} else	/* workers and workerinfo show it, as MIMEDefang's */
 		atomic_store(&w->slot->hpid, (int)w->hd.pid);
-	if ((w->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+	/* The shared socket is in the master's epoll (ws_boot_epoll). */
+	if (w->ep == -1 && (w->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		_exit(WS_EXIT_MUX);
-	if (w->lfd != -1)
-		ws_epoll_add(w, w->lfd, EPOLLIN | EPOLLEXCLUSIVE);
 	ws_epoll_add(w, w->chan, EPOLLIN);
 	if (w->hd.out != -1)
 		ws_epoll_add(w, w->hd.out, EPOLLIN);
 }
 
 void
-ws_main(struct ws_shm *shm, int idx, int lfd, int chan, int log,
+ws_main(struct ws_shm *shm, const struct ws_boot *b, int chan,
     const struct ws_conf *conf)
 {
 	static struct ws	 w;	/* big buffers: keep them off the stack */
@@ -484,11 +483,12 @@ ws_main(struct ws_shm *shm, int idx, int lfd, int chan, int log,
 	int			 fd;
 
 	w.shm = shm;
-	w.slot = &shm->slots[idx];
-	w.idx = idx;
-	w.lfd = lfd;
+	w.slot = &shm->slots[b->idx];
+	w.idx = b->idx;
+	w.lfd = b->lfd;
+	w.ep = b->lfd != -1 ? b->ep : -1;
 	w.chan = chan;
-	w.log = log;
+	w.log = b->log;
 	w.conf = conf;
 	w.client = -1;
 	ws_setup(&w);
@@ -508,7 +508,7 @@ ws_main(struct ws_shm *shm, int idx, int lfd, int chan, int log,
 			ws_finish(&w);	/* reserved first: serve, then retire */
 			continue;
 		}
-		if (lfd == -1) {
+		if (w.lfd == -1) {
 			ws_wait(&w);
 			continue;
 		}

@@ -171,7 +171,8 @@ int	 ws_sess_serve(struct ws_sess_ctx *, int, uint32_t, char *, size_t,
 void	 ws_sess_mq_stale(struct ws_slot *, const struct ws_conf *);
 
 /* ws.c: the worker session, entered from ws_boot. */
-void	 ws_main(struct ws_shm *, int, int, int, int, const struct ws_conf *)
+void	 ws_main(struct ws_shm *, const struct ws_boot *, int,
+	    const struct ws_conf *)
 	    __attribute__((noreturn));
 
 #endif

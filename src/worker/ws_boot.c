@@ -28,6 +28,7 @@
  * is; unpacking still checks every length.
  */
 
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
@@ -50,14 +51,15 @@ struct ws_boot_hdr {
 	uint32_t	flags;
 	uint64_t	shm_size;
 	uint32_t	nargv;
-	int32_t		idx, lfd, log, shm;
+	int32_t		idx, lfd, log, shm, ep;
 	int32_t		log_fg, log_syslog, log_verbose, log_facility;
 	int32_t		exec, session_timeout, mqid, user_limit, status_fd;
 	int32_t		busy_timeout, client_timeout, max_lifetime, pin;
 	int32_t		max_rss, max_as, stats, recipok_limit;
+	int32_t		spare;		/* 0 */
 };
 
-_Static_assert(sizeof(struct ws_boot_hdr) == 16 + 22 * 4,
+_Static_assert(sizeof(struct ws_boot_hdr) == 16 + 24 * 4,
     "struct ws_boot_hdr has padding");
 
 static size_t
@@ -92,6 +94,7 @@ ws_boot_pack(const struct ws_boot *b, const struct ws_conf *c, char *buf,
 	h.lfd = b->lfd;
 	h.log = b->log;
 	h.shm = b->shm;
+	h.ep = b->ep;
 	h.shm_size = b->shm_size;
 	h.log_fg = b->log_fg;
 	h.log_syslog = b->log_syslog;
@@ -151,6 +154,7 @@ ws_boot_unpack(char *buf, size_t len, struct ws_boot *b, struct ws_conf *c)
 		return (-1);
 	memcpy(&h, buf, sizeof(h));
 	if (h.version != WS_PROTO_VERSION || h.nargv > WS_BOOT_ARGV_MAX ||
+	    h.spare != 0 ||
 	    (h.flags & ~(uint32_t)(WS_BOOT_SKIP | WS_BOOT_SHIM)) != 0)
 		return (-1);
 	memset(b, 0, sizeof(*b));
@@ -176,6 +180,7 @@ ws_boot_unpack(char *buf, size_t len, struct ws_boot *b, struct ws_conf *c)
 	b->lfd = h.lfd;
 	b->log = h.log;
 	b->shm = h.shm;
+	b->ep = h.ep;
 	b->shm_size = (size_t)h.shm_size;
 	b->log_fg = h.log_fg;
 	b->log_syslog = h.log_syslog;
@@ -217,6 +222,34 @@ ws_boot_map(const struct ws_boot *b)
 	return (shm);
 }
 
+/*
+ * The epoll instance a session waits in, with the shared socket in it:
+ * made by the master before the spawn, so that sessions register on the
+ * socket in the order they were started whatever the scheduler does
+ * next.  The kernel hands a client to the first registered of the
+ * sessions waiting (ws_accept), and that must be the first started, as
+ * the mux's own pick (policy_pick_idle) and MIMEDefang's are: two
+ * sessions started together under load otherwise registered in either
+ * order.  The descriptor, or -1 with errno set.
+ */
+int
+ws_boot_epoll(int lfd)
+{
+	struct epoll_event	ev;
+	int			ep;
+
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return (-1);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	ev.data.fd = lfd;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) == -1) {
+		(void)close(ep);
+		return (-1);
+	}
+	return (ep);
+}
+
 /* "mux-worker --worker-session CHAN": argv as the master made it. */
 void
 ws_boot(char **argv, const struct ws_handler *inproc,
@@ -253,5 +286,5 @@ ws_boot(char **argv, const struct ws_handler *inproc,
 	}
 	conf.inproc = inproc;
 	conf.mux_cmd = mux_cmd;
-	ws_main(shm, b.idx, b.lfd, (int)chan, b.log, &conf);
+	ws_main(shm, &b, (int)chan, &conf);
 }

@@ -10,6 +10,7 @@ fill(struct ws_boot *b, struct ws_conf *c)
 	memset(c, 0, sizeof(*c));
 	b->idx = 7;
 	b->lfd = 5;
+	b->ep = 11;
 	b->log = -1;
 	b->shm = 9;
 	b->shm_size = 123456;
@@ -42,6 +43,7 @@ test_round_trip(void **state)
 	assert_int_equal(ws_boot_unpack(buf, n, &b2, &c2), 0);
 	assert_int_equal(b2.idx, 7);
 	assert_int_equal(b2.lfd, 5);
+	assert_int_equal(b2.ep, 11);
 	assert_int_equal(b2.log, -1);
 	assert_int_equal(b2.shm, 9);
 	assert_int_equal(b2.shm_size, 123456);
