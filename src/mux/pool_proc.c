@@ -129,6 +129,7 @@ pool_reset_slot(struct pool_slot *ps)
 	atomic_store(&s->busy_since, 0);
 	atomic_store(&s->first_req, 0);
 	atomic_store(&s->nreq, 0);
+	atomic_store(&s->nserved, 0);
 	atomic_store(&s->nscans, 0);
 	for (k = 0; k < WS_NCMDS; k++) {
 		atomic_store(&s->cnt[k], 0);
@@ -383,7 +384,7 @@ pool_reaped(struct pool_slot *ps, int status)
 {
 	int		 code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	int		 unexpected, st, n;
-	uint64_t	 nreq = atomic_load(&ps->s->nreq);
+	uint64_t	 served = atomic_load(&ps->s->nserved);
 	struct waiter	*w;
 
 	pool_sample(ps, pool_now());
@@ -399,11 +400,17 @@ pool_reaped(struct pool_slot *ps, int status)
 	if (code == WS_EXIT_OK && !pool.stopping)
 		pool_log_self_kill(ps);
 	pool_log_reap(ps, status, unexpected);
-	if (unexpected && nreq == 0)
+	/*
+	 * Served: a request answered, or a session ended, with the worker
+	 * whole.  A request begun does not count: a handler that dies at
+	 * once takes the client it was started for down with it, and that
+	 * reset the back-off at every death.
+	 */
+	if (unexpected && served == 0)
 		pool_throttle(ps);
 	else if (unexpected)
 		events_emit(EV_U, 0, NULL);
-	if (nreq > 0)
+	if (served > 0)
 		PP.backoff = 0;
 	if (ps->chan_ev != NULL)
 		event_free(ps->chan_ev);

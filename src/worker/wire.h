@@ -108,7 +108,8 @@ struct ws_slot {
 	_Atomic int64_t		 changed;	/* last state change, s */
 	_Atomic int64_t		 busy_since;	/* ms, monotonic */
 	_Atomic int64_t		 first_req;	/* s, realtime; 0 = none */
-	_Atomic uint64_t	 nreq;
+	_Atomic uint64_t	 nreq;		/* begun, for -r */
+	_Atomic uint64_t	 nserved;	/* ended with the worker whole */
 	_Atomic uint64_t	 nscans;
 	_Atomic uint64_t	 cnt[WS_NCMDS];	/* finished requests */
 	_Atomic uint64_t	 busysum[WS_NCMDS];

@@ -145,6 +145,7 @@ ws_service(struct ws *w, int fd, uint32_t token, char *vars, size_t len)
 			(void)ws_send(w, WS_MSG_BUSYKILL, NULL, 0, -1);
 		ws_exit(w, code);
 	}
+	slot_ctr_add(&w->slot->nserved, 1);
 	if (w->conf->exec)
 		ws_chld = 0;	/* that was the session's handler */
 }

@@ -549,6 +549,8 @@ ws_request(struct ws *w, int fd, size_t len, int64_t cdeadline)
 	else
 		code = ws_request_pool(w, fd, len, cdeadline);
 	ws_account(w, kind, (uint64_t)nbusy, t0);
+	if (code == 0)
+		slot_ctr_add(&s->nserved, 1);
 	return (code);
 }
 
