@@ -108,7 +108,8 @@ log_set_level(int verbose)
 	log_verbose = verbose;
 }
 
-static void
+/* For the logging files only (logrl.c). */
+void
 log_vwrite(int pri, const char *fmt, va_list ap, int witherr)
 {
 	char	msg[2048];

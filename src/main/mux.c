@@ -610,6 +610,7 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	msgq_close();
 	if (M.pidfile_done)
 		(void)unlink(M.conf.pidfile);
+	log_rl_flush(1);	/* what was not logged, summed up */
 	log_info("all workers gone: exiting");
 	return (0);
 }

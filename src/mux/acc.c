@@ -82,7 +82,7 @@ acc_error(struct acc *a)
 	struct timeval	 tv = { 1, 0 };
 	struct acc	*b;
 
-	log_warn("%s: accept", a->what);
+	log_rl_warn(LOG_RL_ACCEPT, "%s: accept", a->what);
 	if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS &&
 	    errno != ENOMEM)
 		return;

@@ -187,8 +187,8 @@ intake_banner(struct intake_wait *w)
 		return;
 	if ((n = send(w->fd, out, f, MSG_DONTWAIT | MSG_NOSIGNAL)) !=
 	    (ssize_t)f)
-		log_info("session %u: banner cut at %zd of %zu bytes",
-		    w->s->token, n, f);
+		log_rl_info(LOG_RL_BANNER_CUT, "session %u: banner cut at %zd "
+		    "of %zu bytes", w->s->token, n, f);
 }
 
 /* A client held by the intake: its record and its variables. */
@@ -259,8 +259,8 @@ intake_impatient(struct intake_wait *w)
 		if ((x = banner_early_name(e.name, e.nlen)) == 0)
 			continue;
 		if (vars_put(b, sizeof(b), &len, e.name + 6, x, e.value) == -1)
-			log_warnx("session %u: no room for %.*s", w->s->token,
-			    (int)x, e.name + 6);
+			log_rl_warnx(LOG_RL_RULE_VARS, "session %u: no room "
+			    "for %.*s", w->s->token, (int)x, e.name + 6);
 	}
 	if (len != w->len && (nv = realloc(w->vars, len)) != NULL) {
 		memcpy(nv, b, len);
@@ -283,8 +283,9 @@ intake_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		if (n == -1) {
 			I.st.hangups++;
-			log_info("session %u from %s: reset during the banner: "
-			    "%s", w->s->token, w->s->host, strerror(errno));
+			log_rl_info(LOG_RL_BANNER_RESET, "session %u from %s: "
+			    "reset during the banner: %s", w->s->token,
+			    w->s->host, strerror(errno));
 			intake_drop(w);
 			return;
 		}
@@ -297,9 +298,9 @@ intake_cb(evutil_socket_t fd, short what, void *arg)
 			I.st.hangups++;
 		else
 			I.st.impatient++;
-		log_info("session %u from %s: early talker: %s before the "
-		    "banner was done (%s)", w->s->token, w->s->host,
-		    n == 0 ? "end of file" : "data",
+		log_rl_info(LOG_RL_EARLY_TALKER, "session %u from %s: early "
+		    "talker: %s before the banner was done (%s)", w->s->token,
+		    w->s->host, n == 0 ? "end of file" : "data",
 		    I.conf->banner_drop ? "dropped" : "tagged");
 		if (I.conf->banner_drop) {
 			intake_drop(w);
@@ -361,8 +362,8 @@ intake_continue(int fd, struct svc_sess *s, const char *host, char *vars,
 		rules_lookup(&I.rules, s->host, host, r);
 		if (r->matched && r->deny) {
 			I.st.denied++;
-			log_info("session from %s denied by rule \"%s\"",
-			    s->host, r->key);
+			log_rl_info(LOG_RL_RULE_DENIED, "session from %s "
+			    "denied by rule \"%s\"", s->host, r->key);
 			if (I.conf->deny_reply != NULL) {
 				(void)dprintf(fd, "%s\r\n", I.conf->deny_reply);
 				(void)shutdown(fd, SHUT_WR);
@@ -378,8 +379,9 @@ intake_continue(int fd, struct svc_sess *s, const char *host, char *vars,
 			if ((eq = strchr(r->vars[i], '=')) != NULL &&
 			    vars_put(vars, INTAKE_VARS_MAX, &len, r->vars[i],
 			    (size_t)(eq - r->vars[i]), eq + 1) == -1)
-				log_warnx("session from %s: rule variables "
-				    "over %d bytes", s->host, INTAKE_VARS_MAX);
+				log_rl_warnx(LOG_RL_RULE_VARS, "session from "
+				    "%s: rule variables over %d bytes", s->host,
+				    INTAKE_VARS_MAX);
 		free(r);
 	}
 	(void)vars_put(vars, INTAKE_VARS_MAX, &len, "MUX_CLASS", 9, s->cls);
@@ -428,8 +430,8 @@ intake_ptr_cb(int rv, char type, int count, int ttl, void *addrs,
 		snprintf(name, sizeof(name), "%s", ((char **)addrs)[0]);
 		host = name;
 	} else if (rv != DNS_ERR_NOTEXIST)
-		log_info("session from %s: no host name: %s", s->host,
-		    evdns_err_to_string(rv));
+		log_rl_info(LOG_RL_NO_HOSTNAME, "session from %s: no host "
+		    "name: %s", s->host, evdns_err_to_string(rv));
 	memcpy(vars, w->vars, len);
 	w->fd = -1;
 	intake_free(w);

@@ -268,6 +268,7 @@ pool_tick_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	(void)arg;
 	pool_sample_all();
+	log_rl_flush(0);
 	if (pool.stopping) {
 		if (slot_now_ms() > pool.stop_at)
 			for (i = 0; i < pool.n; i++)
@@ -311,6 +312,7 @@ pool_shm_init(int n)
 	pool.shm->nslots = (uint32_t)n;
 	atomic_store(&pool.shm->nfree, n);
 	pool.shm->wake_fd = pool.wake[1];
+	log_rl_table(pool.shm->logrl);
 }
 
 void

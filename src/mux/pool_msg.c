@@ -240,8 +240,9 @@ pool_msg_one(struct pool_slot *ps, const char *text, size_t len)
 		atomic_fetch_sub(&ps->s->mq_owed, 1);
 	if (rv == MSGQ_DROPPED) {
 		ps->sess->dropped++;
-		log_warnx("session %u: more than %d messages wait for it: "
-		    "its oldest dropped", ps->sess->token, MSGQ_SESS_WAIT);
+		log_rl_warnx(LOG_RL_MSG_DROPPED, "session %u: more than %d "
+		    "messages wait for it: its oldest dropped", ps->sess->token,
+		    MSGQ_SESS_WAIT);
 	}
 	if (rv != MSGQ_SENT && rv != -1 && (!evtimer_pending(PM.mq_ev, NULL) ||
 	    PM.mq_ms > 10))
@@ -264,8 +265,8 @@ pool_msg_held(struct pool_slot *ps)
 		svc_text_free(t);
 	}
 	if (failed > 0)
-		log_warnx("session %u: the queue took no room for %d "
-		    "messages", ps->sess->token, failed);
+		log_rl_warnx(LOG_RL_MSG_DROPPED, "session %u: the queue took "
+		    "no room for %d messages", ps->sess->token, failed);
 }
 
 /*

@@ -144,7 +144,8 @@ req_write_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (r->out.lost) {
 		/* Never a cut reply as if it were whole. */
-		log_warnx("request: reply lost: out of memory");
+		log_rl_warnx(LOG_RL_REQ_NOMEM,
+		    "request: reply lost: out of memory");
 		(void)write(fd, "error: Out of memory\n", 21);
 		req_free(r);
 		return;
@@ -206,8 +207,8 @@ req_read_cb(evutil_socket_t fd, short what, void *arg)
 	int		 rv;
 
 	if (what & EV_TIMEOUT) {
-		log_info("request client timed out after %d s",
-		    R.conf->client_timeout);
+		log_rl_info(LOG_RL_REQ_TIMEOUT, "request client timed out "
+		    "after %d s", R.conf->client_timeout);
 		req_free(r);
 		return;
 	}
@@ -226,7 +227,8 @@ req_read_cb(evutil_socket_t fd, short what, void *arg)
 	if (rv == LINE_OK && r->llen > 0 && r->line[r->llen - 1] == '\r')
 		r->line[--r->llen] = '\0';
 	if (rv == LINE_LONG || r->llen > WS_LINE_MAX) {
-		log_info("request line longer than %d bytes", WS_LINE_MAX);
+		log_rl_info(LOG_RL_REQ_TOO_LONG, "request line longer than %d "
+		    "bytes", WS_LINE_MAX);
 		r->linger = 1;
 		req_refuse(r, "error: Command too long\n");
 		return;

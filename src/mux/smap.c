@@ -175,7 +175,7 @@ smap_drain_cb(struct bufferevent *bev, void *arg)
 static void
 smap_fail(struct smap_conn *c, const char *why)
 {
-	log_warnx("socketmap: %s", why);
+	log_rl_warnx(LOG_RL_SMAP_ERROR, "socketmap: %s", why);
 	smap_answer(c, why, strlen(why));
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_setcb(c->bev, NULL, smap_drain_cb, NULL, c);
@@ -349,8 +349,8 @@ smap_accepted(int fd, struct sockaddr *sa, socklen_t salen, void *arg)
 	(void)salen;
 	(void)arg;
 	if (SM.n >= SMAP_CONNS || (c = calloc(1, sizeof(*c))) == NULL) {
-		log_warnx("socketmap: %d clients already, refusing one",
-		    SM.n);
+		log_rl_warnx(LOG_RL_SMAP_FULL, "socketmap: %d clients already, "
+		    "refusing one", SM.n);
 		close(fd);
 		return (0);
 	}

@@ -262,8 +262,8 @@ svc_client(int fd, int li, const struct sockaddr_storage *ss)
 	if (S.conf->max_per_host > 0 && S.l[li].family != AF_UNIX &&
 	    class_sockaddr((const struct sockaddr *)ss, a) == 0 &&
 	    svc_per_host(a) >= S.conf->max_per_host) {
-		log_info("session refused: MaxClientsPerHost %d reached",
-		    S.conf->max_per_host);
+		log_rl_info(LOG_RL_PER_HOST, "session refused: "
+		    "MaxClientsPerHost %d reached", S.conf->max_per_host);
 		svc_refuse(fd, "421 Too many connections from your host");
 		return;
 	}
@@ -342,8 +342,9 @@ svc_end_msgs(struct svc_sess *s, int delivered, const char *why)
 	S.undelivered += (uint64_t)undelivered;
 	S.lost += (uint64_t)s->dropped;
 	if (undelivered > 0)
-		log_info("session %u from %s ended%s: %d messages not "
-		    "delivered", s->token, s->host, why, undelivered);
+		log_rl_info(LOG_RL_SESS_UNDELIVERED, "session %u from %s "
+		    "ended%s: %d messages not delivered", s->token, s->host,
+		    why, undelivered);
 	msglog_write(0, "session %u user=%s host=%s ended%s: %d messages: "
 	    "%d delivered, %d undelivered, %d dropped", s->token,
 	    s->user[0] ? s->user : "(none)", s->host, why, s->msgs,
@@ -392,8 +393,8 @@ svc_user(struct svc_sess *s, const char *user, char *buf, size_t sz)
 			n++;
 	if (n <= S.conf->max_per_user)
 		return (NULL);
-	log_info("session %u refused: MaxClientsPerUser %d reached by %s",
-	    s->token, S.conf->max_per_user, s->user);
+	log_rl_info(LOG_RL_PER_USER, "session %u refused: MaxClientsPerUser %d "
+	    "reached by %s", s->token, S.conf->max_per_user, s->user);
 	snprintf(buf, sz, "421 Too many connections for user %s", s->user);
 	return (buf);
 }
@@ -450,8 +451,8 @@ svc_kick(int (*match)(const struct sess_info *, void *), void *arg)
 		svc_info(s, &si);
 		if (s->slot != -1 || s->kicked || !match(&si, arg))
 			continue;
-		log_info("session %u from %s: kicked before a worker had it",
-		    s->token, s->host);
+		log_rl_info(LOG_RL_KICKED_WAITING, "session %u from %s: kicked "
+		    "before a worker had it", s->token, s->host);
 		n++;
 		s->kicked = 1;
 		if (s->cut != NULL)

@@ -81,8 +81,9 @@ wait_new(int fd, const char *line, size_t len)
 	struct waiter	*w;
 
 	if (len > WS_LINE_MAX || (w = calloc(1, sizeof(*w))) == NULL) {
-		log_warnx("cannot keep a client waiting: %s",
-		    len > WS_LINE_MAX ? "line too long" : "out of memory");
+		log_rl_warnx(LOG_RL_WAIT_REFUSED, "cannot keep a client "
+		    "waiting: %s", len > WS_LINE_MAX ? "line too long" :
+		    "out of memory");
 		close(fd);
 		return (NULL);
 	}
@@ -119,8 +120,8 @@ wait_qtimeout_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	log_warnx("queued %s timed out after %d s", w->sess != NULL ?
-	    "session" : "request", W.conf->queue_timeout);
+	log_rl_warnx(LOG_RL_QUEUE_TIMEOUT, "queued %s timed out after %d s",
+	    w->sess != NULL ? "session" : "request", W.conf->queue_timeout);
 	wait_refuse(w, "error: Queued request timed out\n");
 }
 
@@ -152,18 +153,19 @@ wait_dispatch(struct waiter *w)
 	case POOL_QUEUED:
 		/* Per request: logged, as by the real one, only with -l. */
 		if (wait_enqueue(w) == 0 && W.conf->syslog)
-			log_info("All workers are busy: Queueing request (%d "
-			    "queued)", W.nq);
+			log_rl_info(LOG_RL_QUEUEING, "All workers are busy: "
+			    "Queueing request (%d queued)", W.nq);
 		break;
 	case POOL_NOSPAWN:
-		log_warnx("unable to activate a worker");
+		log_rl_warnx(LOG_RL_NO_ACTIVATE, "unable to activate a worker");
 		wait_refuse(w, "error: Unable to activate worker\n");
 		break;
 	default:
 		/* mimedefang-multiplexor's words, when there is a queue. */
 		if (W.conf->queue_size > 0 && W.conf->syslog)
-			log_info("Cannot queue request: request queue is full");
-		log_warnx("no free workers");
+			log_rl_info(LOG_RL_QUEUE_FULL, "Cannot queue request: "
+			    "request queue is full");
+		log_rl_warnx(LOG_RL_NO_FREE, "no free workers");
 		wait_refuse(w, "error: No free workers\n");
 	}
 }

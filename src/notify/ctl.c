@@ -466,7 +466,8 @@ ctl_run(const char *line, size_t len, const struct acl_peer *p,
 		intake_stats(&in);
 		in.live = svc_count();
 		ctl_format_status(b, &v, &ns, ctl_shut_view(&sh) == 0 ? &sh :
-		    NULL, ctl_engine ? &mq : NULL, svc_listeners() ? &in : NULL);
+		    NULL, ctl_engine ? &mq : NULL, svc_listeners() ? &in : NULL,
+		    log_rl_all());
 	} else
 		ctl_who(b, &v);
 	free(w);

@@ -44,10 +44,31 @@ ctl_state(int st)
 	}
 }
 
+/* Rate-limited log lines: all, those not logged, and by kind. */
+static void
+ctl_format_logs(struct cmd_buf *b, const struct log_rl *rl)
+{
+	uint64_t	lines = 0, supp = 0, n;
+	int		k;
+
+	for (k = 0; k < LOG_RL_N; k++) {
+		lines += atomic_load(&rl[k].lines);
+		supp += atomic_load(&rl[k].suppressed);
+	}
+	cmd_printf(b, "*-logs lines=%llu suppressed=%llu",
+	    (unsigned long long)lines, (unsigned long long)supp);
+	for (k = 0; k < LOG_RL_N; k++)
+		if ((n = atomic_load(&rl[k].suppressed)) > 0)
+			cmd_printf(b, " %s=%llu", log_rl_name(k),
+			    (unsigned long long)n);
+	cmd_printf(b, "\n");
+}
+
 void
 ctl_format_status(struct cmd_buf *b, const struct cmd_view *v,
     const struct notify_stats *ns, const struct ctl_shut_view *sh,
-    const struct msgq_stats *mq, const struct intake_stats *in)
+    const struct msgq_stats *mq, const struct intake_stats *in,
+    const struct log_rl *rl)
 {
 	int	i, n[WS_NSTATES] = { 0 };
 
@@ -90,6 +111,8 @@ ctl_format_status(struct cmd_buf *b, const struct cmd_view *v,
 		    (unsigned long long)mq->delivered,
 		    (unsigned long long)mq->undelivered,
 		    (unsigned long long)mq->lost);
+	if (rl != NULL)
+		ctl_format_logs(b, rl);
 	if (sh != NULL)
 		cmd_printf(b, "*-shutdown refusing=%d refuse_in=%d cut_in=%d "
 		    "text=%s\n", sh->refusing, sh->refuse_in, sh->cut_in,

@@ -103,7 +103,8 @@ struct ctl_shut_view {
 
 void	 ctl_format_status(struct cmd_buf *, const struct cmd_view *,
 	    const struct notify_stats *, const struct ctl_shut_view *,
-	    const struct msgq_stats *, const struct intake_stats *);
+	    const struct msgq_stats *, const struct intake_stats *,
+	    const struct log_rl *);
 void	 ctl_format_who(struct cmd_buf *, const struct cmd_view *);
 void	 ctl_format_help(struct cmd_buf *, const struct acl *,
 	    const struct acl_peer *, uint32_t);

@@ -58,13 +58,14 @@ sess_mq_one(const char *m, size_t len, void *arg)
 	m += sizeof(tok);
 	len -= sizeof(tok);
 	if (s == NULL || tok != s->token) {
-		log_info("message for an ended session not delivered: "
-		    "%.*s", (int)len, m);
+		log_rl_info(LOG_RL_UNDELIVERED, "message for an ended session "
+		    "not delivered: %.*s", (int)len, m);
 		return;
 	}
 	if (s->nmsg == SESS_MSG_MAX) {	/* a client that sends nothing */
-		log_info("worker %d: %d messages wait for the next reply: "
-		    "the oldest dropped", s->x->idx, SESS_MSG_MAX);
+		log_rl_info(LOG_RL_MSG_WAITING, "worker %d: %d messages wait "
+		    "for the next reply: the oldest dropped", s->x->idx,
+		    SESS_MSG_MAX);
 		memmove(s->msg, s->msg + 1, (SESS_MSG_MAX - 1) *
 		    sizeof(s->msg[0]));
 		s->nmsg--;
@@ -233,8 +234,8 @@ sess_room(struct sess *s, size_t need)
 static void
 sess_delivered(struct sess *s, int n)
 {
-	log_info("worker %d: %d message%s delivered", s->x->idx, n,
-	    n == 1 ? "" : "s");
+	log_rl_info(LOG_RL_DELIVERED, "worker %d: %d message%s delivered",
+	    s->x->idx, n, n == 1 ? "" : "s");
 	s->nmsg -= n;
 	s->delivered += n;
 	slot_ctr_add(&s->x->slot->delivered, (uint64_t)n);

@@ -102,8 +102,8 @@ sess_chan(struct sess *s)
 		case WS_MSG_LIMIT:
 			if (h.arg != s->token || s->over)
 				break;
-			log_info("worker %d: session refused: %s", s->x->idx,
-			    line);
+			log_rl_info(LOG_RL_SESS_REFUSED, "worker %d: session "
+			    "refused: %s", s->x->idx, line);
 			n = strlen(line);
 			if (n + 2 <= sizeof(s->obuf) - s->olen) {
 				memcpy(s->obuf + s->olen, line, n);
@@ -142,13 +142,13 @@ sess_kick(struct sess *s)
 	    proto_bye(&s->proto, line, sizeof(line), why) > 0 &&
 	    sess_say(s, line) == 0) {
 		s->over = s->bye = 1;
-		log_info("worker %d: session kicked: %.*s sent", s->x->idx,
-		    (int)strcspn(line, " "), line);
+		log_rl_info(LOG_RL_KICKED, "worker %d: session kicked: %.*s "
+		    "sent", s->x->idx, (int)strcspn(line, " "), line);
 		return;
 	}
 	s->kicked = 1;
 	(void)shutdown(s->client, SHUT_RDWR);
-	log_info("worker %d: session kicked", s->x->idx);
+	log_rl_info(LOG_RL_KICKED, "worker %d: session kicked", s->x->idx);
 }
 
 /* The per-session idle timeout: a 421, as ProFTPD's TimeoutIdle. */
@@ -160,7 +160,8 @@ sess_idle(struct sess *s, int64_t now)
 
 	if (t <= 0 || s->awaiting || now - s->last_in < (int64_t)t * 1000)
 		return (0);
-	log_info("worker %d: session idle for %d s: closing", s->x->idx, t);
+	log_rl_info(LOG_RL_SESS_IDLE, "worker %d: session idle for %d s: "
+	    "closing", s->x->idx, t);
 	(void)snprintf(why, sizeof(why), "Idle timeout (%d seconds): "
 	    "closing connection", t);
 	if (proto_bye(&s->proto, msg, sizeof(msg), why) == 0)
@@ -283,8 +284,8 @@ sess_pool_done(struct sess *s, int64_t now)
 	if (!s->awaiting && !s->client_eof &&
 	    s->clen == sizeof(s->cbuf) && wl_next(s->cbuf, s->clen, NULL,
 	    &(size_t){ 0 }) == 0) {
-		log_info("worker %d: client line over %zu bytes", s->x->idx,
-		    sizeof(s->cbuf));
+		log_rl_info(LOG_RL_CLIENT_TOO_LONG, "worker %d: client line "
+		    "over %zu bytes", s->x->idx, sizeof(s->cbuf));
 		sess_say(s, "421 Line too long\r\n");
 		return (1);
 	}
@@ -478,17 +479,17 @@ sess_log_exit(struct sess *s, pid_t pid)
 		    "with status %d", s->x->idx, s->token, (long)pid,
 		    WEXITSTATUS(st));
 	else if (WIFEXITED(st))
-		log_info("worker %d: session %u: handler %s (pid %ld) exited "
-		    "with status %d", s->x->idx, s->token, s->x->conf->prog,
-		    (long)pid, WEXITSTATUS(st));
+		log_rl_info(LOG_RL_HANDLER_EXIT, "worker %d: session %u: "
+		    "handler %s (pid %ld) exited with status %d", s->x->idx,
+		    s->token, s->x->conf->prog, (long)pid, WEXITSTATUS(st));
 	else if (WIFSIGNALED(st) && s->hd.signalled)
 		log_debug("worker %d: session %u: handler (pid %ld) stopped "
 		    "by signal %d at the session's end", s->x->idx, s->token,
 		    (long)pid, WTERMSIG(st));
 	else if (WIFSIGNALED(st))
-		log_info("worker %d: session %u: handler %s (pid %ld) killed "
-		    "by signal %d (%s)", s->x->idx, s->token,
-		    s->x->conf->prog, (long)pid, WTERMSIG(st),
+		log_rl_info(LOG_RL_HANDLER_EXIT, "worker %d: session %u: "
+		    "handler %s (pid %ld) killed by signal %d (%s)", s->x->idx,
+		    s->token, s->x->conf->prog, (long)pid, WTERMSIG(st),
 		    strsignal(WTERMSIG(st)));
 }
 
@@ -500,9 +501,9 @@ sess_end(struct sess *s)
 	int	i, n;
 
 	for (i = 0; i < s->nmsg; i++)
-		log_info("worker %d: session ended before its next reply: "
-		    "message not delivered: %.*s", s->x->idx,
-		    (int)s->msg[i].len, s->msg[i].text);
+		log_rl_info(LOG_RL_UNDELIVERED, "worker %d: session ended "
+		    "before its next reply: message not delivered: %.*s",
+		    s->x->idx, (int)s->msg[i].len, s->msg[i].text);
 	s->nmsg = 0;
 	ws_sess_mq_stale(s->x->slot, s->x->conf);
 	if (s->pool == NULL) {

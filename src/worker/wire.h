@@ -32,6 +32,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "log.h"
 #include "mux_handler.h"
 
 #define WS_PROTO_VERSION	5
@@ -152,6 +153,7 @@ struct ws_shm {
 	 * histo[n] counts requests started with n sessions busy.
 	 */
 	_Atomic uint64_t	 histo[WS_SLOTS_MAX + 1];
+	struct log_rl		 logrl[LOG_RL_N];	/* log_rl_table */
 	struct ws_slot		 slots[];	/* nslots of them */
 };
 

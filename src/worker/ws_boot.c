@@ -284,6 +284,7 @@ ws_boot(char **argv, const struct ws_handler *inproc,
 		log_warnx("worker %d: cannot map the slot table", b.idx);
 		_exit(WS_EXIT_MUX);
 	}
+	log_rl_table(shm->logrl);
 	conf.inproc = inproc;
 	conf.mux_cmd = mux_cmd;
 	ws_main(shm, &b, (int)chan, &conf);

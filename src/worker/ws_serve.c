@@ -65,7 +65,7 @@ ws_kicked(struct ws *w)
 	    slot_take_kick(w->slot, w->sid)) {
 		w->kicked = 1;
 		(void)shutdown(w->client, SHUT_RDWR);
-		log_info("worker %d: session kicked", w->idx);
+		log_rl_info(LOG_RL_KICKED, "worker %d: session kicked", w->idx);
 	}
 	return (w->kicked);
 }
@@ -504,8 +504,8 @@ ws_recipok_refused(struct ws *w, int fd, size_t len, int64_t deadline)
 	if ((n = rcpt_domain(w->line, len, dom, sizeof(dom))) == 0 ||
 	    !rcpt_over_limit(w->shm, w->idx, dom, n, w->conf->recipok_limit))
 		return (0);
-	log_warnx("Hit per-domain recipok limit (%d) for domain %s",
-	    w->conf->recipok_limit, dom);
+	log_rl_warnx(LOG_RL_RECIPOK_LIMIT, "Hit per-domain recipok limit (%d) "
+	    "for domain %s", w->conf->recipok_limit, dom);
 	(void)ws_write_all(w, fd, r, sizeof(r) - 1, deadline);
 	return (1);
 }
@@ -668,7 +668,8 @@ ws_serve(struct ws *w, int fd, const char *line, size_t len,
 		ws_close_lingering(fd);
 		fd = -1;
 	} else if (n == WS_RL_TIMEOUT)
-		log_info("worker %d: client timed out", w->idx);
+		log_rl_info(LOG_RL_CLIENT_TIMEOUT,
+		    "worker %d: client timed out", w->idx);
 	else if (n >= 0)
 		code = ws_request(w, fd, (size_t)n, cdeadline);
 	if (fd != -1)

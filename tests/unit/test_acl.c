@@ -135,6 +135,7 @@ test_format(void **state)
 	struct notify_stats	ns;
 	struct ctl_shut_view	sh;
 	struct cmd_buf		b = CMD_BUF_INIT;
+	static struct log_rl	rl[LOG_RL_N];
 
 	(void)state;
 	memset(w, 0, sizeof(w));
@@ -210,7 +211,7 @@ test_format(void **state)
 	cmd_buf_free(&b);
 	v.nwait = 0;
 	v.nslots = 3;
-	ctl_format_status(&b, &v, &ns, NULL, NULL, NULL);
+	ctl_format_status(&b, &v, &ns, NULL, NULL, NULL, NULL);
 	assert_string_equal(buf_str(&b),
 	    "*-pool slots=3 free=2 idle=1 busy=1 starting=0 retiring=0 "
 	    "killed=0 stopped=1 queued=0 queue_size=0\n"
@@ -224,9 +225,17 @@ test_format(void **state)
 	sh.refuse_in = 0;
 	sh.cut_in = -1;
 	sh.text = "back at 14:00";
-	ctl_format_status(&b, &v, &ns, &sh, NULL, NULL);
+	ctl_format_status(&b, &v, &ns, &sh, NULL, NULL, NULL);
 	assert_non_null(strstr(buf_str(&b), "\n*-shutdown refusing=1 refuse_in=0 "
 	    "cut_in=-1 text=back at 14:00\n*OK status\n"));
+	cmd_buf_free(&b);
+	memset(rl, 0, sizeof(rl));
+	atomic_store(&rl[LOG_RL_NO_FREE].lines, 25);
+	atomic_store(&rl[LOG_RL_NO_FREE].suppressed, 15);
+	atomic_store(&rl[LOG_RL_EARLY_TALKER].lines, 3);
+	ctl_format_status(&b, &v, &ns, NULL, NULL, NULL, rl);
+	assert_non_null(strstr(buf_str(&b), "\n*-logs lines=28 suppressed=15 "
+	    "no_free_workers=15\n*OK status\n"));
 	cmd_buf_free(&b);
 }
 
