@@ -68,6 +68,7 @@ static const char *const log_rl_names[LOG_RL_N] = {
 	[LOG_RL_DELIVERED] = "delivered",
 	[LOG_RL_MSG_WAITING] = "message_waiting",
 	[LOG_RL_RECIPOK_LIMIT] = "recipok_limit",
+	[LOG_RL_MSG_FORGED] = "message_forged",
 };
 
 static struct log_rl	*log_rl_tab;

@@ -27,13 +27,17 @@
  * per session and in order, bounded per session and in all (past a
  * bound the session's oldest goes), and goes out as its worker takes
  * some (msgq_retry, from a timer).  An ended session's messages and a
- * dead worker's are purged, so they cannot reach a reused pid.
+ * dead worker's are purged, so they cannot reach a reused pid.  Each
+ * message is sealed with a key made here at start-up (wire.h), which
+ * handlers, though they share the queue's uid, never see.
  */
 
 #include <sys/types.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#include <sys/prctl.h>
 #include <sys/queue.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -61,11 +65,12 @@ struct msgq_sess {
 
 static struct {
 	int			 qid;
+	uint8_t			 key[WS_MQ_KEY_LEN];
 	TAILQ_HEAD(msgq_sess_q, msgq_sess) sess;
 	struct msgq_stats	 st;
 	void			(*sent)(pid_t);
 	int			(*owed)(pid_t);
-} Q = { -1, TAILQ_HEAD_INITIALIZER(Q.sess), { 0 }, NULL, NULL };
+} Q = { -1, { 0 }, TAILQ_HEAD_INITIALIZER(Q.sess), { 0 }, NULL, NULL };
 
 /*
  * Told of each message that reached the queue (the pool wakes its
@@ -113,6 +118,16 @@ msgq_open(const char *path, uid_t also, char *err, size_t errlen)
 		return (-1);
 	}
 	close(fd);
+	/*
+	 * The seal's key, which handlers must not read from our memory: no
+	 * ptrace or /proc/PID/mem for them (a drop from root does this too).
+	 */
+	if (getrandom(Q.key, sizeof(Q.key), 0) != (ssize_t)sizeof(Q.key) ||
+	    prctl(PR_SET_DUMPABLE, 0) == -1) {
+		snprintf(err, errlen, "MessageQueue: no key: %s",
+		    strerror(errno));
+		return (-1);
+	}
 	if ((key = ftok(path, 'm')) == -1 ||
 	    (Q.qid = msgget(key, IPC_CREAT | 0600)) == -1 ||
 	    msgctl(Q.qid, IPC_STAT, &ds) == -1) {
@@ -161,6 +176,13 @@ int
 msgq_id(void)
 {
 	return (Q.qid);
+}
+
+/* What seals each message (wire.h); a worker session's to open them. */
+const uint8_t *
+msgq_key(void)
+{
+	return (Q.key);
 }
 
 static int

@@ -338,7 +338,7 @@ void	 tick_init(struct event_base *, const struct conf *);
 void	 tick_reconf(const struct conf *);
 
 /* msgq.c: the MessageEngine queue, sending side. */
-#define MSGQ_TEXT_MAX	(INJ_TEXT_MAX + 4)	/* the session's token first */
+#define MSGQ_TEXT_MAX	(sizeof(struct ws_mq_head) + INJ_TEXT_MAX) /* sealed */
 #define MSGQ_WAIT_MAX	10000		/* messages waiting for room */
 #define MSGQ_SHARE	4		/* a session's, in the queue */
 #define MSGQ_SESS_WAIT	64		/* a session's, waiting here */
@@ -349,6 +349,7 @@ void	 tick_reconf(const struct conf *);
 int	 msgq_open(const char *, uid_t, char *, size_t);
 int	 msgq_owner(uid_t, gid_t, char *, size_t);
 int	 msgq_id(void);
+const uint8_t *msgq_key(void);
 int	 msgq_send(pid_t, const char *, size_t);
 int	 msgq_retry(void);
 void	 msgq_on_sent(void (*)(pid_t), int (*)(pid_t));

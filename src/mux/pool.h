@@ -116,6 +116,7 @@ void	 pool_sess_end(struct pool_slot *, const char *, int);
 void	 pool_sess_msg(struct pool_slot *, const struct ws_msghdr *,
 	    const char *);
 void	 pool_msg_held(struct pool_slot *);
+void	 pool_msg_key(struct pool_slot *);
 int	 pool_sess_info(int, struct sess_info *, char *, size_t,
 	    uint8_t [16]);
 

@@ -21,8 +21,12 @@
  * until the worker takes it.
  */
 
+#include <sys/stat.h>
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -32,6 +36,7 @@ static struct {
 	struct event	*mq_ev;		/* msgq_retry while messages wait */
 	int		 mq_ms;		/* its interval */
 	int		 last;		/* pool_by_pid's last slot */
+	uint64_t	 seq;		/* of the last message sealed */
 } PM;
 
 static void	pool_mq_cb(evutil_socket_t, short, void *);
@@ -221,21 +226,27 @@ pool_mq_cb(evutil_socket_t fd, short ev, void *arg)
 
 /*
  * One message into the queue for the session ps serves, headed by its
- * token so that a worker serving the next session drops it.  The
- * caller has counted it in mq_owed already: the worker may take it at
- * once.
+ * token so that a worker serving the next session drops it, and sealed
+ * (wire.h).  The caller has counted it in mq_owed already: the worker
+ * may take it at once.
  */
 static int
 pool_msg_one(struct pool_slot *ps, const char *text, size_t len)
 {
-	char	buf[MSGQ_TEXT_MAX];
-	int	rv;
+	char			buf[MSGQ_TEXT_MAX];
+	struct ws_mq_head	h = { 0 };
+	int			rv;
 
 	if (len > INJ_TEXT_MAX)
 		len = INJ_TEXT_MAX;
-	memcpy(buf, &ps->sess->token, 4);
-	memcpy(buf + 4, text, len);
-	rv = msgq_send(ps->pid, buf, len + 4);
+	h.token = ps->sess->token;
+	h.pid = (int32_t)ps->pid;
+	h.seq = ++PM.seq;
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), text, len);
+	len += sizeof(h);
+	ws_mq_seal(msgq_key(), buf, len);
+	rv = msgq_send(ps->pid, buf, len);
 	if (rv == -1 || rv == MSGQ_DROPPED)
 		atomic_fetch_sub(&ps->s->mq_owed, 1);
 	if (rv == MSGQ_DROPPED) {
@@ -248,6 +259,54 @@ pool_msg_one(struct pool_slot *ps, const char *text, size_t len)
 	    PM.mq_ms > 10))
 		pool_mq_cb(-1, 0, NULL);	/* a round now, the timer after */
 	return (rv == -1 ? -1 : 0);
+}
+
+/*
+ * Who traces pid (0: nobody), from /proc; -1 if it cannot be told.
+ * The mux's own uid owns /proc/PID/environ only while pid is dumpable.
+ */
+static long
+pool_msg_tracer(pid_t pid)
+{
+	char		path[64], line[128];
+	struct stat	st;
+	FILE		*f;
+	long		tracer = -1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/environ", (long)pid);
+	if (stat(path, &st) == -1 || (st.st_uid != 0 && geteuid() != 0))
+		return (-1);
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return (-1);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "TracerPid:", 10) == 0) {
+			tracer = strtol(line + 10, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return (tracer);
+}
+
+/*
+ * A worker session made itself non-dumpable and asks for the key that
+ * opens its messages.  It gets it unless something had it traced
+ * already (strace -f, or a handler that raced for its start): then it
+ * gets none, and no message reaches its sessions.
+ */
+void
+pool_msg_key(struct pool_slot *ps)
+{
+	long	tracer = pool_msg_tracer(ps->pid);
+
+	if (tracer != 0)
+		log_warnx("worker %d (pid %ld) is %s: no message will reach "
+		    "its sessions", ps->idx, (long)ps->pid, tracer > 0 ?
+		    "traced" : "dumpable or gone");
+	if (chan_send(ps->chan, WS_MSG_KEY, 0, tracer == 0 ?
+	    (const char *)msgq_key() : NULL, tracer == 0 ? WS_MQ_KEY_LEN : 0,
+	    -1, MSG_DONTWAIT) == -1)
+		log_warn("worker %d: control channel", ps->idx);
 }
 
 /* The messages a session got before it had a worker (svc_msg). */

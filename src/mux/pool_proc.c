@@ -300,6 +300,9 @@ pool_chan_cb(evutil_socket_t fd, short ev, void *arg)
 		case WS_MSG_READY:
 			pool_ready(ps);
 			break;
+		case WS_MSG_KEY:
+			pool_msg_key(ps);
+			break;
 		case WS_MSG_CMD:
 			if (cfd != -1)
 				req_adopt(cfd, line, h.len);

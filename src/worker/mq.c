@@ -18,7 +18,8 @@
 /*
  * The receiving side of the MessageEngine queue (the mux sends, see
  * src/mux/msgq.c): a worker session takes the messages whose mtype is
- * its pid, oldest first, never blocking.
+ * its pid, oldest first, never blocking.  Sealing and opening a message
+ * (wire.h) are here too, one code for both sides.
  */
 
 #include <sys/types.h>
@@ -26,8 +27,54 @@
 #include <sys/msg.h>
 
 #include <errno.h>
+#include <string.h>
 
+#include "siphash.h"
 #include "ws.h"
+
+/* The MAC of a message, its head's mac taken as 0. */
+static uint64_t
+ws_mq_mac(const uint8_t *key, const char *msg, size_t len)
+{
+	char		buf[sizeof(struct ws_mq_head) + INJ_TEXT_MAX];
+	uint64_t	zero = 0;
+
+	if (len > sizeof(buf))
+		len = sizeof(buf);
+	memcpy(buf, msg, len);
+	memcpy(buf + offsetof(struct ws_mq_head, mac), &zero, sizeof(zero));
+	return (siphash24(key, buf, len));
+}
+
+/* The mux: seal a message, head and text, len bytes in all. */
+void
+ws_mq_seal(const uint8_t *key, char *msg, size_t len)
+{
+	uint64_t	mac;
+
+	if (len < sizeof(struct ws_mq_head))
+		return;
+	mac = ws_mq_mac(key, msg, len);
+	memcpy(msg + offsetof(struct ws_mq_head, mac), &mac, sizeof(mac));
+}
+
+/*
+ * A worker session: the head of a message whose seal holds, 0; -1 for
+ * one too short or not sealed by the mux (or no key: none holds).
+ */
+int
+ws_mq_open(const uint8_t *key, const char *msg, size_t len,
+    struct ws_mq_head *h)
+{
+	uint64_t	mac;
+
+	if (key == NULL || len < sizeof(*h) ||
+	    len > sizeof(*h) + INJ_TEXT_MAX)
+		return (-1);
+	memcpy(h, msg, sizeof(*h));
+	mac = ws_mq_mac(key, msg, len);
+	return (mac == h->mac ? 0 : -1);
+}
 
 /*
  * Up to max messages for pid, oldest first, to cb; how many, or -1 if
@@ -39,7 +86,7 @@ ws_mq_recv(int qid, pid_t pid, int max,
 {
 	struct {
 		long	mtype;
-		char	mtext[INJ_TEXT_MAX + 4];	/* token, text */
+		char	mtext[sizeof(struct ws_mq_head) + INJ_TEXT_MAX];
 	}		m;
 	ssize_t		n;
 	int		count = 0;

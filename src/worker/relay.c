@@ -39,6 +39,7 @@
 struct sess_mq_to {
 	struct ws_slot	*slot;
 	struct sess	*s;		/* NULL between sessions */
+	const uint8_t	*key;		/* opens them (wire.h), or NULL */
 };
 
 /* One message from the queue: ours, or left by a session that ended. */
@@ -48,16 +49,21 @@ sess_mq_one(const char *m, size_t len, void *arg)
 	struct sess_mq_to	*to = arg;
 	struct sess		*s = to->s;
 	struct ws_slot		*slot = to->slot;
-	uint32_t		 tok;
+	struct ws_mq_head	 h;
 
+	/* Not the mux's, or the mux's again: a handler put it there. */
+	if (ws_mq_open(to->key, m, len, &h) == -1 || h.pid != getpid() ||
+	    (s != NULL && h.token == s->token && h.seq <= s->mq_seq)) {
+		log_rl_warnx(LOG_RL_MSG_FORGED, "a message in the queue %s: "
+		    "dropped", to->key == NULL ? "with no key to open it" :
+		    "not sealed by the mux, or replayed");
+		return;
+	}
 	if (slot != NULL && atomic_fetch_sub(&slot->mq_owed, 1) <= 0)
 		atomic_store(&slot->mq_owed, 0);	/* never below 0 */
-	if (len < sizeof(tok))
-		return;
-	memcpy(&tok, m, sizeof(tok));
-	m += sizeof(tok);
-	len -= sizeof(tok);
-	if (s == NULL || tok != s->token) {
+	m += sizeof(h);
+	len -= sizeof(h);
+	if (s == NULL || h.token != s->token) {
 		log_rl_info(LOG_RL_UNDELIVERED, "message for an ended session "
 		    "not delivered: %.*s", (int)len, m);
 		return;
@@ -71,6 +77,7 @@ sess_mq_one(const char *m, size_t len, void *arg)
 		s->nmsg--;
 		s->dropped++;
 	}
+	s->mq_seq = h.seq;
 	s->msg[s->nmsg].len = len;
 	memcpy(s->msg[s->nmsg].text, m, len);
 	s->nmsg++;
@@ -83,7 +90,7 @@ sess_mq_one(const char *m, size_t len, void *arg)
 void
 sess_mq_drain(struct sess *s)
 {
-	struct sess_mq_to	 to = { s->x->slot, s };
+	struct sess_mq_to	 to = { s->x->slot, s, s->x->mq_key };
 
 	if (s->x->conf->mqid == -1)
 		return;
@@ -93,9 +100,10 @@ sess_mq_drain(struct sess *s)
 
 /* Between sessions: whatever is in the queue for us is stale. */
 void
-ws_sess_mq_stale(struct ws_slot *slot, const struct ws_conf *conf)
+ws_sess_mq_stale(struct ws_slot *slot, const struct ws_conf *conf,
+    const uint8_t *key)
 {
-	struct sess_mq_to	 to = { slot, NULL };
+	struct sess_mq_to	 to = { slot, NULL, key };
 
 	if (conf->mqid != -1)
 		(void)ws_mq_recv(conf->mqid, getpid(), 1 << 20, sess_mq_one,

@@ -505,7 +505,7 @@ sess_end(struct sess *s)
 		    "before its next reply: message not delivered: %.*s",
 		    s->x->idx, (int)s->msg[i].len, s->msg[i].text);
 	s->nmsg = 0;
-	ws_sess_mq_stale(s->x->slot, s->x->conf);
+	ws_sess_mq_stale(s->x->slot, s->x->conf, s->x->mq_key);
 	if (s->pool == NULL) {
 		pid = (pid_t)atomic_load(&s->x->slot->hpid);
 		ws_hd_stop(&s->hd, 1, SESS_STOP_MS);

@@ -74,6 +74,7 @@ struct sess {
 	int			 nmsg;
 	int			 delivered;	/* told to the mux at the end */
 	int			 dropped;	/* past SESS_MSG_MAX, likewise */
+	uint64_t		 mq_seq;	/* the last message's: no replays */
 	struct sess_msg		 msg[SESS_MSG_MAX];
 	char			 cbuf[65536];
 	char			 hbuf[65536];

@@ -171,6 +171,8 @@ enum ws_msg_type {
 	WS_MSG_LIMIT,		/* m->w: refuse the session with this reply */
 	WS_MSG_MQ,		/* m->w: messages wait in the queue */
 	WS_MSG_SCAN,		/* w->m: a scan starts; arg: busy (-t) */
+	WS_MSG_KEY,		/* w->m: non-dumpable now, the queue's key
+				   please; m->w: it (empty: none for you) */
 };
 
 /*
@@ -252,6 +254,25 @@ enum { PROTO_NONE, PROTO_FTP, PROTO_SMTP, PROTO_POP3, PROTO_IMAP,
 const char *proto_name(int);
 int	 proto_by_name(const char *, size_t);
 int	 proto_split(const char *, size_t *);
+
+/*
+ * mq.c: a MessageEngine message in the SysV queue (mtype: the worker
+ * session's pid) is this head, then the text.  The queue belongs to the
+ * -U user, as handlers do, so the mux seals each message with a key
+ * only it and its non-dumpable worker sessions hold (WS_MSG_KEY): a
+ * handler can take messages out of the queue, but cannot forge one, nor
+ * replay one (seq rises per mux, and a session takes each once).
+ */
+struct ws_mq_head {
+	uint32_t	token;		/* the service session */
+	int32_t		pid;		/* the worker session, its mtype */
+	uint64_t	seq;
+	uint64_t	mac;		/* SipHash-2-4 of all, this 0 */
+};
+#define WS_MQ_KEY_LEN	16
+void	 ws_mq_seal(const uint8_t *, char *, size_t);
+int	 ws_mq_open(const uint8_t *, const char *, size_t,
+	    struct ws_mq_head *);
 
 /* inject.c: a msg's text, made safe for one reply line. */
 #define INJ_SKIP_DEFAULT	"EPSV PASV LPSV STOU"

@@ -129,6 +129,7 @@ ws_service(struct ws *w, int fd, uint32_t token, char *vars, size_t len)
 	x.conf = w->conf;
 	x.sid = w->sid;
 	x.log = w->log;
+	x.mq_key = w->mq_key;
 	vars[len] = '\0';
 	code = ws_sess_serve(&x, fd, token, vars, len,
 	    w->conf->exec ? NULL : &w->hd);
@@ -190,9 +191,16 @@ ws_take(struct ws *w, int flags)
 	}
 	if (h.type == WS_MSG_RETIRE)
 		w->retire = 1;
+	else if (h.type == WS_MSG_KEY) {
+		if (h.len == WS_MQ_KEY_LEN) {
+			memcpy(w->mq_keybuf, line, WS_MQ_KEY_LEN);
+			w->mq_key = w->mq_keybuf;
+		}
+		w->keyed = 1;
+	}
 	else if (h.type == WS_MSG_MQ) {
 		atomic_store(&w->slot->mq_wake, 0);
-		ws_sess_mq_stale(w->slot, w->conf);
+		ws_sess_mq_stale(w->slot, w->conf, w->mq_key);
 	}
 	else if (fd != -1)
 		close(fd);
@@ -440,12 +448,28 @@ ws_epoll_add(struct ws *w, int fd, uint32_t events)
 		_exit(WS_EXIT_MUX);
 }
 
+/*
+ * MessageEngine: ask for the key that opens our messages, now that we
+ * are non-dumpable, and wait for it (a retire meanwhile is kept).
+ */
+static void
+ws_mq_key(struct ws *w)
+{
+	if (ws_send(w, WS_MSG_KEY, NULL, 0, -1) == -1)
+		ws_exit(w, WS_EXIT_MUX);
+	while (!w->keyed)
+		(void)ws_take(w, 0);
+}
+
 static void
 ws_setup(struct ws *w)
 {
 	int	keep[5] = { w->lfd, w->chan, w->shm->wake_fd, w->log, w->ep };
 
 	ws_signals();
+	/* Before the queue's key: a handler of our uid must not read it. */
+	if (w->conf->mqid != -1)
+		(void)prctl(PR_SET_DUMPABLE, 0);
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	/* ps and pkill -x tell the mux from its worker sessions. */
 	(void)prctl(PR_SET_NAME, "mux-worker");
@@ -495,6 +519,8 @@ ws_main(struct ws_shm *shm, const struct ws_boot *b, int chan,
 	ws_setup(&w);
 	if (getppid() == 1)
 		_exit(WS_EXIT_MUX);
+	if (conf->mqid != -1)
+		ws_mq_key(&w);
 	if (slot_move(shm, w.slot, WS_STARTING, WS_IDLE) == -1)
 		_exit(WS_EXIT_MUX);
 	(void)ws_send(&w, WS_MSG_READY, NULL, 0, -1);

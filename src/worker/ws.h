@@ -164,11 +164,13 @@ struct ws_sess_ctx {
 	uint32_t		 sid;		/* the slot's session number */
 	int			 retire;	/* the mux asked us to */
 	int			 log;		/* handlers' stderr, or -1 */
+	const uint8_t		*mq_key;	/* opens messages, or NULL */
 };
 
 int	 ws_sess_serve(struct ws_sess_ctx *, int, uint32_t, char *, size_t,
 	    struct ws_hd *);
-void	 ws_sess_mq_stale(struct ws_slot *, const struct ws_conf *);
+void	 ws_sess_mq_stale(struct ws_slot *, const struct ws_conf *,
+	    const uint8_t *);
 
 /* ws.c: the worker session, entered from ws_boot. */
 void	 ws_main(struct ws_shm *, const struct ws_boot *, int,

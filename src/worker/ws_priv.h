@@ -46,6 +46,9 @@ struct ws {
 	int			 client;	/* the client's fd, or -1 */
 	uint32_t		 sid;		/* its session number */
 	int			 kicked;
+	const uint8_t		*mq_key;	/* NULL: none (yet) */
+	int			 keyed;		/* the mux answered */
+	uint8_t			 mq_keybuf[WS_MQ_KEY_LEN];
 	const struct ws_conf	*conf;
 	struct ws_hd		 hd;
 	size_t			 rlen;		/* bytes in rbuf */

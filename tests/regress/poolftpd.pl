@@ -38,6 +38,8 @@ while (defined(my $line = <STDIN>)) {
 		print "230 User $user logged in\r\n";
 	} elsif ($verb eq 'PASV') {
 		print "227 Entering Passive Mode (127,0,0,1,4,1).\r\n";
+	} elsif ($verb eq 'VAR') {
+		print "200 $arg=" . ($var{$arg} // '') . "\r\n";
 	} elsif ($verb eq 'SLEEP') {
 		sleep($arg);
 		print "200 slept $arg\r\n";
