@@ -39,6 +39,7 @@
 
 #include <event2/event.h>
 
+#include "cleanup.h"
 #include "mux.h"
 #include "notify.h"
 
@@ -348,18 +349,47 @@ fail:
 	return (-1);
 }
 
+/* Each socket spec of ours, to fn. */
 static void
-mux_unlink_all(void)
+mux_each_sock(void (*fn)(const struct sock_spec *))
 {
 	int	i;
 
-	sock_unlink(&M.sspec);
-	sock_unlink(&M.uspec);
-	sock_unlink(&M.mspec);
+	fn(&M.sspec);
+	fn(&M.uspec);
+	fn(&M.mspec);
 	for (i = 0; i < M.conf.nnotify && M.nspec != NULL; i++)
-		sock_unlink(&M.nspec[i]);
+		fn(&M.nspec[i]);
 	for (i = 0; i < M.conf.nlisten && M.lspec != NULL; i++)
-		sock_unlink(&M.lspec[i]);
+		fn(&M.lspec[i]);
+}
+
+static void
+mux_unlink_all(void)
+{
+	mux_each_sock(sock_unlink);
+}
+
+static void
+mux_cleanup_sock(const struct sock_spec *sp)
+{
+	if (sp->family == AF_UNIX && sp->path[0] != '\0')
+		(void)cleanup_add(sp->path);
+}
+
+/*
+ * Dropping root: what we made may sit in root's directories, where the
+ * -U user cannot remove it at the exit; a helper will (cleanup.c).
+ */
+static void
+mux_cleanup(void)
+{
+	mux_each_sock(mux_cleanup_sock);
+	if (M.pidfile_done)
+		(void)cleanup_add(M.conf.pidfile);
+	if (cleanup_start() == -1)
+		log_warn("no helper to remove the sockets and the pid file at "
+		    "the exit");
 }
 
 /*
@@ -577,6 +607,8 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 		fatal("spool directory %s", M.conf.spool_dir);
 	if (M.conf.pidfile != NULL)
 		mux_pidfile(M.conf.pidfile);
+	if (M.conf.user != NULL && geteuid() == 0)
+		mux_cleanup();
 	if (M.conf.user != NULL)
 		mux_drop_privs(M.conf.user);
 	else if (geteuid() == 0)

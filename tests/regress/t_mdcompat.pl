@@ -183,7 +183,7 @@ is(readlink("/proc/$h/cwd"), $spool, 'and the program works there');
 is(mux_stop($zm), 0, 'clean stop');
 
 SKIP: {
-	skip 'ownership needs root', 14 unless $root;
+	skip 'ownership needs root', 18 unless $root;
 	my ($uid, $gid) = (getpwnam('nobody'))[2, 3];
 	my $ctl = "$dir/ctl.sock";
 	$m = mux_start(args => ['-U', 'nobody', '-p', "$dir/mx.pid",
@@ -221,7 +221,18 @@ SKIP: {
 	is($rc, 1, 'a second copy with the same pid file: exit 1');
 	like($out, qr/lock file \S+mx\.pid\.lock: held by another copy/,
 	    'it names the lock file');
+	my @left = ($m->{sock}, $m->{usock}, $ctl, "$dir/mx.pid");
+	ok(scalar(grep { -e } @left) == 4, 'sockets and pid file in place');
+	# Made as root in root's directories, removed at the exit anyway
+	# (issue 17, item 6): the -U user could not, a root helper does.
+	my $helper = `pgrep -P $m->{pid} -x mux-cleanup`;
+	like($helper, qr/^\d+$/, 'the mux has its root helper');
+	chomp($helper);
 	is(mux_stop($m), 0, 'clean stop');
+	ok(wait_for(sub { !grep { -e } @left }, 5),
+	    'the sockets and the pid file are gone')
+	    or diag(join(' ', grep { -e } @left));
+	ok(wait_for(sub { !kill(0, $helper) }, 5), 'and so is the helper');
 
 	$m = mux_start(args => ['-U', 'nobody', '-G', '-O', $ctl]);
 	is(sprintf('%o', (stat($m->{sock}))[2] & 07777), '770',
