@@ -58,7 +58,9 @@ sub muxctl {
 # mux_start(args => [...], wait_idle => N): returns a handle.
 sub mux_start {
 	my (%o) = @_;
-	my $dir = tempdir('mux-test-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+	# dir: the sockets and log of an earlier mux, for a restart.
+	my $dir = $o{dir} // tempdir('mux-test-XXXXXX', TMPDIR => 1,
+	    CLEANUP => 1);
 	my $m = { dir => $dir, sock => "$dir/s.sock", usock => "$dir/u.sock",
 	    log => "$dir/log" };
 	$m->{tcp} = $o{tcp};	# a TCP request socket on this port
