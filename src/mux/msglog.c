@@ -35,10 +35,7 @@
 
 #include "mux.h"
 
-static int	msglog_fd = -1;
-static uint64_t	msglog_lost;	/* records not written since it failed */
-
-static void	msglog_put(const char *, size_t);
+static struct recfile	ML = { .fd = -1, .what = "MessageLog" };
 
 /* Open path for appending; the fd, or -1 with err saying why not. */
 int
@@ -97,9 +94,7 @@ msglog_open(const char *path, int symlinks_ok, char *err, size_t errlen)
 void
 msglog_set(int fd)
 {
-	if (msglog_fd != -1)
-		close(msglog_fd);
-	msglog_fd = fd;
+	recfile_set(&ML, fd);
 }
 
 /* One line: the time, who asked, then what happened. */
@@ -112,7 +107,7 @@ msglog_write(uint32_t uid, const char *fmt, ...)
 	va_list		 ap;
 	int		 n, m;
 
-	if (msglog_fd == -1)
+	if (ML.fd == -1)
 		return;
 	localtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S%z", &tm);
@@ -126,33 +121,5 @@ msglog_write(uint32_t uid, const char *fmt, ...)
 	if ((size_t)n > sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
 	line[n++] = '\n';
-	msglog_put(line, (size_t)n);
-}
-
-/*
- * A record goes in whole or not at all: what a full disk let through of
- * it is cut off again, so the next record never joins a cut one.  One
- * warning when writing starts to fail, one when it works again, with
- * the count of records lost between.
- */
-static void
-msglog_put(const char *line, size_t len)
-{
-	ssize_t	w;
-	off_t	end;
-	int	saved;
-
-	if ((w = write(msglog_fd, line, len)) == (ssize_t)len) {
-		if (msglog_lost > 0)
-			log_warnx("MessageLog: writing again; %llu records "
-			    "lost", (unsigned long long)msglog_lost);
-		msglog_lost = 0;
-		return;
-	}
-	saved = w == -1 ? errno : ENOSPC;	/* a short write: out of room */
-	if (w > 0 && (end = lseek(msglog_fd, 0, SEEK_END)) != -1)
-		(void)ftruncate(msglog_fd, end - w);
-	if (msglog_lost++ == 0)
-		log_warnx("MessageLog: write: %s; records are lost until it "
-		    "works again", strerror(saved));
+	recfile_put(&ML, line, (size_t)n, 0);
 }

@@ -356,6 +356,19 @@ void	 msgq_on_sent(void (*)(pid_t), int (*)(pid_t));
 int	 msgq_purge(pid_t);
 void	 msgq_close(void);
 
+/* recfile.c: files of whole records, written whole or not at all. */
+struct recfile {
+	int		 fd;
+	const char	*what;		/* for the warnings */
+	uint64_t	 lost;		/* records lost since writing failed */
+	size_t		 len;		/* held in buf */
+	int		 n;		/* records held */
+	char		 buf[4096];
+};
+void	 recfile_set(struct recfile *, int);
+void	 recfile_put(struct recfile *, const char *, size_t, int);
+void	 recfile_flush(struct recfile *);
+
 /* msglog.c: MessageLog. */
 int	 msglog_open(const char *, int, char *, size_t);
 void	 msglog_set(int);

@@ -24,7 +24,8 @@
  * StartWorker, KillWorker, ReapWorker, StartFilter.  The file is opened
  * at start, so a bad path stops the start, and given to -U's user, by
  * whom SIGHUP opens it again after logrotate moved it; it must be a
- * regular file (a FIFO would block the loop).
+ * regular file (a FIFO would block the loop).  Records go in whole, a
+ * buffer of them at a time unless -u (recfile.c), and at the exit.
  */
 
 #include <sys/stat.h>
@@ -42,11 +43,11 @@
 #include "mux.h"
 
 static struct {
-	char	*path;
-	FILE	*fp;
-	int	 flush;		/* -u */
-	int	 to_syslog;	/* -T */
-} S;
+	char		*path;
+	struct recfile	 f;
+	int		 flush;		/* -u */
+	int		 to_syslog;	/* -T */
+} S = { .f = { .fd = -1, .what = "statistics file" } };
 
 /* Format one line after the time stamp; pure but for the clock. */
 size_t
@@ -64,20 +65,19 @@ statlog_format(char *buf, size_t sz, const struct timespec *ts,
 	return ((size_t)n < sz ? (size_t)n : sz - 1);
 }
 
-static FILE *
+static int
 statlog_fopen(const char *path, uid_t uid, gid_t gid, char *err, size_t esz)
 {
 	const int	 fl = O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK |
 			    O_CLOEXEC;
 	struct stat	 st;
-	FILE		*fp;
 	int		 fd, made;
 
 	/* No FIFO or device: the open would fail or the writes block. */
 	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		snprintf(err, esz, "statistics file %s: not a regular file",
 		    path);
-		return (NULL);
+		return (-1);
 	}
 	/* Only a file made here is given away, never one that was there. */
 	made = (fd = open(path, fl | O_CREAT | O_EXCL, 0640)) != -1;
@@ -86,27 +86,29 @@ statlog_fopen(const char *path, uid_t uid, gid_t gid, char *err, size_t esz)
 	if (fd == -1) {
 		snprintf(err, esz, "statistics file %s: %s", path,
 		    strerror(errno));
-		return (NULL);
+		return (-1);
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		snprintf(err, esz, "statistics file %s: not a regular file",
 		    path);
 		close(fd);
-		return (NULL);
+		return (-1);
 	}
 	if (made && uid != (uid_t)-1 && fchown(fd, uid, gid) == -1) {
 		snprintf(err, esz, "statistics file %s: chown: %s", path,
 		    strerror(errno));
 		close(fd);
-		return (NULL);
+		return (-1);
 	}
 	(void)fcntl(fd, F_SETFL, O_WRONLY | O_APPEND);
-	if ((fp = fdopen(fd, "a")) == NULL) {
-		snprintf(err, esz, "statistics file %s: %s", path,
-		    strerror(errno));
-		close(fd);
-	}
-	return (fp);
+	return (fd);
+}
+
+/* What is held goes out at the exit, as stdio's did. */
+static void
+statlog_atexit(void)
+{
+	recfile_flush(&S.f);
 }
 
 /* Once, after the privileges are dropped; -1 with a message. */
@@ -114,6 +116,8 @@ int
 statlog_open(const char *path, int flush, int to_syslog, uid_t uid,
     gid_t gid, char *err, size_t esz)
 {
+	int	fd;
+
 	S.flush = flush;
 	S.to_syslog = to_syslog;
 	if (path == NULL)
@@ -122,43 +126,45 @@ statlog_open(const char *path, int flush, int to_syslog, uid_t uid,
 		snprintf(err, esz, "out of memory");
 		return (-1);
 	}
-	return ((S.fp = statlog_fopen(path, uid, gid, err, esz)) == NULL ?
-	    -1 : 0);
+	if ((fd = statlog_fopen(path, uid, gid, err, esz)) == -1)
+		return (-1);
+	recfile_set(&S.f, fd);
+	(void)atexit(statlog_atexit);
+	return (0);
 }
 
 /* SIGHUP: the file again under its name; on failure the old one stays. */
 void
 statlog_reopen(void)
 {
-	char	 err[256];
-	FILE	*fp;
+	char	err[256];
+	int	fd;
 
 	if (S.path == NULL)
 		return;
-	if ((fp = statlog_fopen(S.path, (uid_t)-1, (gid_t)-1, err,
-	    sizeof(err))) == NULL) {
+	if ((fd = statlog_fopen(S.path, (uid_t)-1, (gid_t)-1, err,
+	    sizeof(err))) == -1) {
 		log_warnx("%s; logging statistics to the old file", err);
 		return;
 	}
-	if (S.fp != NULL)
-		fclose(S.fp);
-	S.fp = fp;
+	recfile_set(&S.f, fd);
 }
 
 int
 statlog_enabled(void)
 {
-	return (S.fp != NULL || S.to_syslog);
+	return (S.f.fd != -1 || S.to_syslog);
 }
 
 void
 statlog_event(const char *ev, int worker, int nworkers, int nbusy,
     const char *fmt, ...)
 {
-	char		 extra[512], line[768], date[32];
+	char		 extra[512], line[768], date[32], rec[800];
 	struct timespec	 ts;
 	struct tm	 tm;
 	va_list		 ap;
+	int		 n;
 
 	if (!statlog_enabled())
 		return;
@@ -170,12 +176,12 @@ statlog_event(const char *ev, int worker, int nworkers, int nbusy,
 	clock_gettime(CLOCK_REALTIME, &ts);
 	(void)statlog_format(line, sizeof(line), &ts, ev, worker, nworkers,
 	    nbusy, fmt != NULL ? extra : NULL);
-	if (S.fp != NULL) {
+	if (S.f.fd != -1) {
 		localtime_r(&ts.tv_sec, &tm);
 		strftime(date, sizeof(date), "%d/%m/%Y:%H:%M:%S", &tm);
-		fprintf(S.fp, "%s %s\n", date, line);
-		if (S.flush)
-			fflush(S.fp);
+		n = snprintf(rec, sizeof(rec), "%s %s\n", date, line);
+		if (n > 0 && (size_t)n < sizeof(rec))
+			recfile_put(&S.f, rec, (size_t)n, !S.flush);
 	}
 	if (S.to_syslog)
 		syslog(LOG_INFO, "stats %s", line);

@@ -14,7 +14,7 @@ use Test::More;
 our @EXPORT = qw(mux_start mux_stop req ureq wait_for mux_status
     log_count log_text worker_pids program_pids alive bg_req bg_wait
     saturate $SRC
-    $WORKER free_port write_file read_file muxctl status_wait);
+    $WORKER free_port write_file read_file muxctl status_wait small_disk);
 
 our $SRC = $ENV{MUX_SRC} // '.';
 our $WORKER = "$SRC/tests/regress/worker.pl";
@@ -54,6 +54,23 @@ sub muxctl {
 	my $out = `"$bin" -s $sock $q 2>&1`;
 	return ($? >> 8, $out);
 }
+
+# A 16 kB tmpfs mounted at $dir/disk, unmounted at the end (lazily: a
+# mux still holding a file must not keep it); skips the test without
+# root or CAP_SYS_ADMIN.
+my @mounts;
+sub small_disk {
+	my ($dir) = @_;
+	Test::More::plan(skip_all => 'needs root to mount a tmpfs') if $> != 0;
+	mkdir("$dir/disk") or die "mkdir $dir/disk: $!";
+	Test::More::plan(skip_all =>
+	    'cannot mount a tmpfs here (needs CAP_SYS_ADMIN)')
+	    if system('mount', '-t', 'tmpfs', '-o', 'size=16k,mode=0755',
+	    'tmpfs', "$dir/disk") != 0;
+	push @mounts, "$dir/disk";
+	return "$dir/disk";
+}
+END { system('umount', '-l', $_) for @mounts }
 
 # mux_start(args => [...], wait_idle => N): returns a handle.
 sub mux_start {

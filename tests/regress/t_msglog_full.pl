@@ -12,17 +12,10 @@ use MuxTest;
 use Test::More;
 use File::Temp qw(tempdir);
 
-plan skip_all => 'needs root to mount a tmpfs' if $> != 0;
 my $MUXCTL = $ENV{MUXCTL} // "$SRC/build/muxctl";
 my $dir = tempdir('mux-full-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 chmod(0755, $dir);
-mkdir("$dir/disk") or die;
-plan skip_all => 'cannot mount a tmpfs here (needs CAP_SYS_ADMIN)'
-    if system('mount', '-t', 'tmpfs', '-o', 'size=16k,mode=0755', 'tmpfs',
-    "$dir/disk") != 0;
-my $mounted = 1;
-# Lazily: a mux still holding the log must not keep the mount.
-END { system('umount', '-l', "$dir/disk") if $mounted }
+small_disk($dir);
 
 my $log = "$dir/disk/msg.log";
 my $m = mux_start(args => ['-x', '1', '-m', '1', '-O', "$dir/ctl.sock",
