@@ -23,6 +23,7 @@
 
 #include <sys/stat.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,10 +304,14 @@ pool_msg_key(struct pool_slot *ps)
 		log_warnx("worker %d (pid %ld) is %s: no message will reach "
 		    "its sessions", ps->idx, (long)ps->pid, tracer > 0 ?
 		    "traced" : "dumpable or gone");
+	/* It waits for the answer: without one it would never start. */
 	if (chan_send(ps->chan, WS_MSG_KEY, 0, tracer == 0 ?
 	    (const char *)msgq_key() : NULL, tracer == 0 ? WS_MQ_KEY_LEN : 0,
-	    -1, MSG_DONTWAIT) == -1)
+	    -1, MSG_DONTWAIT) == -1) {
 		log_warn("worker %d: control channel", ps->idx);
+		ps->mux_killed = 1;
+		(void)kill(ps->pid, SIGTERM);
+	}
 }
 
 /* The messages a session got before it had a worker (svc_msg). */
