@@ -373,8 +373,8 @@ mux_unlink_all(void)
 static void
 mux_cleanup_sock(const struct sock_spec *sp)
 {
-	if (sp->family == AF_UNIX && sp->path[0] != '\0')
-		(void)cleanup_add(sp->path);
+	if (sock_file(sp) != NULL)
+		(void)cleanup_add(sock_file(sp));
 }
 
 /*

@@ -89,6 +89,7 @@ int	 conf_check_prog(struct conf *, char *);
 
 /* sock.c: listening sockets from specs (sockspec.h). */
 int	 sock_listen(const struct sock_spec *, int, int, char *, size_t);
+const char *sock_file(const struct sock_spec *);
 void	 sock_unlink(const struct sock_spec *);
 
 /* stats.c: load history for load, load1, hload (pure). */

@@ -132,9 +132,17 @@ sock_listen(const struct sock_spec *sp, int mode, int backlog, char *err,
 	return (fd);
 }
 
+/* The file a spec makes: a UNIX socket's path, else NULL. */
+const char *
+sock_file(const struct sock_spec *sp)
+{
+	return (sp->family == AF_UNIX && sp->path[0] != '\0' ? sp->path :
+	    NULL);
+}
+
 void
 sock_unlink(const struct sock_spec *sp)
 {
-	if (sp->family == AF_UNIX && sp->path[0] != '\0')
+	if (sock_file(sp) != NULL)
 		(void)unlink(sp->path);
 }

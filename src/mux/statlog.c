@@ -66,7 +66,7 @@ statlog_format(char *buf, size_t sz, const struct timespec *ts,
 }
 
 static int
-statlog_fopen(const char *path, uid_t uid, gid_t gid, char *err, size_t esz)
+statlog_openfd(const char *path, uid_t uid, gid_t gid, char *err, size_t esz)
 {
 	const int	 fl = O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK |
 			    O_CLOEXEC;
@@ -126,7 +126,7 @@ statlog_open(const char *path, int flush, int to_syslog, uid_t uid,
 		snprintf(err, esz, "out of memory");
 		return (-1);
 	}
-	if ((fd = statlog_fopen(path, uid, gid, err, esz)) == -1)
+	if ((fd = statlog_openfd(path, uid, gid, err, esz)) == -1)
 		return (-1);
 	recfile_set(&S.f, fd);
 	(void)atexit(statlog_atexit);
@@ -142,7 +142,7 @@ statlog_reopen(void)
 
 	if (S.path == NULL)
 		return;
-	if ((fd = statlog_fopen(S.path, (uid_t)-1, (gid_t)-1, err,
+	if ((fd = statlog_openfd(S.path, (uid_t)-1, (gid_t)-1, err,
 	    sizeof(err))) == -1) {
 		log_warnx("%s; logging statistics to the old file", err);
 		return;
