@@ -151,9 +151,12 @@ sub every {
 
 my @std = ('-x', 4, '-m', 2, '-w', 1, '-b', 3);
 
+# A killed worker is one fewer until its replacement starts: with no
+# queue a client could be refused then (seen once under ASan), so the
+# case runs with one, where a kill may lose its request and nothing else.
 write_file("$dir/mq.conf", "MessageEngine on\nMessageQueue $dir/queue\n");
-run_case(name => 'kill9-worker', args => [@std, '--config', "$dir/mq.conf"],
-    noerr => 1, fault => sub {
+run_case(name => 'kill9-worker', args => [@std, '-q', 8, '--config',
+    "$dir/mq.conf"], noerr => 1, fault => sub {
 	my ($m, $p) = @_;
 	every($m, $p, sub { values %{ worker_pids($m) } }) });
 
