@@ -350,6 +350,24 @@ cmd_div(uint64_t a, uint64_t b, double none)
 	return (b ? (double)a / (double)b : none);
 }
 
+/*
+ * Four windows side by side, as md-mx-ctrl reads them: the requests,
+ * then the mean busy workers (nobusy for a window without any), then
+ * the mean milliseconds.
+ */
+static void
+cmd_windows(struct cmd_buf *b, const struct stats_sum *s, double nobusy)
+{
+	int	i;
+
+	for (i = 0; i < 4; i++)
+		cmd_printf(b, "%llu ", (unsigned long long)s[i].msgs);
+	for (i = 0; i < 4; i++)
+		cmd_printf(b, "%f ", cmd_div(s[i].busy, s[i].msgs, nobusy));
+	for (i = 0; i < 4; i++)
+		cmd_printf(b, "%f ", cmd_div(s[i].ms, s[i].msgs, 0.0));
+}
+
 static void
 cmd_load(struct cmd_buf *b, const struct cmd_view *v, int kind)
 {
@@ -371,12 +389,7 @@ cmd_load(struct cmd_buf *b, const struct cmd_view *v, int kind)
 		}
 	}
 	cmd_counts(v, &bu, &id, &st, &ki);
-	for (i = 0; i < 4; i++)
-		cmd_printf(b, "%llu ", (unsigned long long)s[i].msgs);
-	for (i = 0; i < 4; i++)
-		cmd_printf(b, "%f ", cmd_div(s[i].busy, s[i].msgs, 1.0));
-	for (i = 0; i < 4; i++)
-		cmd_printf(b, "%f ", cmd_div(s[i].ms, s[i].msgs, 0.0));
+	cmd_windows(b, s, 1.0);
 	for (i = 0; i < 4; i++)
 		cmd_printf(b, "%u ", s[i].act);
 	for (i = 0; i < 4; i++)
@@ -424,12 +437,7 @@ cmd_hload(struct cmd_buf *b, const struct cmd_view *v, int kind)
 
 	for (i = 0; i < 4; i++)
 		stats_hourly(v->stats, kind, v->now, hours[i], &s[i]);
-	for (i = 0; i < 4; i++)
-		cmd_printf(b, "%llu ", (unsigned long long)s[i].msgs);
-	for (i = 0; i < 4; i++)
-		cmd_printf(b, "%f ", cmd_div(s[i].busy, s[i].msgs, 0.0));
-	for (i = 0; i < 4; i++)
-		cmd_printf(b, "%f ", cmd_div(s[i].ms, s[i].msgs, 0.0));
+	cmd_windows(b, s, 0.0);
 	cmd_printf(b, "%d %d %d %d\n", s[0].secs, s[1].secs, s[2].secs,
 	    s[3].secs);
 }

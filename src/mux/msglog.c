@@ -43,8 +43,7 @@ msglog_open(const char *path, int symlinks_ok, char *err, size_t errlen)
 {
 	struct stat	 st;
 	char		 dir[1024];
-	int		 fd, fl = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-			    O_NONBLOCK;
+	int		 fd, fl = O_WRONLY | O_APPEND | O_CREAT;
 
 	if (path[0] != '/' || strlen(path) >= sizeof(dir)) {
 		snprintf(err, errlen, "MessageLog %s: not an absolute path",
@@ -69,25 +68,10 @@ msglog_open(const char *path, int symlinks_ok, char *err, size_t errlen)
 	}
 	if (!symlinks_ok)
 		fl |= O_NOFOLLOW;
-	/*
-	 * O_NONBLOCK: a FIFO planted there (reread opens it as the -U
-	 * user, whom every handler runs as) must not block the loop in
-	 * open(2); with no reader it fails with ENXIO instead.
-	 */
-	if ((fd = open(path, fl, 0640)) == -1) {
-		snprintf(err, errlen, "MessageLog %s: %s", path,
-		    errno == ELOOP ? "is a symbolic link (AllowLogSymlinks "
-		    "is off)" : errno == ENXIO ? "not a regular file" :
-		    strerror(errno));
-		return (-1);
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "MessageLog %s: not a regular file",
-		    path);
-		close(fd);
-		return (-1);
-	}
-	(void)fcntl(fd, F_SETFL, O_WRONLY | O_APPEND);
+	if ((fd = recfile_open("MessageLog", path, fl, 0640, err,
+	    errlen)) == -1 && errno == ELOOP && strlen(err) < errlen)
+		snprintf(err + strlen(err), errlen - strlen(err),
+		    " (AllowLogSymlinks is off)");
 	return (fd);
 }
 

@@ -38,7 +38,6 @@
 #include <sys/prctl.h>
 #include <sys/queue.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -100,23 +99,13 @@ msgq_open(const char *path, uid_t also, char *err, size_t errlen)
 {
 	struct msgq_buf	 m;
 	struct msqid_ds	 ds;
-	struct stat	 st;
 	key_t		 key;
 	int		 fd;
 
-	/* Only named here (ftok): a FIFO in its place must not block. */
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
-	    O_NONBLOCK, 0600)) == -1) {
-		snprintf(err, errlen, "MessageQueue %s: %s", path,
-		    errno == ENXIO ? "not a regular file" : strerror(errno));
+	/* Only named here (ftok). */
+	if ((fd = recfile_open("MessageQueue", path, O_WRONLY | O_CREAT |
+	    O_NOFOLLOW, 0600, err, errlen)) == -1)
 		return (-1);
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "MessageQueue %s: not a regular file",
-		    path);
-		close(fd);
-		return (-1);
-	}
 	close(fd);
 	/*
 	 * The seal's key, which handlers must not read from our memory: no

@@ -366,6 +366,8 @@ struct recfile {
 	int		 n;		/* records held */
 	char		 buf[4096];
 };
+int	 recfile_open(const char *, const char *, int, mode_t, char *,
+	    size_t);
 void	 recfile_set(struct recfile *, int);
 void	 recfile_put(struct recfile *, const char *, size_t, int);
 void	 recfile_flush(struct recfile *);

@@ -24,11 +24,53 @@
  * file without -u, as stdio did) and go out together, still whole.
  */
 
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "mux.h"
+
+/*
+ * Open one of the files the mux names (MessageLog, the statistics file,
+ * the MessageQueue's ftok file): a regular file or nothing.  Reread
+ * opens them as the -U user, whom every handler runs as, so a FIFO may
+ * have been planted there: O_NONBLOCK makes its open fail at once
+ * (ENXIO) instead of blocking the loop, and a device is not opened at
+ * all.  The descriptor returned is blocking again.  On failure err says
+ * "WHAT PATH: why" and errno is kept for the caller.
+ */
+int
+recfile_open(const char *what, const char *path, int fl, mode_t mode,
+    char *err, size_t errlen)
+{
+	struct stat	st;
+	int		fd = -1, e;
+
+	fl |= O_NONBLOCK | O_CLOEXEC;
+	if (((fl & O_NOFOLLOW) ? lstat(path, &st) : stat(path, &st)) == 0 &&
+	    !S_ISREG(st.st_mode))
+		errno = S_ISLNK(st.st_mode) ? ELOOP : ENXIO;
+	else if ((fd = open(path, fl, mode)) != -1 &&
+	    (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+		errno = ENXIO;
+	}
+	if (fd == -1) {
+		e = errno;
+		snprintf(err, errlen, "%s %s: %s", what, path,
+		    e == ELOOP ? "is a symbolic link" : e == ENXIO ?
+		    "not a regular file" : strerror(e));
+		errno = e;
+		return (-1);
+	}
+	(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return (fd);
+}
 
 /* Write len bytes holding n records, whole or not at all. */
 static void

@@ -28,7 +28,6 @@
  * buffer of them at a time unless -u (recfile.c), and at the exit.
  */
 
-#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,39 +67,22 @@ statlog_format(char *buf, size_t sz, const struct timespec *ts,
 static int
 statlog_openfd(const char *path, uid_t uid, gid_t gid, char *err, size_t esz)
 {
-	const int	 fl = O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK |
-			    O_CLOEXEC;
-	struct stat	 st;
+	const int	 fl = O_WRONLY | O_APPEND | O_NOFOLLOW;
 	int		 fd, made;
 
-	/* No FIFO or device: the open would fail or the writes block. */
-	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		snprintf(err, esz, "statistics file %s: not a regular file",
-		    path);
-		return (-1);
-	}
 	/* Only a file made here is given away, never one that was there. */
-	made = (fd = open(path, fl | O_CREAT | O_EXCL, 0640)) != -1;
+	made = (fd = recfile_open("statistics file", path,
+	    fl | O_CREAT | O_EXCL, 0640, err, esz)) != -1;
 	if (fd == -1 && errno == EEXIST)
-		fd = open(path, fl);
-	if (fd == -1) {
-		snprintf(err, esz, "statistics file %s: %s", path,
-		    strerror(errno));
+		fd = recfile_open("statistics file", path, fl, 0, err, esz);
+	if (fd == -1)
 		return (-1);
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		snprintf(err, esz, "statistics file %s: not a regular file",
-		    path);
-		close(fd);
-		return (-1);
-	}
 	if (made && uid != (uid_t)-1 && fchown(fd, uid, gid) == -1) {
 		snprintf(err, esz, "statistics file %s: chown: %s", path,
 		    strerror(errno));
 		close(fd);
 		return (-1);
 	}
-	(void)fcntl(fd, F_SETFL, O_WRONLY | O_APPEND);
 	return (fd);
 }
 
