@@ -513,8 +513,10 @@ conf_take(struct conf *c, struct conf *nc, char *restart, size_t sz)
 	}
 }
 
-/* mux --directives: the table, for admins and the man-page check. */
-/* Row i of the table, or NULL past its end (conf_show.c). */
+/*
+ * Row i of the table, or NULL past its end: conf_show.c prints the rows
+ * for usage() and "mux --directives".
+ */
 const struct conf_opt *
 conf_row(size_t i)
 {

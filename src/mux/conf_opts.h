@@ -18,9 +18,9 @@
  * The one table of options and directives.  Each row makes a field of
  * struct conf (mux.h) and a row of conf.c's table, which the file's
  * parser, getopt, the reread, usage(), "mux --directives" and the
- * man-page check (tests/man_directives.sh) all read.  A new directive is one row here
- * and its entry in mux.conf(5); the subsystem that uses it reads the
- * field.
+ * man-page check (tests/man_directives.sh) all read.  A new directive
+ * is one row here and its entry in mux.conf(5) (and mux(8) for an
+ * option); the subsystem that uses it reads the field.
  *
  * X(Name, letter, "long-option", TYPE, field, min, max, default, WHEN,
  *   "metavar")
