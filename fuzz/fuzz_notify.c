@@ -248,7 +248,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((base = event_base_new()) == NULL)
 			abort();
 		notify_init(base, 8);
-		ctl_init(pool_reread);	/* the core's part of a reread */
+		ctl_init(pool_reread, NULL);	/* the core's part of a reread */
 		dns_stub(base);
 	}
 	if (size < 1 || size > 64 * 1024)

@@ -19,7 +19,7 @@
  * directories: its UNIX sockets and the pid file (mux.8 says they go).
  * So before the privileges go, a small process forks off that keeps
  * root and nothing else: no descriptor but the read end of a pipe whose
- * write end only the mux holds.  When the mux exits, however it exits,
+ * write end only the mux holds (and the new mux an upgrade starts).  When the mux exits, however it exits,
  * the pipe says end-of-file and the helper removes each path that is
  * still the file the mux made (same device and inode), so a socket a
  * new mux has bound there meanwhile stays.  It reads nothing else and
@@ -46,6 +46,7 @@ static struct {
 	ino_t	 ino;
 } C[CLEANUP_MAX];
 static int	nc;
+static int	cfd = -1;	/* the pipe's write end */
 
 /* Remember path as it is now; -1 if it is not there or no room. */
 int
@@ -106,5 +107,17 @@ cleanup_start(void)
 	if (pid == 0)
 		cleanup_wait(p[0]);
 	close(p[0]);
+	cfd = p[1];
 	return (0);
+}
+
+/*
+ * The pipe's write end, or -1.  An upgrade hands it to the new mux: the
+ * helper then waits for both to exit, and the sockets and the pid file,
+ * the same files, serve the new mux meanwhile.
+ */
+int
+cleanup_fd(void)
+{
+	return (cfd);
 }

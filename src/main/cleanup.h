@@ -21,5 +21,6 @@
 
 int	 cleanup_add(const char *);
 int	 cleanup_start(void);
+int	 cleanup_fd(void);
 
 #endif /* MUX_CLEANUP_H */

@@ -42,28 +42,28 @@
 #include "cleanup.h"
 #include "mux.h"
 #include "notify.h"
+#include "socks.h"
+#include "takeover.h"
+#include "upgrade.h"
 
 static struct {
 	struct event_base	*base;
 	struct conf		 conf;
 	int			 argc;
 	char			**argv;
-	struct sock_spec	 sspec;
-	struct sock_spec	 uspec;
-	struct sock_spec	 mspec;		/* -N */
-	int			 mfd;
-	struct sock_spec	*nspec;
-	int			*nfd;
-	struct sock_spec	*lspec;		/* service listeners */
-	int			*lfd;
+	char			**argv0;	/* as given, for an upgrade */
+	char			 exe[PATH_MAX];	/* the binary, for an upgrade */
+	struct socks		 sk;
 	const struct ws_handler	*inproc;
 	int			 pidfile_done;
 	uid_t			 uid;		/* -U's, or -1 */
 	gid_t			 gid;
 	int			 lockfd;
-} M = { .uid = (uid_t)-1, .gid = (gid_t)-1, .lockfd = -1, .mfd = -1 };
+	int			 pidfd;		/* the pid file, kept open */
+	int			 upgraded;	/* an old mux started us */
+	struct takeover		 tk;		/* what an upgrade needs */
+} M = { .uid = (uid_t)-1, .gid = (gid_t)-1, .lockfd = -1, .pidfd = -1 };
 
-static void	mux_unlink_all(void);
 
 static void
 usage(FILE *f)
@@ -190,11 +190,14 @@ mux_reread(void)
 static void
 mux_signal_cb(evutil_socket_t sig, short ev, void *arg)
 {
+	char	buf[512];
+
 	(void)ev;
 	(void)arg;
 	if (sig == SIGTERM) {
 		log_info("Received SIGTERM: Stopping workers and terminating");
-		mux_unlink_all();
+		if (!takeover_handed())	/* else the new mux's */
+			socks_unlink();
 		notify_close_all();
 		svc_close();
 		pool_shutdown();
@@ -204,6 +207,11 @@ mux_signal_cb(evutil_socket_t sig, short ev, void *arg)
 		log_info("received SIGHUP: reopening the log files");
 		mux_reopen_msglog(NULL);
 		statlog_reopen();
+		return;
+	}
+	if (sig == SIGUSR2) {
+		if (takeover_start(buf, sizeof(buf)) == -1)
+			log_warnx("upgrade: %s", buf);
 		return;
 	}
 	log_info("received SIGINT: reread");
@@ -222,20 +230,35 @@ mux_nofile(void)
 	}
 }
 
+/*
+ * The pid file, kept open: an upgrade's new mux, running as -U's user,
+ * rewrites the file through it (it may not open a file root made), and
+ * takes it over only if it is still the file named.
+ */
 static void
 mux_pidfile(const char *path)
 {
-	char	buf[32];
-	int	fd, n;
+	struct stat	a, b;
+	char		buf[32];
+	int		fd = M.upgraded ? upgrade_take("pidfile") : -1, n;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
+	if (fd != -1 && (fstat(fd, &a) == -1 || stat(path, &b) == -1 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino)) {
+		close(fd);
+		fd = -1;
+	}
 	if (fd == -1)
-		fatal("pid file %s", path);
+		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		    0644);
+	if (fd == -1 && M.upgraded) {
+		log_warn("upgrade: pid file %s still names the old mux", path);
+		return;
+	}
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)n) != n)
+	if (fd == -1 || ftruncate(fd, 0) == -1 ||
+	    pwrite(fd, buf, (size_t)n, 0) != n)
 		fatal("pid file %s", path);
-	close(fd);
+	M.pidfd = fd;
 	M.pidfile_done = 1;
 }
 
@@ -277,6 +300,9 @@ mux_lock(void)
 	const char	*path = M.conf.lockfile;
 
 	if (path == NULL)
+		return (0);
+	/* An upgrade: the old mux's open file, and so its lock. */
+	if (M.upgraded && (M.lockfd = upgrade_take("lock")) != -1)
 		return (0);
 	M.lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
 	    O_NONBLOCK, 0600);
@@ -320,22 +346,40 @@ mux_ident(void)
  * MessageLog is opened as started (root, usually), like ProFTPD's; the
  * queue is made before the privileges go and then given to -U's user,
  * so that errors still reach the terminal and the worker sessions,
- * running as that user, can read it.
+ * running as that user, can read it.  In an upgrade, the old mux's
+ * MessageLog if it is still the file named (we may not open it as -U's
+ * user), and its queue as it is: its sessions still read there.
  */
 static int
 mux_messages(void)
 {
+	struct stat	 a, b;
 	char		 err[CONF_ERR_MAX];
-	int		 fd;
+	uint32_t	 qid;
+	int		 fd, old = M.upgraded ? upgrade_take("msglog") : -1;
 
 	if (M.conf.msg_log != NULL && strcmp(M.conf.msg_log, "none") != 0) {
-		if ((fd = msglog_open(M.conf.msg_log, M.conf.log_symlinks, err,
-		    sizeof(err))) == -1)
+		if (old != -1 && fstat(old, &a) == 0 &&
+		    stat(M.conf.msg_log, &b) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino) {
+			fd = old;
+			old = -1;
+		} else if ((fd = msglog_open(M.conf.msg_log,
+		    M.conf.log_symlinks, err, sizeof(err))) == -1)
 			goto fail;
 		msglog_set(fd);
 	}
+	if (old != -1)
+		close(old);
+	old = -1;
 	if (!M.conf.msg_engine)
 		return (0);
+	if (M.upgraded && upgrade_value("msgq", &qid) == 0) {
+		if (msgq_adopt((int)qid, M.conf.msg_queue, err,
+		    sizeof(err)) == -1)
+			goto fail;
+		return (0);
+	}
 	if (msgq_open(M.conf.msg_queue, M.uid, err, sizeof(err)) == -1)
 		goto fail;
 	if (M.uid != (uid_t)-1 &&
@@ -345,36 +389,10 @@ mux_messages(void)
 	}
 	return (0);
 fail:
+	if (old != -1)
+		close(old);
 	fprintf(stderr, "mux: %s\n", err);
 	return (-1);
-}
-
-/* Each socket spec of ours, to fn. */
-static void
-mux_each_sock(void (*fn)(const struct sock_spec *))
-{
-	int	i;
-
-	fn(&M.sspec);
-	fn(&M.uspec);
-	fn(&M.mspec);
-	for (i = 0; i < M.conf.nnotify && M.nspec != NULL; i++)
-		fn(&M.nspec[i]);
-	for (i = 0; i < M.conf.nlisten && M.lspec != NULL; i++)
-		fn(&M.lspec[i]);
-}
-
-static void
-mux_unlink_all(void)
-{
-	mux_each_sock(sock_unlink);
-}
-
-static void
-mux_cleanup_sock(const struct sock_spec *sp)
-{
-	if (sock_file(sp) != NULL)
-		(void)cleanup_add(sock_file(sp));
 }
 
 /*
@@ -384,7 +402,7 @@ mux_cleanup_sock(const struct sock_spec *sp)
 static void
 mux_cleanup(void)
 {
-	mux_each_sock(mux_cleanup_sock);
+	socks_cleanup();
 	if (M.pidfile_done)
 		(void)cleanup_add(M.conf.pidfile);
 	if (cleanup_start() == -1)
@@ -392,147 +410,10 @@ mux_cleanup(void)
 		    "the exit");
 }
 
-/*
- * A socket of ours, owned by -U's user as mimedefang-multiplexor makes
- * them (it binds them after dropping privileges): the milter and muxctl
- * run as that user.  Made as root, so a privileged port still works.
- */
-static int
-mux_listen(const struct sock_spec *sp, int mode, int backlog, char *err,
-    size_t esz)
-{
-	int	fd;
-
-	if ((fd = sock_listen(sp, mode, backlog, err, esz)) == -1)
-		return (-1);
-	if (sp->family == AF_UNIX && M.uid != (uid_t)-1 &&
-	    chown(sp->path, M.uid, M.gid) == -1) {
-		snprintf(err, esz, "chown %s: %s", sp->path, strerror(errno));
-		close(fd);
-		sock_unlink(sp);
-		return (-1);
-	}
-	return (fd);
-}
-
-/*
- * Listener sockets (-O) and service listeners (--listen), made before
- * the mux forks or drops privileges.  A socket that cannot be made
- * stops the start (MIMEDefang went on without it).
- */
-/*
- * A spec as the daemon binds it: a relative UNIX path is taken from the
- * directory mux starts in, before it changes to the spool directory.
- */
-static int
-mux_spec(const char *spec, struct sock_spec *sp, char *err, size_t esz)
-{
-	char	cwd[PATH_MAX];
-
-	if (sock_parse(spec, sp, err, esz) == -1)
-		return (-1);
-	if (sp->family != AF_UNIX || sp->path[0] == '/')
-		return (0);
-	if (getcwd(cwd, sizeof(cwd)) == NULL) {
-		snprintf(err, esz, "getcwd: %s", strerror(errno));
-		return (-1);
-	}
-	if (sock_absolute(sp, cwd) == -1) {
-		snprintf(err, esz, "socket path too long (at most 107 bytes) "
-		    "in the start directory: %s", sp->path);
-		return (-1);
-	}
-	return (0);
-}
-
-static int
-mux_open_specs(char *const *specs, int n, struct sock_spec **sp, int **fdp,
-    int mode, int backlog, const char *what)
-{
-	char	err[256], spec[256];
-	size_t	len;
-	int	i;
-
-	*sp = calloc((size_t)n + 1, sizeof(**sp));
-	*fdp = calloc((size_t)n + 1, sizeof(**fdp));
-	if (*sp == NULL || *fdp == NULL)
-		return (-1);
-	for (i = 0; i < n; i++) {
-		/* A service listener's ",ftp" is svc.c's. */
-		(void)proto_split(specs[i], &len);
-		snprintf(spec, sizeof(spec), "%.*s", (int)len, specs[i]);
-		if (mux_spec(spec, &(*sp)[i], err, sizeof(err)) == -1) {
-			fprintf(stderr, "mux: %s: %s\n", what, err);
-			mux_unlink_all();
-			return (-1);
-		}
-		if (((*fdp)[i] = mux_listen(&(*sp)[i], mode, backlog, err,
-		    sizeof(err))) == -1) {
-			fprintf(stderr, "mux: %s: %s\n", what, err);
-			memset(&(*sp)[i], 0, sizeof((*sp)[i]));
-			mux_unlink_all();
-			return (-1);
-		}
-	}
-	return (0);
-}
-
-static int
-mux_sockets(int *lfd, int *ufd)
-{
-	char	err[256];
-	int	mode = M.conf.group_access ? 0770 : 0700;
-
-	*lfd = *ufd = -1;
-	if (M.conf.sock == NULL)
-		goto others;	/* service listeners only */
-	if (mux_spec(M.conf.sock, &M.sspec, err, sizeof(err)) == -1) {
-		fprintf(stderr, "mux: request socket: %s\n", err);
-		return (-1);
-	}
-	if (M.conf.usock != NULL &&
-	    mux_spec(M.conf.usock, &M.uspec, err, sizeof(err)) == -1) {
-		fprintf(stderr, "mux: unprivileged socket: %s\n", err);
-		return (-1);
-	}
-	if ((*lfd = mux_listen(&M.sspec, mode, M.conf.backlog, err,
-	    sizeof(err))) == -1) {
-		fprintf(stderr, "mux: request socket: %s\n", err);
-		return (-1);
-	}
-	if (M.conf.usock != NULL && (*ufd = mux_listen(&M.uspec, 0777,
-	    M.conf.backlog, err, sizeof(err))) == -1) {
-		fprintf(stderr, "mux: unprivileged socket: %s\n", err);
-		sock_unlink(&M.sspec);
-		return (-1);
-	}
-others:
-	if (M.conf.map_sock != NULL) {
-		if (mux_spec(M.conf.map_sock, &M.mspec, err,
-		    sizeof(err)) == -1)
-			memset(&M.mspec, 0, sizeof(M.mspec));
-		else
-			M.mfd = mux_listen(&M.mspec, mode, M.conf.backlog,
-			    err, sizeof(err));
-		if (M.mfd == -1) {
-			fprintf(stderr, "mux: socketmap socket %s: %s\n",
-			    M.conf.map_sock, err);
-			memset(&M.mspec, 0, sizeof(M.mspec));
-			mux_unlink_all();
-			return (-1);
-		}
-	}
-	if (mux_open_specs(M.conf.notify, M.conf.nnotify, &M.nspec, &M.nfd,
-	    mode, 128, "listener socket") == -1)
-		return (-1);
-	return (mux_open_specs(M.conf.listen, M.conf.nlisten, &M.lspec,
-	    &M.lfd, 0660, M.conf.backlog, "service listener"));
-}
-
 static void
 mux_events(void)
 {
-	static const int	 sigs[] = { SIGTERM, SIGHUP, SIGINT };
+	static const int	 sigs[] = { SIGTERM, SIGHUP, SIGINT, SIGUSR2 };
 	struct event		*ev;
 	size_t			 i;
 
@@ -544,52 +425,43 @@ mux_events(void)
 	}
 }
 
-int
-mux_main(int argc, char **argv, const struct ws_handler *inproc)
+/*
+ * What needs root or the terminal: the lock, files, the queue, the
+ * sockets (or an upgrade's), the pid file; then -U.  -1 once said why.
+ */
+static int
+mux_setup(void)
 {
 	struct msgq_stats	mq;
 	char			err[CONF_ERR_MAX];
-	int			rv, lfd, ufd, i;
 
-	/* A worker session the pool started: it never returns. */
-	if (argc == 3 && strcmp(argv[1], WS_BOOT_ARG) == 0)
-		ws_boot(argv, inproc, cmd_is_mux);
-	M.argc = argc;
-	M.argv = argv;
-	M.inproc = inproc;
-	if ((rv = mux_configure(&M.conf, err)) != 0) {
-		if (rv == 1)
-			usage(stdout);
-		else if (rv == 2)
-			printf("mux %s\n", MUX_VERSION);
-		else if (rv == 3)
-			conf_list(stdout);
-		else
-			fprintf(stderr, "mux: %s\n", err);
-		if (rv == -1 && strstr(err, "option") != NULL)
-			usage(stderr);
-		return (rv == -1 ? 1 : 0);
+	if ((M.upgraded = upgrade_inherit(err, sizeof(err))) == -1) {
+		fprintf(stderr, "mux: %s\n", err);
+		return (-1);
 	}
 	if (mux_user() == -1 || mux_lock() == -1)
-		return (1);
+		return (-1);
 	if (statlog_open(M.conf.stats_file, M.conf.stats_flush,
 	    M.conf.stats_syslog, M.uid, M.gid, err, sizeof(err)) == -1) {
 		fprintf(stderr, "mux: %s\n", err);
-		return (1);
+		return (-1);
 	}
 	if (mux_messages() == -1)
-		return (1);
+		return (-1);
 	if (intake_rules(&M.conf, err, sizeof(err)) == -1) {
 		fprintf(stderr, "mux: %s\n", err);
-		return (1);
+		return (-1);
 	}
-	if (mux_sockets(&lfd, &ufd) == -1) {
+	if (socks_open(&M.conf, M.uid, M.gid, M.upgraded ? upgrade_take :
+	    NULL, &M.sk) == -1) {
 		msgq_close();
-		return (1);
+		return (-1);
 	}
 	mux_nofile();
 	log_init(M.conf.foreground, M.conf.syslog, M.conf.debug, mux_ident(),
 	    M.conf.facility ? log_facility(M.conf.facility) : -1);
+	if (M.upgraded)
+		log_info("upgrade: taking over from pid %ld", (long)getppid());
 	if (M.conf.embed_perl)
 		log_info("-E: workers run %s as a program; this build has "
 		    "no embedded Perl, and the filter's results are the same",
@@ -607,42 +479,108 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 		fatal("spool directory %s", M.conf.spool_dir);
 	if (M.conf.pidfile != NULL)
 		mux_pidfile(M.conf.pidfile);
-	if (M.conf.user != NULL && geteuid() == 0)
+	/* An upgrade: the helper the first mux started watches us too. */
+	if (M.upgraded)
+		(void)upgrade_take("cleanup");
+	else if (M.conf.user != NULL && geteuid() == 0)
 		mux_cleanup();
-	if (M.conf.user != NULL)
+	if (M.conf.user != NULL && (geteuid() == 0 || getuid() == 0))
 		mux_drop_privs(M.conf.user);
-	else if (geteuid() == 0)
+	else if (M.conf.user != NULL && geteuid() != M.uid)
+		fatalx("cannot run as %s: not root", M.conf.user);
+	else if (M.conf.user == NULL && geteuid() == 0)
 		log_warnx("running as root: use -U to run as an unprivileged "
 		    "user");
+	return (0);
+}
+
+/* Every subsystem on the loop, then the upgrade's last step. */
+static void
+mux_init(void)
+{
+	int	i;
 
 	if ((M.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	mux_events();
 	wait_init(M.base, &M.conf);
-	req_init(M.base, &M.conf, lfd, ufd, mux_reread);
-	pool_init(M.base, &M.conf, inproc, lfd);
+	req_init(M.base, &M.conf, M.sk.sfd, M.sk.ufd, mux_reread);
+	pool_init(M.base, &M.conf, M.inproc, M.sk.sfd);
 	dns_init(M.base, M.conf.resolv_conf);
 	intake_init(M.base, &M.conf);
 	tick_init(M.base, &M.conf);
-	if (M.mfd != -1)
-		smap_init(M.base, M.mfd, &M.conf);
-	svc_init(M.base, &M.conf, M.lfd, M.lspec, M.conf.nlisten);
-	ctl_init(mux_reread);
+	if (M.sk.mfd != -1)
+		smap_init(M.base, M.sk.mfd, &M.conf);
+	svc_init(M.base, &M.conf, M.sk.lfd, M.sk.lspec, M.conf.nlisten);
+	ctl_init(mux_reread, takeover_start);
 	ctl_configure(M.conf.msg_engine, M.conf.acls, M.conf.nacls,
 	    M.conf.macls, M.conf.nmacls);
 	for (i = 0; i < M.conf.nnotify; i++)
-		notify_add(M.base, M.nfd[i], M.conf.max_listeners);
+		notify_add(M.base, M.sk.nfd[i], M.conf.max_listeners);
+	M.tk = (struct takeover){ M.base, M.exe, M.argv0, M.lockfd, M.pidfd,
+	    M.conf.min_workers };
+	takeover_init(&M.tk);
+	if (M.upgraded)
+		takeover_resume();
+}
+
+/* The binary and the arguments as given: what an upgrade starts again. */
+static void
+mux_remember(int argc, char **argv)
+{
+	ssize_t	n;
+
+	if ((n = readlink("/proc/self/exe", M.exe, sizeof(M.exe) - 1)) > 0)
+		M.exe[n] = '\0';
+	if ((M.argv0 = calloc((size_t)argc + 1, sizeof(char *))) != NULL)
+		memcpy(M.argv0, argv, (size_t)argc * sizeof(char *));
+	else
+		M.exe[0] = '\0';
+}
+
+int
+mux_main(int argc, char **argv, const struct ws_handler *inproc)
+{
+	char	err[CONF_ERR_MAX];
+	int	rv;
+
+	/* A worker session the pool started: it never returns. */
+	if (argc == 3 && strcmp(argv[1], WS_BOOT_ARG) == 0)
+		ws_boot(argv, inproc, cmd_is_mux);
+	mux_remember(argc, argv);
+	M.argc = argc;
+	M.argv = argv;
+	M.inproc = inproc;
+	if ((rv = mux_configure(&M.conf, err)) != 0) {
+		if (rv == 1)
+			usage(stdout);
+		else if (rv == 2)
+			printf("mux %s\n", MUX_VERSION);
+		else if (rv == 3)
+			conf_list(stdout);
+		else
+			fprintf(stderr, "mux: %s\n", err);
+		if (rv == -1 && strstr(err, "option") != NULL)
+			usage(stderr);
+		return (rv == -1 ? 1 : 0);
+	}
+	if (mux_setup() == -1)
+		return (1);
+	mux_init();
 	log_info("started; minWorkers=%d, maxWorkers=%d, maxRequests=%d, "
 	    "maxLifetime=%d, maxIdleTime=%d, busyTimeout=%d, "
 	    "clientTimeout=%d", M.conf.min_workers, M.conf.max_workers,
 	    M.conf.max_requests, M.conf.max_lifetime, M.conf.idle_timeout,
 	    M.conf.busy_timeout, M.conf.client_timeout);
 	event_base_dispatch(M.base);
+	takeover_exit();
 	notify_drop_all();	/* logs a msg still waiting for its lookup */
 	msgq_close();
-	if (M.pidfile_done)
+	if (M.pidfile_done && !takeover_handed())
 		(void)unlink(M.conf.pidfile);
 	log_rl_flush(1);	/* what was not logged, summed up */
-	log_info("all workers gone: exiting");
+	log_info("%s", takeover_handed() ?
+	    "upgrade: our sessions have ended: exiting" :
+	    "all workers gone: exiting");
 	return (0);
 }

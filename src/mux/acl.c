@@ -32,7 +32,8 @@
 #include "acl.h"
 
 static const char *const ctl_names[CTL_NACTIONS] = {
-	"help", "status", "who", "reread", "kick", "shutdown", "msg"
+	"help", "status", "who", "reread", "kick", "shutdown", "upgrade",
+	"msg"
 };
 
 int

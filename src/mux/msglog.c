@@ -81,6 +81,13 @@ msglog_set(int fd)
 	recfile_set(&ML, fd);
 }
 
+/* The open MessageLog (an upgrade hands it on), or -1. */
+int
+msglog_fd(void)
+{
+	return (ML.fd);
+}
+
 /* One line: the time, who asked, then what happened. */
 void
 msglog_write(uint32_t uid, const char *fmt, ...)

@@ -69,7 +69,20 @@ static struct {
 	struct msgq_stats	 st;
 	void			(*sent)(pid_t);
 	int			(*owed)(pid_t);
-} Q = { -1, { 0 }, TAILQ_HEAD_INITIALIZER(Q.sess), { 0 }, NULL, NULL };
+	int			 shared;	/* with the other mux of an upgrade */
+} Q = { -1, { 0 }, TAILQ_HEAD_INITIALIZER(Q.sess), { 0 }, NULL, NULL, 0 };
+
+/*
+ * In an upgrade both muxes use the queue (each message names its worker
+ * session's pid): the new one must not purge it at its start, nor
+ * remove it at its exit while the old one runs, nor the old one while
+ * the new one does.  Whichever is left alone removes it.
+ */
+void
+msgq_share(int on)
+{
+	Q.shared = on;
+}
 
 /*
  * Told of each message that reached the queue (the pool wakes its
@@ -89,24 +102,16 @@ struct msgq_buf {
 };
 
 /*
- * Open (creating) the queue named by path.  The file is created 0600
- * when missing; a queue of that key that is not ours (or also's, the
- * -U user's, left by an earlier run), or not 0600, is refused rather
- * than used.
+ * Take queue qid (path names it in errors): ours (or also's, the -U
+ * user's, left by an earlier run) and 0600, or refused rather than
+ * used; emptied unless shared with the other mux of an upgrade.
  */
-int
-msgq_open(const char *path, uid_t also, char *err, size_t errlen)
+static int
+msgq_take(int qid, const char *path, uid_t also, char *err, size_t errlen)
 {
 	struct msgq_buf	 m;
 	struct msqid_ds	 ds;
-	key_t		 key;
-	int		 fd;
 
-	/* Only named here (ftok). */
-	if ((fd = recfile_open("MessageQueue", path, O_WRONLY | O_CREAT |
-	    O_NOFOLLOW, 0600, err, errlen)) == -1)
-		return (-1);
-	close(fd);
 	/*
 	 * The seal's key, which handlers must not read from our memory: no
 	 * ptrace or /proc/PID/mem for them (a drop from root does this too).
@@ -117,12 +122,9 @@ msgq_open(const char *path, uid_t also, char *err, size_t errlen)
 		    strerror(errno));
 		return (-1);
 	}
-	if ((key = ftok(path, 'm')) == -1 ||
-	    (Q.qid = msgget(key, IPC_CREAT | 0600)) == -1 ||
-	    msgctl(Q.qid, IPC_STAT, &ds) == -1) {
+	if (msgctl(qid, IPC_STAT, &ds) == -1) {
 		snprintf(err, errlen, "MessageQueue %s: %s", path,
 		    strerror(errno));
-		Q.qid = -1;
 		return (-1);
 	}
 	if ((ds.msg_perm.uid != geteuid() && ds.msg_perm.uid != also) ||
@@ -131,15 +133,49 @@ msgq_open(const char *path, uid_t also, char *err, size_t errlen)
 		    "belongs to uid %u with mode %03o, not to us with 0600",
 		    path, (unsigned)ds.msg_perm.uid,
 		    (unsigned)(ds.msg_perm.mode & 0777));
-		Q.qid = -1;
 		return (-1);
 	}
 	/* Left by a mux that did not exit cleanly: for pids long gone. */
-	while (msgrcv(Q.qid, &m, sizeof(m.mtext), 0,
+	while (!Q.shared && msgrcv(qid, &m, sizeof(m.mtext), 0,
 	    IPC_NOWAIT | MSG_NOERROR) >= 0)
 		Q.st.purged++;
 	Q.st.qbytes = (uint64_t)ds.msg_qbytes;
-	return (Q.qid);
+	return (Q.qid = qid);
+}
+
+/*
+ * Open (creating) the queue named by path, whose file is created 0600
+ * when missing.
+ */
+int
+msgq_open(const char *path, uid_t also, char *err, size_t errlen)
+{
+	key_t	key;
+	int	fd, qid;
+
+	/* Only named here (ftok). */
+	if ((fd = recfile_open("MessageQueue", path, O_WRONLY | O_CREAT |
+	    O_NOFOLLOW, 0600, err, errlen)) == -1)
+		return (-1);
+	close(fd);
+	if ((key = ftok(path, 'm')) == -1 ||
+	    (qid = msgget(key, IPC_CREAT | 0600)) == -1) {
+		snprintf(err, errlen, "MessageQueue %s: %s", path,
+		    strerror(errno));
+		return (-1);
+	}
+	return (msgq_take(qid, path, also, err, errlen));
+}
+
+/*
+ * An upgrade: the old mux's queue, by its id (its file may be root's,
+ * and we are -U's user by now), shared until one of the two exits.
+ */
+int
+msgq_adopt(int qid, const char *path, char *err, size_t errlen)
+{
+	Q.shared = 1;
+	return (msgq_take(qid, path, (uid_t)-1, err, errlen));
 }
 
 /* Give the queue to the user the mux will run as. */
@@ -368,7 +404,7 @@ msgq_close(void)
 
 	while ((ms = TAILQ_FIRST(&Q.sess)) != NULL)
 		msgq_wait_free(ms, TAILQ_FIRST(&ms->wait));
-	if (Q.qid != -1 && msgctl(Q.qid, IPC_RMID, NULL) == -1 &&
+	if (Q.qid != -1 && !Q.shared && msgctl(Q.qid, IPC_RMID, NULL) == -1 &&
 	    errno != EINVAL && errno != EIDRM)
 		log_warn("MessageQueue: removing queue %d", Q.qid);
 	Q.qid = -1;

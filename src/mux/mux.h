@@ -243,6 +243,8 @@ void	 svc_init(struct event_base *, struct conf *, const int *,
 	    const struct sock_spec *, int);
 size_t	 svc_env(struct svc_sess *, int, int, char *, size_t);
 void	 svc_close(void);
+uint32_t svc_tokens(void);
+void	 svc_tokens_from(uint32_t);
 void	 svc_end(struct svc_sess *);
 void	 svc_end_msgs(struct svc_sess *, int, const char *);
 const char *svc_user(struct svc_sess *, const char *, char *, size_t);
@@ -290,6 +292,7 @@ void	 pool_init(struct event_base *, struct conf *,
 int	 pool_dispatch(struct waiter *, int);
 void	 pool_reread(void);
 void	 pool_shutdown(void);
+void	 pool_handoff(void);
 void	 pool_reconf(const struct conf *);
 int	 pool_free(void);
 void	 pool_unpend(struct waiter *);
@@ -302,6 +305,7 @@ int	 req_listening(void);
 void	 req_adopt(int, const char *, size_t);
 void	 req_last_words(int, const char *, int);
 void	 req_close_listeners(void);
+void	 req_hold(int);
 
 /* wait.c: clients waiting for a worker, from the decision to hand-off. */
 void	 wait_init(struct event_base *, struct conf *);
@@ -333,10 +337,12 @@ void	 statlog_event(const char *, int, int, int, const char *, ...)
 int	 smap_parse(const char *, size_t, size_t, size_t *, size_t *);
 size_t	 smap_request(const char *, size_t, char *, size_t);
 void	 smap_init(struct event_base *, int, const struct conf *);
+void	 smap_stop(void);
 
 /* tick.c: -X, filter_tick requests of the mux's own. */
 void	 tick_init(struct event_base *, const struct conf *);
 void	 tick_reconf(const struct conf *);
+void	 tick_stop(void);
 
 /* msgq.c: the MessageEngine queue, sending side. */
 #define MSGQ_TEXT_MAX	(sizeof(struct ws_mq_head) + INJ_TEXT_MAX) /* sealed */
@@ -356,6 +362,8 @@ int	 msgq_retry(void);
 void	 msgq_on_sent(void (*)(pid_t), int (*)(pid_t));
 int	 msgq_purge(pid_t);
 void	 msgq_close(void);
+void	 msgq_share(int);
+int	 msgq_adopt(int, const char *, char *, size_t);
 
 /* recfile.c: files of whole records, written whole or not at all. */
 struct recfile {
@@ -375,5 +383,6 @@ void	 recfile_flush(struct recfile *);
 /* msglog.c: MessageLog. */
 int	 msglog_open(const char *, int, char *, size_t);
 void	 msglog_set(int);
+int	 msglog_fd(void);
 
 #endif

@@ -488,6 +488,40 @@ pool_shutdown(void)
 		event_base_loopbreak(pool.base);
 }
 
+/*
+ * An upgrade: the new mux has our sockets.  Take no more clients; a new
+ * generation, so busy workers leave after their request and idle ones
+ * now (or once no client waits here for one); live sessions end as they
+ * will.  The loop ends when all is gone (pool_handoff_step).
+ */
+void
+pool_handoff(void)
+{
+	if (pool.handoff || pool.stopping)
+		return;
+	log_info("upgrade: retiring %d workers as they finish",
+	    pool_running());
+	pool.handoff = 1;
+	req_close_listeners();
+	atomic_fetch_add(&pool.shm->gen, 1);
+	pool_sync();
+}
+
+void
+pool_handoff_step(void)
+{
+	int	i;
+
+	if (wait_queue_len() == 0)
+		for (i = 0; i < pool.n; i++)
+			if (pool.slot[i].pid > 0 && pool_state(i) == WS_IDLE &&
+			    !(atomic_load(&pool.slot[i].s->ctl) &
+			    WS_CTL_RETIRE))
+				pool_retire(&pool.slot[i], "Upgrade");
+	if (pool_running() == 0 && wait_queue_len() == 0 && svc_count() == 0)
+		event_base_loopbreak(pool.base);
+}
+
 /* shutdown: requests get "error: TEXT" (NULL: accept them again). */
 void
 pool_refuse(const char *text)

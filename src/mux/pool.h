@@ -73,6 +73,7 @@ struct pool {
 	uint64_t		 msgs;
 	uint64_t		 activations;
 	int			 stopping;
+	int			 handoff;	/* an upgrade took over */
 	int			 watched;	/* a listener wants F or S */
 	int64_t			 stop_at;	/* ms */
 	int64_t			 start;
@@ -119,5 +120,7 @@ void	 pool_msg_held(struct pool_slot *);
 void	 pool_msg_key(struct pool_slot *);
 int	 pool_sess_info(int, struct sess_info *, char *, size_t,
 	    uint8_t [16]);
+
+void	 pool_handoff_step(void);
 
 #endif

@@ -295,7 +295,10 @@ pool_sync(void)
 		return;
 	pool_drain();
 	atomic_store(&pool.shm->wake_idle, !pool_all_running());
-	pool_watch();
+	if (pool.handoff)
+		pool_handoff_step();
+	else
+		pool_watch();
 }
 
 static void

@@ -26,7 +26,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +34,7 @@
 #include <event2/event.h>
 
 #include "pool.h"
+#include "proc.h"
 
 extern char **environ;
 
@@ -184,8 +184,6 @@ pool_exec(struct pool_slot *ps, int chan, int peer, int logw, int ep)
 	int			 fds[] = { peer, logw, pool.lfd, pool.shm_fd,
 				    pool.wake[1], ep };
 	struct ws_boot		 b;
-	posix_spawnattr_t	 attr;
-	sigset_t		 set;
 	size_t			 len;
 	pid_t			 pid;
 	int			 rv;
@@ -208,18 +206,9 @@ pool_exec(struct pool_slot *ps, int chan, int peer, int logw, int ep)
 		return (-1);
 	}
 	(void)snprintf(arg, sizeof(arg), "%d", peer);
-	/* Every signal at its default, none blocked: nothing to undo there. */
-	posix_spawnattr_init(&attr);
-	sigfillset(&set);
-	posix_spawnattr_setsigdefault(&attr, &set);
-	sigemptyset(&set);
-	posix_spawnattr_setsigmask(&attr, &set);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF |
-	    POSIX_SPAWN_SETSIGMASK);
 	pool_cloexec(fds, sizeof(fds) / sizeof(fds[0]), 0);
-	rv = posix_spawn(&pid, "/proc/self/exe", NULL, &attr, argv, environ);
+	rv = proc_spawn(&pid, "/proc/self/exe", argv, environ);
 	pool_cloexec(fds, sizeof(fds) / sizeof(fds[0]), 1);
-	posix_spawnattr_destroy(&attr);
 	if (rv != 0) {
 		errno = rv;
 		log_warn("worker %d: posix_spawn", ps->idx);
@@ -478,7 +467,8 @@ pool_topup_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	if (pool.stopping || pool_alive() >= pool.conf->min_workers)
+	if (pool.stopping || pool.handoff ||
+	    pool_alive() >= pool.conf->min_workers)
 		return;
 	if ((ps = pool_find_stopped()) != NULL)
 		(void)pool_spawn(ps, pool_topup_why());
@@ -492,7 +482,8 @@ pool_topup(void)
 	struct timeval	tv = { pool.conf->slew, 0 };
 	int64_t		wait;
 
-	if (pool.stopping || pool_alive() >= pool.conf->min_workers ||
+	if (pool.stopping || pool.handoff ||
+	    pool_alive() >= pool.conf->min_workers ||
 	    evtimer_pending(PP.topup_ev, NULL))
 		return;
 	wait = PP.throttle_until - slot_now_ms();

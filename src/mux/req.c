@@ -62,6 +62,7 @@ static struct {
 	struct acc		*uacc;		/* -a */
 	int			 watching;
 	int			 always;	/* watch -s whatever the pool says */
+	int			 held;		/* an upgrade: the new mux's */
 	int			 nunpriv;
 	void			(*reread)(void);	/* the reread command */
 } R;
@@ -347,7 +348,8 @@ req_nonblock(int on)
 void
 req_listen(int on)
 {
-	if (R.lacc == NULL || on == R.watching || (R.always && !on))
+	if (R.lacc == NULL || R.held || on == R.watching ||
+	    (R.always && !on))
 		return;
 	R.watching = on;
 	if (on) {
@@ -363,6 +365,31 @@ int
 req_listening(void)
 {
 	return (R.watching);
+}
+
+/*
+ * An upgrade under way: the new mux will accept on the request socket,
+ * the same open file as ours, whose O_NONBLOCK it sets as its pool
+ * needs; two muxes setting it would leave one in a blocking accept(2).
+ * So we stop taking clients there now, before it starts (clients wait
+ * for our workers or its), and go on if the upgrade fails.
+ */
+void
+req_hold(int on)
+{
+	if (R.lacc == NULL || on == R.held)
+		return;
+	if (on) {
+		acc_on(R.lacc, 0);
+		if (R.watching && !R.always)
+			req_nonblock(0);
+		R.watching = 0;
+		R.held = 1;
+		return;
+	}
+	R.held = 0;
+	if (R.always)
+		req_listen(1);
 }
 
 void

@@ -373,6 +373,14 @@ smap_accepted(int fd, struct sockaddr *sa, socklen_t salen, void *arg)
 	return (0);
 }
 
+/* An upgrade: the new mux accepts; our lookups finish. */
+void
+smap_stop(void)
+{
+	acc_free(SM.acc);
+	SM.acc = NULL;
+}
+
 /* Serve the -N socket made by the caller. */
 void
 smap_init(struct event_base *base, int fd, const struct conf *conf)

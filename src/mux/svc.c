@@ -209,6 +209,24 @@ svc_unix_user(struct svc_sess *s, int fd)
 		snprintf(s->user, sizeof(s->user), "%u", (unsigned)cr.uid);
 }
 
+/*
+ * An upgrade: the new mux's tokens start past ours, with room for the
+ * sessions we still start while it sets up, so no two sessions of the
+ * two muxes share a number in the logs.
+ */
+#define SVC_TOKEN_ROOM	65536
+uint32_t
+svc_tokens(void)
+{
+	return (S.next_token);
+}
+
+void
+svc_tokens_from(uint32_t old)
+{
+	S.next_token = old + SVC_TOKEN_ROOM;
+}
+
 static struct svc_sess *
 svc_new(int fd, int li, const struct sockaddr_storage *ss)
 {

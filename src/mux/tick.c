@@ -158,6 +158,18 @@ tick_reconf(const struct conf *c)
 	}
 }
 
+/* An upgrade: the new mux ticks; a running tick finishes. */
+void
+tick_stop(void)
+{
+	int	i;
+
+	K.every = 0;
+	for (i = 0; i < TICK_MAX; i++)
+		if (K.t[i].timer != NULL)
+			evtimer_del(K.t[i].timer);
+}
+
 void
 tick_init(struct event_base *base, const struct conf *c)
 {

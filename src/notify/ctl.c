@@ -46,6 +46,7 @@
 static struct acl	 ctl_acl;
 static int		 ctl_engine;	/* MessageEngine */
 static void		(*ctl_reread)(void);	/* the daemon's reread */
+static int		(*ctl_upgrade)(char *, size_t);	/* its upgrade */
 
 static int
 ctl_resolve(int group, const char *name, uint32_t *id, void *arg)
@@ -67,11 +68,12 @@ ctl_resolve(int group, const char *name, uint32_t *id, void *arg)
 	return (-1);
 }
 
-/* What reread runs: the daemon's own, as on SIGHUP. */
+/* What reread and upgrade run: the daemon's own, as on SIGINT, SIGUSR2. */
 void
-ctl_init(void (*reread)(void))
+ctl_init(void (*reread)(void), int (*upgrade)(char *, size_t))
 {
 	ctl_reread = reread;
+	ctl_upgrade = upgrade;
 }
 
 /*
@@ -451,6 +453,16 @@ ctl_run(const char *line, size_t len, const struct acl_peer *p,
 		log_info("control: reread by uid %u", p->uid);
 		ctl_reread();
 		cmd_printf(b, "*OK reread\n");
+		return (CTL_R_OK);
+	}
+	if (a == CTL_UPGRADE) {
+		log_info("control: upgrade by uid %u", p->uid);
+		if (ctl_upgrade == NULL)
+			cmd_printf(b, "*ERR upgrade: not in this program\n");
+		else if (ctl_upgrade(buf, sizeof(buf)) == -1)
+			cmd_printf(b, "*ERR upgrade: %s\n", buf);
+		else
+			cmd_printf(b, "*OK upgrade: %s\n", buf);
 		return (CTL_R_OK);
 	}
 	if ((w = calloc((size_t)pool_nslots() + 1, sizeof(*w))) == NULL) {

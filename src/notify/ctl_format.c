@@ -173,6 +173,8 @@ static const struct {
 	{ CTL_SHUTDOWN, "shutdown [-l secs] [-d secs] TEXT",
 	    "refuse requests with TEXT, then cut sessions" },
 	{ CTL_SHUTDOWN, "shutdown cancel", "accept requests again" },
+	{ CTL_UPGRADE, "upgrade",
+	    "start the binary anew; it takes over the sockets" },
 	{ CTL_MSG, "msg user|host|class NAME TEXT | msg all TEXT",
 	    "a message into sessions' next replies" },
 };

@@ -53,6 +53,7 @@ struct nl {
 	uint32_t		 mask;
 	struct np_out		 out;
 	int			 closing;
+	int			 handing;	/* to the new mux, once flushed */
 	int			 local;		/* UNIX peer: may act */
 	struct acl_peer		 peer;
 	uint32_t		*groups;
@@ -74,13 +75,20 @@ static struct {
 	int			 max;
 	int			 init;
 	struct notify_stats	 st;
+	int			(*give)(int, uint32_t);	/* an upgrade's */
+	void			(*given)(void);
+	int			 handing;
 } N;
 
 static void	notify_sink(const struct mux_ev *, int, void *);
 
+static void	nl_handed(struct nl *);
+
 static void
 nl_free(struct nl *l)
 {
+	if (l->handing)
+		nl_handed(l);
 	TAILQ_REMOVE(&N.nls, l, entry);
 	N.n--;
 	ctl_cancel(&l->as);
@@ -234,6 +242,8 @@ nl_tags(struct nl *l)
 	free(w);
 }
 
+static void	nl_hand(struct nl *);
+
 static void
 nl_write_cb(struct bufferevent *bev, void *arg)
 {
@@ -242,6 +252,10 @@ nl_write_cb(struct bufferevent *bev, void *arg)
 	size_t		 n;
 	int		 gap = l->out.skipped > 0;
 
+	if (l->handing) {
+		nl_hand(l);
+		return;
+	}
 	if (l->closing) {
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 			nl_free(l);
@@ -308,9 +322,9 @@ nl_peer(struct nl *l, int fd)
 	return (0);
 }
 
-/* Serve a connected listener: *OK, then its lines. */
+/* Serve a connected listener: hello (*OK) unless NULL, then its lines. */
 static void
-nl_start(struct nl *l)
+nl_start(struct nl *l, const char *hello)
 {
 	struct timeval	 tv = { NOTIFY_STALL, 0 };
 
@@ -323,7 +337,40 @@ nl_start(struct nl *l)
 	bufferevent_setwatermark(l->bev, EV_WRITE, NOTIFY_LOW, 0);
 	bufferevent_set_timeouts(l->bev, NULL, &tv);
 	bufferevent_enable(l->bev, EV_READ | EV_WRITE);
-	bufferevent_write(l->bev, "*OK\n", 4);
+	if (hello != NULL)
+		bufferevent_write(l->bev, hello, strlen(hello));
+}
+
+/* A listener on fd, or NULL (fd closed, logged). */
+static struct nl *
+nl_new(int fd, int family)
+{
+	struct nl	*l;
+
+	if (N.n >= N.max) {
+		N.st.refused++;
+		(void)send(fd, "*ERR too many listeners\n", 24,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		close(fd);
+		log_warnx("listener refused: %d listeners already", N.n);
+		return (NULL);
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    (l->bev = bufferevent_socket_new(N.base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		log_warn("listener");
+		free(l);
+		close(fd);
+		return (NULL);
+	}
+	if (family == AF_UNIX && nl_peer(l, fd) == -1) {
+		bufferevent_free(l->bev);
+		free(l);
+		return (NULL);
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ NOTIFY_SNDBUF },
+	    sizeof(int));
+	return (l);
 }
 
 static int
@@ -333,31 +380,102 @@ notify_accepted(int fd, struct sockaddr *sa, socklen_t salen, void *arg)
 
 	(void)salen;
 	(void)arg;
-	if (N.n >= N.max) {
-		N.st.refused++;
-		(void)send(fd, "*ERR too many listeners\n", 24,
-		    MSG_DONTWAIT | MSG_NOSIGNAL);
-		close(fd);
-		log_warnx("listener refused: %d listeners already", N.n);
-		return (0);
-	}
-	if ((l = calloc(1, sizeof(*l))) == NULL ||
-	    (l->bev = bufferevent_socket_new(N.base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		log_warn("listener");
-		free(l);
-		close(fd);
-		return (0);
-	}
-	if (sa->sa_family == AF_UNIX && nl_peer(l, fd) == -1) {
-		bufferevent_free(l->bev);
-		free(l);
-		return (0);
-	}
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ NOTIFY_SNDBUF },
-	    sizeof(int));
-	nl_start(l);
+	if ((l = nl_new(fd, sa->sa_family)) != NULL)
+		nl_start(l, "*OK\n");
 	return (0);
+}
+
+/*
+ * A listener the old mux handed over in an upgrade, subscribed to mask:
+ * no *OK (it had one), our snapshot instead, after the old mux's R.
+ */
+void
+notify_adopt(int fd, uint32_t mask)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	struct nl		*l;
+	char			 buf[64];
+	size_t			 n;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+	    (l = nl_new(fd, ss.ss_family)) == NULL)
+		return;
+	nl_start(l, NULL);
+	N.st.accepted--;	/* counted by the old mux */
+	l->mask = mask;
+	n = np_snapshot(mask, pool_reported_free(), buf, sizeof(buf));
+	if (n > 0)
+		bufferevent_write(l->bev, buf, n);
+	notify_watch();
+}
+
+/* A listener handed over, or lost on the way: one fewer to wait for. */
+static void
+nl_handed(struct nl *l)
+{
+	l->handing = 0;
+	if (--N.handing == 0 && N.given != NULL) {
+		N.given();
+		N.given = NULL;
+	}
+}
+
+/* Hand l to the new mux once its lines are out: ours end with R. */
+static void
+nl_hand(struct nl *l)
+{
+	struct evbuffer	*out = bufferevent_get_output(l->bev);
+	int		 fd = bufferevent_getfd(l->bev);
+
+	while (evbuffer_get_length(out) > 0 && evbuffer_write(out, fd) > 0)
+		;
+	if (evbuffer_get_length(out) > 0)
+		return;		/* the rest from nl_write_cb */
+	if (N.give(fd, l->mask) == -1)
+		log_warnx("upgrade: a listener could not be handed over");
+	nl_free(l);
+}
+
+/* Listeners still to hand over (the last of them once it has read). */
+int
+notify_handing(void)
+{
+	return (N.handing);
+}
+
+/*
+ * An upgrade: every listener goes to the new mux (give), which sends
+ * it a fresh snapshot; one that is behind goes once it has read what
+ * we wrote, and hears nothing more from us meanwhile.  One answering
+ * an action or with a line unread stays, to be closed when we exit.
+ * given runs when all are handed.  Our listening sockets close.
+ */
+void
+notify_handoff(int (*give)(int, uint32_t), void (*given)(void))
+{
+	struct nl	*l, *next;
+
+	N.give = give;
+	N.given = given;
+	N.handing++;		/* none must end the handing before the last */
+	TAILQ_FOREACH(l, &N.nls, entry)
+		if (!l->closing && l->as.pending == NULL &&
+		    evbuffer_get_length(bufferevent_get_input(l->bev)) == 0) {
+			l->handing = 1;
+			N.handing++;
+			bufferevent_disable(l->bev, EV_READ);
+		}
+	for (l = TAILQ_FIRST(&N.nls); l != NULL; l = next) {
+		next = TAILQ_NEXT(l, entry);
+		if (l->handing)
+			nl_hand(l);
+	}
+	notify_close_all();
+	if (--N.handing == 0 && N.given != NULL) {
+		N.given();
+		N.given = NULL;
+	}
 }
 
 /*
@@ -378,7 +496,7 @@ notify_attach(struct bufferevent *bev, const struct acl_peer *peer)
 		l->peer.groups = NULL;
 		l->peer.ngroups = 0;
 	}
-	nl_start(l);
+	nl_start(l, "*OK\n");
 	return (0);
 }
 
@@ -458,7 +576,7 @@ notify_sink(const struct mux_ev *ev, int nev, void *arg)
 		    EVENTS_LINE_MAX, &ev[i]);
 	for (l = TAILQ_FIRST(&N.nls); l != NULL; l = next) {
 		next = TAILQ_NEXT(l, entry);
-		if (l->closing || l->mask == 0)
+		if (l->closing || l->handing || l->mask == 0)
 			continue;
 		backlog = evbuffer_get_length(bufferevent_get_output(l->bev));
 		if (backlog > NOTIFY_HARD) {

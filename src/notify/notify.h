@@ -80,6 +80,9 @@ void	 notify_drop_all(void);
 void	 notify_stats(struct notify_stats *);
 void	 notify_watch(void);
 void	 notify_close_all(void);
+void	 notify_adopt(int, uint32_t);
+void	 notify_handoff(int (*)(int, uint32_t), void (*)(void));
+int	 notify_handing(void);
 
 /* ctl.c: control actions on listener sockets. */
 #define CTL_R_OK	0
@@ -108,7 +111,7 @@ void	 ctl_format_status(struct cmd_buf *, const struct cmd_view *,
 void	 ctl_format_who(struct cmd_buf *, const struct cmd_view *);
 void	 ctl_format_help(struct cmd_buf *, const struct acl *,
 	    const struct acl_peer *, uint32_t);
-void	 ctl_init(void (*)(void));
+void	 ctl_init(void (*)(void), int (*)(char *, size_t));
 void	 ctl_configure(int, const struct conf_acl *, int,
 	    const struct conf_acl *, int);
 #define CTL_NAME_MAX	253	/* msg's NAME: a DNS name's longest */

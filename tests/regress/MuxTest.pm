@@ -9,12 +9,14 @@ use IO::Socket::INET;
 use IO::Socket::UNIX;
 use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(sleep time);
+use IO::Select;
 use Test::More;
 
 our @EXPORT = qw(mux_start mux_stop req ureq wait_for mux_status
     log_count log_text worker_pids program_pids alive bg_req bg_wait
     saturate $SRC
-    $WORKER free_port write_file read_file muxctl status_wait small_disk);
+    $WORKER free_port write_file read_file muxctl status_wait small_disk
+    replies);
 
 our $SRC = $ENV{MUX_SRC} // '.';
 our $WORKER = "$SRC/tests/regress/worker.pl";
@@ -271,6 +273,20 @@ sub bg_wait {
 	local $/;
 	my ($t0, $t1, $r) = split / /, <$fh>, 3;
 	return [$t0, $t1, $r // ''];
+}
+
+# What a client read until n final replies ("NNN text") came, or t
+# seconds (5) passed.
+sub replies {
+	my ($s, $n, $t) = @_;
+	my $sel = IO::Select->new($s);
+	my ($buf, $end) = ('', time + ($t // 5));
+	while (time < $end) {
+		last if (() = $buf =~ /^\d\d\d [^\n]*\n/mg) >= $n;
+		next unless $sel->can_read(0.1);
+		last unless sysread($s, $buf, 4096, length $buf);
+	}
+	return $buf;
 }
 
 END {

@@ -25,17 +25,6 @@ my $H = "$SRC/tests/regress/poolftpd.pl";
 my $dir = tempdir('mux-forge-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 chmod(0755, $dir);
 
-sub replies {
-	my ($s, $n) = @_;
-	my $sel = IO::Select->new($s);
-	my ($buf, $end) = ('', time + 5);
-	while (time < $end) {
-		last if (() = $buf =~ /^\d\d\d [^\n]*\n/mg) >= $n;
-		next unless $sel->can_read(0.1);
-		last unless sysread($s, $buf, 4096, length $buf);
-	}
-	return $buf;
-}
 
 # Run code as nobody, the handlers' user; its exit status.
 sub as_nobody {

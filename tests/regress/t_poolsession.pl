@@ -26,17 +26,6 @@ chmod(0700, $dir);
 
 
 # Read until n final "NNN " lines have come (or EOF, or t seconds).
-sub replies {
-	my ($s, $n, $t) = @_;
-	my $sel = IO::Select->new($s);
-	my ($buf, $end) = ('', time + ($t // 5));
-	while (time < $end) {
-		last if (() = $buf =~ /^\d\d\d [^\n]*\n/mg) >= $n;
-		next unless $sel->can_read(0.1);
-		last unless sysread($s, $buf, 4096, length $buf);
-	}
-	return $buf;
-}
 
 sub dial {
 	my ($port) = @_;
