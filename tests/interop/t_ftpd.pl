@@ -7,7 +7,9 @@
 # The listener is on 127.0.0.2 and the client on 127.0.0.1, so a wrong
 # PASV address fails.  Net::FTP is the client: a local user the test
 # makes and anonymous; LIST, STOR and RETR of 20 MB with equal md5; PASV,
-# EPSV and active mode; msg all before the final line of the next reply.
+# EPSV and active mode; msg all before the final line of the next reply;
+# an upgrade (muxctl upgrade) with a live session, which goes on with
+# 20 MB each way on the old mux while a new one logs in to the new mux.
 #
 # The two packages conflict, so neither is installed: each is unpacked
 # from its .deb (apt-get download) into a temporary directory, and only
@@ -145,6 +147,23 @@ EOC
 
 sub muxctl { my $out = `$MUXCTL -s $T/ctl.sock @_ 2>&1`; return $out }
 
+# mux in front of daemon d (its command line cmd) on port: its pid.
+sub mux_for {
+	my ($d, $port, @cmd) = @_;
+	my $pid = fork() // die;
+	if ($pid == 0) {
+		open(STDERR, '>>', "$T/mux-$d.log") or die;
+		open(STDOUT, '>&', \*STDERR) or die;
+		{ exec($MUX, '-D', '-d', '--config', "$T/mux-$d.conf", '-s',
+		    "$T/s.sock", '-O', "$T/ctl.sock", '-x', 4, '-p',
+		    "$T/mux-$d.pid", '--listen', "inet:127.0.0.2:$port,ftp",
+		    "--exec", "--", @cmd) };
+		POSIX::_exit(127);	# not through END: the parent cleans up
+	}
+	push @pids, $pid;
+	return $pid;
+}
+
 for my $d (qw(vsftpd proftpd)) {
 	spew("$T/$d.conf", $conf{$d});
 	my $port = free_port('127.0.0.2');
@@ -152,16 +171,7 @@ for my $d (qw(vsftpd proftpd)) {
 	    . "MessageLog $T/msg-$d.log\nClass lan 127.0.0.0/24\n");
 	my @cmd = $d eq 'vsftpd' ? ($bin{$d}, "$T/$d.conf")
 	    : ($bin{$d}, '-c', "$T/$d.conf");
-	my $pid = fork() // die;
-	if ($pid == 0) {
-		open(STDERR, '>', "$T/mux-$d.log") or die;
-		open(STDOUT, '>&', \*STDERR) or die;
-		{ exec($MUX, '-D', '-d', '--config', "$T/mux-$d.conf", '-s',
-		    "$T/s.sock", '-O', "$T/ctl.sock", '-x', 4, '--listen',
-		    "inet:127.0.0.2:$port,ftp", "--exec", "--", @cmd) };
-		POSIX::_exit(127);	# not through END: the parent cleans up
-	}
-	push @pids, $pid;
+	my $pid = mux_for($d, $port, @cmd);
 	ok(wait_for(sub { IO::Socket::INET->new("127.0.0.2:$port") }, 10),
 	    "$d: mux listens on 127.0.0.2");
 
@@ -307,6 +317,45 @@ for my $d (qw(vsftpd proftpd)) {
 	is(scalar(@ends), 4, "$d: every session's end logs the daemon's exit "
 	    . 'status (' . join(', ', @ends) . ')')
 	    or diag(slurp("$T/mux-$d.log"));
+
+	# An upgrade with a live session: it goes on, 20 MB each way, on
+	# the old mux; a new session goes to the new one; the old one exits
+	# once the live session has ended.
+	$pid = mux_for($d, $port, @cmd);
+	wait_for(sub { -s "$T/mux-$d.pid" && IO::Socket::INET->new(
+	    "127.0.0.2:$port") }, 10);
+	$f = Net::FTP->new('127.0.0.2', Port => $port, Passive => 1,
+	    LocalAddr => '127.0.0.1', Timeout => 30) or die;
+	$f->login($USER, $PASS) or die;
+	$f->binary;
+	like(muxctl('upgrade'), qr/^upgrade: started \S+ as pid \d+/,
+	    "$d: muxctl upgrade");
+	my $new = 0;
+	wait_for(sub { ($new = slurp("$T/mux-$d.pid") // 0) =~ s/\s+//g;
+	    $new && $new != $pid }, 30);
+	ok($new && $new != $pid, "$d: the new mux ($new) took over");
+	push @pids, $new if $new;
+	my $g = Net::FTP->new('127.0.0.2', Port => $port, Passive => 1,
+	    LocalAddr => '127.0.0.1', Timeout => 20);
+	ok($g && $g->login($USER, $PASS), "$d: a new session logs in");
+	my @mine = muxctl('who') =~ / user=\Q$USER\E /g;
+	is(scalar(@mine), 1, "$d: who on the new mux: the new session only");
+	$t0 = time;
+	ok($f->put("$T/big.bin", 'big2.bin'), "$d: the live session goes on: "
+	    . 'STOR 20 MB') or diag($f->message);
+	ok($f->get('big2.bin', "$T/back2.$d"), "$d: RETR 20 MB");
+	is(md5("$T/back2.$d"), $md5, sprintf("$d: the same md5 (%.1f s)",
+	    time - $t0));
+	ok(kill(0, $pid), "$d: the old mux waits for its session");
+	$f->quit;
+	waitpid($pid, 0);
+	is($? >> 8, 0, "$d: then exits, 0");
+	@pids = grep { $_ != $pid } @pids;
+	ok($g->quit, "$d: the new session ends");
+	kill('TERM', $new);
+	ok(wait_for(sub { !kill(0, $new) }, 20), "$d: the new mux stops");
+	@pids = grep { $_ != $new } @pids;
+	unlink("$T/home/big2.bin");
 }
 
 done_testing();
