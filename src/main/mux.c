@@ -61,6 +61,7 @@ static struct {
 	int			 lockfd;
 	int			 pidfd;		/* the pid file, kept open */
 	int			 upgraded;	/* an old mux started us */
+	int			 owner;		/* of the files we remove */
 	struct takeover		 tk;		/* what an upgrade needs */
 } M = { .uid = (uid_t)-1, .gid = (gid_t)-1, .lockfd = -1, .pidfd = -1 };
 
@@ -196,8 +197,8 @@ mux_signal_cb(evutil_socket_t sig, short ev, void *arg)
 	(void)arg;
 	if (sig == SIGTERM) {
 		log_info("Received SIGTERM: Stopping workers and terminating");
-		if (!takeover_handed())	/* else the new mux's */
-			socks_unlink();
+		if (M.owner && !takeover_handed())
+			socks_unlink();	/* else the other mux's */
 		notify_close_all();
 		svc_close();
 		pool_shutdown();
@@ -230,17 +231,31 @@ mux_nofile(void)
 	}
 }
 
+/* Our pid into the pid file; -1 if it cannot be written. */
+static int
+mux_pidwrite(void)
+{
+	char	buf[32];
+	int	n;
+
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (M.pidfd == -1 || ftruncate(M.pidfd, 0) == -1 ||
+	    pwrite(M.pidfd, buf, (size_t)n, 0) != n)
+		return (-1);
+	return (0);
+}
+
 /*
  * The pid file, kept open: an upgrade's new mux, running as -U's user,
  * rewrites the file through it (it may not open a file root made), and
- * takes it over only if it is still the file named.
+ * takes it over only if it is still the file named.  It writes its pid
+ * once it is ready (mux_ready): till then the file is the old mux's.
  */
 static void
 mux_pidfile(const char *path)
 {
 	struct stat	a, b;
-	char		buf[32];
-	int		fd = M.upgraded ? upgrade_take("pidfile") : -1, n;
+	int		fd = M.upgraded ? upgrade_take("pidfile") : -1;
 
 	if (fd != -1 && (fstat(fd, &a) == -1 || stat(path, &b) == -1 ||
 	    a.st_dev != b.st_dev || a.st_ino != b.st_ino)) {
@@ -251,15 +266,27 @@ mux_pidfile(const char *path)
 		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 		    0644);
 	if (fd == -1 && M.upgraded) {
-		log_warn("upgrade: pid file %s still names the old mux", path);
+		log_warn("upgrade: pid file %s will still name the old mux",
+		    path);
 		return;
 	}
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (fd == -1 || ftruncate(fd, 0) == -1 ||
-	    pwrite(fd, buf, (size_t)n, 0) != n)
-		fatal("pid file %s", path);
 	M.pidfd = fd;
+	if (!M.upgraded && mux_pidwrite() == -1)
+		fatal("pid file %s", path);
 	M.pidfile_done = 1;
+}
+
+/*
+ * An upgrade's new mux is ready: the pid file and, at the exit, the
+ * files are ours now (before, a SIGTERM from the old mux giving up must
+ * leave them).
+ */
+static void
+mux_ready(void)
+{
+	M.owner = 1;
+	if (M.pidfile_done && mux_pidwrite() == -1)
+		log_warn("upgrade: pid file %s", M.conf.pidfile);
 }
 
 /* -U's user, looked up before anything is made for it. */
@@ -518,7 +545,7 @@ mux_init(void)
 	for (i = 0; i < M.conf.nnotify; i++)
 		notify_add(M.base, M.sk.nfd[i], M.conf.max_listeners);
 	M.tk = (struct takeover){ M.base, M.exe, M.argv0, M.lockfd, M.pidfd,
-	    M.conf.min_workers };
+	    M.conf.min_workers, mux_ready };
 	takeover_init(&M.tk);
 	if (M.upgraded)
 		takeover_resume();
@@ -566,6 +593,7 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	}
 	if (mux_setup() == -1)
 		return (1);
+	M.owner = !M.upgraded;
 	mux_init();
 	log_info("started; minWorkers=%d, maxWorkers=%d, maxRequests=%d, "
 	    "maxLifetime=%d, maxIdleTime=%d, busyTimeout=%d, "
@@ -576,7 +604,7 @@ mux_main(int argc, char **argv, const struct ws_handler *inproc)
 	takeover_exit();
 	notify_drop_all();	/* logs a msg still waiting for its lookup */
 	msgq_close();
-	if (M.pidfile_done && !takeover_handed())
+	if (M.pidfile_done && M.owner && !takeover_handed())
 		(void)unlink(M.conf.pidfile);
 	log_rl_flush(1);	/* what was not logged, summed up */
 	log_info("%s", takeover_handed() ?

@@ -231,6 +231,7 @@ takeover_ready_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	event_free(self);
+	T.t->ready();
 	upgrade_ready(T.t->base, takeover_adopt);
 }
 

@@ -31,6 +31,7 @@ struct takeover {
 	int			 lockfd;
 	int			 pidfd;		/* the pid file, kept open */
 	int			 min_workers;
+	void			(*ready)(void);	/* the new mux's, when ready */
 };
 
 void	 takeover_init(const struct takeover *);

@@ -129,7 +129,9 @@ upgrade_recv(int ch, char *name, size_t sz, int *fd)
 	m.msg_control = cm.buf;
 	m.msg_controllen = sizeof(cm.buf);
 	while ((n = recvmsg(ch, &m, MSG_CMSG_CLOEXEC)) == -1)
-		if (errno != EINTR)
+		if (errno == ECONNRESET)	/* gone with our words unread */
+			return (0);
+		else if (errno != EINTR)
 			return (-1);
 	if ((c = CMSG_FIRSTHDR(&m)) != NULL && c->cmsg_level == SOL_SOCKET &&
 	    c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))

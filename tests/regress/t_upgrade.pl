@@ -2,6 +2,7 @@
 # Upgrades (issue 17): SIGUSR2 or "muxctl upgrade" starts the mux's own
 # binary again, which takes over the listening sockets; the old mux
 # stops accepting and exits when its sessions end.
+#  0. A new mux that fails at its start changes nothing.
 #  1. Under load from mux-bench-load, two upgrades in a row (a signal,
 #     then the action against the new mux): no request refused or
 #     failed, the pid file names each new mux, the old ones exit, a
@@ -77,6 +78,19 @@ my $m = mux_start(args => ['-x', 4, '-m', 2, '-w', 1, '-q', 64, '-O', $ctl,
 my $old = $m->{pid};
 is(pidfile($pidf), $old, "the pid file names the first mux ($old)");
 my ($qid) = log_text($m) =~ /MessageEngine: queue (\d+)/;
+
+# A new mux that cannot start (its configuration is now wrong): the old
+# one says so and carries on, files and all.
+write_file("$dir/mq.conf", "MessageEngine on\nMessageQueue $dir/queue\n"
+    . "NoSuchDirective 1\n");
+kill 'USR2', $old;
+ok(wait_for(sub { log_text($m) =~ /upgrade failed: the new mux exited; this mux carries on/ },
+    15), 'a failed upgrade is said') or diag(log_text($m));
+write_file("$dir/mq.conf", "MessageEngine on\nMessageQueue $dir/queue\n");
+is(pidfile($pidf), $old, 'the pid file still names the first mux');
+ok(-S $m->{sock} && -S $ctl, 'its sockets are still there');
+my ($one) = `$LOAD -c 2 -t 1 $m->{sock}` =~ /ok=(\d+) err=0 /;
+ok($one, 'and it serves: ' . ($one // 'nothing'));
 
 my $l = IO::Socket::UNIX->new(Peer => $ctl) // die "listener: $!";
 print $l "?FR\n";
