@@ -51,6 +51,8 @@ Try, in a third one:
   $BUILD/muxctl -s $CSOCK msg user dave Dave, you need to delete some files
                                       # ...on dave's next reply (NOOP again)
   $BUILD/muxctl -s $CSOCK msg all The server goes down at noon
+  $BUILD/muxctl -s $CSOCK upgrade     # the binary again takes over the
+                                      # ports; dave's session goes on
   $BUILD/muxctl -s $CSOCK kick user dave
   $BUILD/muxctl -s $CSOCK status      # pool, listener and message counters
   echo status | socat - UNIX-CONNECT:$SOCK   # one letter per slot
@@ -63,10 +65,14 @@ The same events are logged below ("mux: event ...").  Ctrl-C stops mux.
 
 EOM
 FTPD_ROOT=$FTP setsid "$MUX" -D -d -x 4 -m 1 -q 16 --config "$CONF" \
-    -s "$SOCK" -a "$USOCK" -O inet:4567 -O "$CSOCK" \
+    -s "$SOCK" -a "$USOCK" -O inet:4567 -O "$CSOCK" -p "$DIR/mux.pid" \
     --listen inet:2121 --exec -- "$SRC/tests/regress/ftpd.pl" &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null' INT TERM
+# After an upgrade the pid file names the mux that took over.
+trap 'kill -TERM $(cat "$DIR/mux.pid" 2>/dev/null || echo $pid) 2>/dev/null' \
+    INT TERM
 wait $pid || true
+while p=$(cat "$DIR/mux.pid" 2>/dev/null) && kill -0 "$p" 2>/dev/null; do
+	sleep 1
+done
 trap - INT TERM
-wait $pid 2>/dev/null || true
