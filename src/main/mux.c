@@ -197,6 +197,7 @@ mux_signal_cb(evutil_socket_t sig, short ev, void *arg)
 	(void)arg;
 	if (sig == SIGTERM) {
 		log_info("Received SIGTERM: Stopping workers and terminating");
+		takeover_refuse("this mux is stopping");
 		if (M.owner && !takeover_handed())
 			socks_unlink();	/* else the other mux's */
 		notify_close_all();

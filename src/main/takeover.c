@@ -51,6 +51,7 @@
 static struct {
 	const struct takeover	*t;
 	int			 handed;	/* to a new mux */
+	const char		*refuse;	/* why no upgrade now */
 	pid_t			 oldpid;	/* the mux we took over from */
 } T;
 
@@ -121,10 +122,21 @@ takeover_start(char *msg, size_t sz)
 	static const struct upgrade_ops	ops = { takeover_give,
 					    takeover_handoff,
 					    takeover_failed };
+	struct ctl_shut_view		sh;
 
 	if (T.handed) {
 		snprintf(msg, sz, "this mux has handed over to pid %ld "
 		    "already", (long)upgrade_pid());
+		return (-1);
+	}
+	if (T.refuse != NULL) {
+		snprintf(msg, sz, "%s", T.refuse);
+		return (-1);
+	}
+	/* The new mux would know nothing of it. */
+	if (ctl_shut_view(&sh) == 0) {
+		snprintf(msg, sz, "a shutdown is under way (shutdown cancel "
+		    "first)");
 		return (-1);
 	}
 	if (T.t->exe[0] == '\0') {
@@ -140,6 +152,13 @@ takeover_start(char *msg, size_t sz)
 	snprintf(msg, sz, "started %s as pid %ld", T.t->exe,
 	    (long)upgrade_pid());
 	return (0);
+}
+
+/* From now on no upgrade: our sockets are closing (SIGTERM). */
+void
+takeover_refuse(const char *why)
+{
+	T.refuse = why;
 }
 
 int

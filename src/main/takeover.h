@@ -37,6 +37,7 @@ struct takeover {
 void	 takeover_init(const struct takeover *);
 int	 takeover_start(char *, size_t);
 int	 takeover_handed(void);
+void	 takeover_refuse(const char *);
 void	 takeover_exit(void);
 void	 takeover_resume(void);
 

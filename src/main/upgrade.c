@@ -65,6 +65,7 @@ static struct {
 	struct event			*timer;
 	const struct upgrade_ops	*ops;
 	pid_t				 pid;
+	int				 handing;	/* it said ready */
 	/* The new side: the first batch, and who adopts the second. */
 	struct upgrade_item		 it[UPGRADE_MAX];
 	int				 n;
@@ -234,7 +235,17 @@ upgrade_answer_cb(evutil_socket_t ch, short ev, void *arg)
 
 	(void)ev;
 	(void)arg;
-	if ((rv = upgrade_recv(ch, name, sizeof(name), &fd)) <= 0) {
+	rv = upgrade_recv(ch, name, sizeof(name), &fd);
+	if (U.handing) {
+		/* Handed over: too late to go back, listeners left stay. */
+		if (fd != -1)
+			close(fd);
+		log_warnx("upgrade: the new mux left before it had every "
+		    "listener");
+		upgrade_close();
+		return;
+	}
+	if (rv <= 0) {
 		upgrade_fail(rv == 0 ? "the new mux exited" :
 		    "a bad answer from the new mux");
 		return;
@@ -249,6 +260,7 @@ upgrade_answer_cb(evutil_socket_t ch, short ev, void *arg)
 	log_info("upgrade: the new mux (pid %ld) is ready; this one stops "
 	    "accepting and exits when its sessions end", pid);
 	U.pid = (pid_t)pid;
+	U.handing = 1;
 	event_free(U.timer);
 	U.timer = NULL;
 	U.ops->handoff();	/* upgrade_finish() when all is handed */

@@ -92,6 +92,12 @@ ok(-S $m->{sock} && -S $ctl, 'its sockets are still there');
 my ($one) = `$LOAD -c 2 -t 1 $m->{sock}` =~ /ok=(\d+) err=0 /;
 ok($one, 'and it serves: ' . ($one // 'nothing'));
 
+# Not while a shutdown is under way: the new mux would not know of it.
+muxctl($ctl, 'shutdown', '-l', 600, 'later');
+my ($rc, $out) = muxctl($ctl, 'upgrade');
+like($out, qr/upgrade: a shutdown is under way/, "refused: $out");
+muxctl($ctl, 'shutdown', 'cancel');
+
 my $l = IO::Socket::UNIX->new(Peer => $ctl) // die "listener: $!";
 print $l "?FR\n";
 my $lbuf = '';
@@ -111,7 +117,7 @@ like($before[$r + 1] // '', qr/^F \d+$/,
     'then the new mux\'s snapshot: ' . ($before[$r + 1] // 'nothing'));
 
 wait_for($drain, 1);
-my ($rc, $out) = muxctl($ctl, 'upgrade');
+($rc, $out) = muxctl($ctl, 'upgrade');
 is($rc, 0, 'muxctl upgrade, to the new mux');
 like($out, qr/^upgrade: started \S+ as pid \d+/m, "it says: $out");
 my $third = new_mux($pidf, $new);
