@@ -398,8 +398,12 @@ notify_adopt(int fd, uint32_t mask)
 	char			 buf[64];
 	size_t			 n;
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
-	    (l = nl_new(fd, ss.ss_family)) == NULL)
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1) {
+		log_warn("upgrade: a listener handed over");
+		close(fd);
+		return;
+	}
+	if ((l = nl_new(fd, ss.ss_family)) == NULL)
 		return;
 	nl_start(l, NULL);
 	N.st.accepted--;	/* counted by the old mux */
