@@ -4,6 +4,7 @@
 # (mimedefang), mimedefang.pl with a small filter, a private Postfix on
 # loopback, swaks as the SMTP client.  Then md-mx-ctrl, run as the -U
 # user, against mux and against the real multiplexor started beside it.
+# An upgrade (SIGUSR2) of the daemonized mux during a burst of mail.
 # Installs mimedefang, postfix and swaks when missing (root only);
 # removes everything it starts or makes.
 use strict;
@@ -324,6 +325,50 @@ is($? >> 8, 0, 'md-mx-ctrl status as defang: exit 0');
 like($ctl, qr/\AMax workers: 10\nWorker 0: \w+\n/, 'and the status');
 $ctl = `su -s /bin/sh defang -c 'md-mx-ctrl -s $mxenv{MX_SOCKET} msgs'`;
 is($ctl, "53\n", 'msgs: the 53 scans');
+
+# --- an upgrade during a burst ------------------------------------------
+
+# SIGUSR2, as an admin would after installing a new mux, while 20 mails
+# go through the milter: every one accepted and scanned.  The new mux is
+# daemonized as the unit's was, runs as defang, and the pid file (root
+# made it) names it; the old one exits once its workers are done.
+my @up;
+for my $i (1 .. 20) {
+	my $pid = fork() // die;
+	if ($pid == 0) {
+		my ($c, $o) = swaks('--from', "up$i\@example.com", '--header',
+		    "Subject: upgrade $i", '--body', "upgrade $i");
+		print STDERR "# upgrade $i: exit $c\n",
+		    map({ "#   $_\n" } grep { /^ *(<-|<\*\*|\*\*\*)/ }
+		    split /\n/, $o) if $c != 0;
+		POSIX::_exit($c);
+	}
+	push @up, $pid;
+}
+sleep 0.5;
+kill('USR2', $mxpid);
+my $newpid = 0;
+ok(wait_for(sub { $newpid = (slurp($pidfile) =~ /(\d+)/)[0] // 0;
+    $newpid && $newpid != $mxpid }, 60),
+    "SIGUSR2: the pid file names the new mux ($newpid)")
+    or diag(`tail -20 /var/log/syslog 2>/dev/null`);
+push @pids, $newpid if $newpid;
+ok(wait_for(sub { !kill(0, $mxpid) }, 60), "the old mux ($mxpid) exits");
+ok(wait_for(sub { ((stat("/proc/$newpid"))[4] // -1) == $duid }, 10),
+    'the new mux runs as defang');
+$ok = 0;
+for (@up) {
+	waitpid($_, 0);
+	$ok++ if $? == 0;
+}
+is($ok, 20, 'a burst of 20 through the upgrade: all accepted')
+    or diag(join("\n", grep { /milter|warning|reject/ }
+    split /\n/, slurp("$T/maillog")));
+ok(delivered(73), 'and all delivered') or diag(scalar(mailbox()) . ' in the box');
+is(scalar(grep { /^X-Scanned-By: MIMEDefang /m } mailbox()), 73,
+    'every one scanned');
+$ctl = `su -s /bin/sh defang -c 'md-mx-ctrl -s $mxenv{MX_SOCKET} status'`;
+like($ctl, qr/\AMax workers: 10\n/, 'md-mx-ctrl status reaches the new mux');
 
 # --- md-mx-ctrl against mux and the real multiplexor, side by side -----
 
