@@ -363,9 +363,9 @@ pool_init(struct event_base *base, struct conf *conf,
 }
 
 /*
- * libmux-peer.so, found beside the mux binary once: relayed handlers
- * preload it to see the real addresses (src/shim/peer.c).  NULL, and
- * said once, if it is not there.
+ * libmux-peer.so, looked for once beside the mux binary (a build tree),
+ * then where it is installed: relayed handlers preload it to see the
+ * real addresses (src/shim/peer.c).  NULL, and said once, if neither.
  */
 static const char *
 pool_peer_shim(void)
@@ -387,8 +387,12 @@ pool_peer_shim(void)
 				return (path);
 		}
 	}
-	log_warnx("libmux-peer.so is not beside mux: relayed handlers see "
-	    "a UNIX socket, not the client's address");
+	snprintf(path, sizeof(path), "%s/libmux-peer.so", MUX_PKGLIBEXECDIR);
+	if (access(path, R_OK) == 0)
+		return (path);
+	log_warnx("libmux-peer.so is neither beside mux nor in %s: relayed "
+	    "handlers see a UNIX socket, not the client's address",
+	    MUX_PKGLIBEXECDIR);
 	*path = '\0';
 	return (NULL);
 }
