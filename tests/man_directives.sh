@@ -2,7 +2,8 @@
 # The man pages and the one table of options (src/mux/conf_opts.h), as
 # "mux --directives" prints it: every directive has an entry in
 # mux.conf(5) and every entry is a directive; every option has one in
-# mux(8); the restart-only list in mux.conf(5) is the table's RESTART.
+# mux(8); the restart-only list in mux.conf(5) is the table's RESTART;
+# the example etc/mux.conf names every directive and no other.
 # usage: man_directives.sh SRCDIR MUX
 src=${1:-.}
 mux=${2:-$src/build/mux}
@@ -45,6 +46,17 @@ sed -n '/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/p' "$src/man/mux.8" |
 if ! diff "$t/usage" "$t/synopsis"; then
 	say "mux -h (<) and mux(8)'s SYNOPSIS (>) differ"
 fi
+
+# The example configuration names every directive, commented out.
+for n in $(cat "$t/names"); do
+	grep -q "^#$n " "$src/etc/mux.conf" ||
+	    say "etc/mux.conf: directive $n is not in the example"
+done
+sed -n 's/^#\([A-Z][A-Za-z]*\) .*/\1/p' "$src/etc/mux.conf" | sort -u |
+    comm -13 "$t/names" - | while read -r n; do
+	echo "etc/mux.conf: $n is no directive"
+done >"$t/extra"
+[ -s "$t/extra" ] && { cat "$t/extra"; missing=$((missing + $(wc -l <"$t/extra"))); }
 
 awk -F'\t' '$3 == "restart" { print $1 }' "$t/table" | sort >"$t/restart"
 sed -n '/^Directives that change only on restart/,/^\.Ic NotifySocket/p' \

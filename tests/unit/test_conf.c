@@ -22,6 +22,54 @@ test_defaults(void **state)
 	conf_free(&c);
 }
 
+/*
+ * etc/mux.conf, every directive uncommented, parses; the numbers it
+ * gives as defaults are the defaults.
+ */
+static void
+test_example(void **state)
+{
+	struct conf	 c, d;
+	char		 err[CONF_ERR_MAX], *text, *line, *next;
+	FILE		*f;
+	size_t		 len = 0, n;
+
+	(void)state;
+	assert_non_null(f = fopen(MUX_SRC_DIR "/etc/mux.conf", "r"));
+	assert_non_null(text = calloc(1, 65536));
+	while ((n = fread(text + len, 1, 65535 - len, f)) > 0)
+		len += n;
+	fclose(f);
+	/* "#Name value": a directive; "# text": a comment. */
+	for (line = text; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			next++;
+		if (line[0] == '#' && line[1] >= 'A' && line[1] <= 'Z')
+			line[0] = ' ';
+	}
+	conf_init(&c);
+	conf_init(&d);
+	assert_int_equal(conf_parse(&c, text, len, err), 0);
+	assert_int_equal(c.min_workers, d.min_workers);
+	assert_int_equal(c.max_workers, d.max_workers);
+	assert_int_equal(c.max_requests, d.max_requests);
+	assert_int_equal(c.idle_timeout, d.idle_timeout);
+	assert_int_equal(c.busy_timeout, d.busy_timeout);
+	assert_int_equal(c.client_timeout, d.client_timeout);
+	assert_int_equal(c.slew, d.slew);
+	assert_int_equal(c.min_slew, d.min_slew);
+	assert_int_equal(c.queue_size, d.queue_size);
+	assert_int_equal(c.queue_timeout, d.queue_timeout);
+	assert_int_equal(c.backlog, d.backlog);
+	assert_int_equal(c.max_listeners, d.max_listeners);
+	assert_int_equal(c.session_timeout, d.session_timeout);
+	assert_int_equal(c.relay_addrs, d.relay_addrs);
+	assert_int_equal(c.nnotify, 2);
+	conf_free(&c);
+	conf_free(&d);
+	free(text);
+}
+
 static void
 test_parse(void **state)
 {
@@ -170,6 +218,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_cli_wins),
 		cmocka_unit_test(test_bad_options),
