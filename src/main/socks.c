@@ -26,7 +26,6 @@
  */
 
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include <errno.h>
 #include <limits.h>

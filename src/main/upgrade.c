@@ -149,6 +149,8 @@ upgrade_recv(int ch, char *name, size_t sz, int *fd)
 	return (1);
 }
 
+static void	upgrade_give_done(void);
+
 static void
 upgrade_close(void)
 {
@@ -320,7 +322,7 @@ upgrade_give(const char *name, int fd)
 	return (0);
 }
 
-void
+static void
 upgrade_give_done(void)
 {
 	(void)upgrade_give("end", -1);

@@ -40,7 +40,6 @@ struct upgrade_ops {
 int	 upgrade_start(struct event_base *, const char *, char **,
 	    const struct upgrade_ops *, char *, size_t);
 int	 upgrade_give(const char *, int);
-void	 upgrade_give_done(void);
 void	 upgrade_finish(void);
 pid_t	 upgrade_pid(void);
 

@@ -293,24 +293,37 @@ ok(delivered(3), 'and delivered');
 # MX_QUEUE_SIZE: without it the milter asks "free" at every connect and
 # tempfails it when all 10 are busy, before the queue is ever used (a
 # CI machine lost 5 of 50 that way, at CONNECT, within 5 s).
-my @kids;
-for my $i (1 .. 50) {
-	my $pid = fork() // die;
-	if ($pid == 0) {
-		my ($c, $o) = swaks('--from', "burst$i\@example.com", '--header',
-		    "Subject: burst $i", '--body', "burst $i");
-		print STDERR "# burst $i: exit $c\n",
-		    map({ "#   $_\n" } grep { /^ *(<-|<\*\*|\*\*\*)/ }
-		    split /\n/, $o) if $c != 0;
-		POSIX::_exit($c);
+# n mails at once, "Subject: WORD i": their pids.  A failed one prints
+# swaks's transcript.
+sub burst {
+	my ($word, $n) = @_;
+	my @kids;
+	for my $i (1 .. $n) {
+		my $pid = fork() // die;
+		if ($pid == 0) {
+			my ($c, $o) = swaks('--from', "$word$i\@example.com",
+			    '--header', "Subject: $word $i", '--body', "$word $i");
+			print STDERR "# $word $i: exit $c\n",
+			    map({ "#   $_\n" } grep { /^ *(<-|<\*\*|\*\*\*)/ }
+			    split /\n/, $o) if $c != 0;
+			POSIX::_exit($c);
+		}
+		push @kids, $pid;
 	}
-	push @kids, $pid;
+	return @kids;
 }
-my $ok = 0;
-for (@kids) {
-	waitpid($_, 0);
-	$ok++ if $? == 0;
+
+# How many of these mails were accepted.
+sub accepted {
+	my $ok = 0;
+	for (@_) {
+		waitpid($_, 0);
+		$ok++ if $? == 0;
+	}
+	return $ok;
 }
+
+my $ok = accepted(burst('burst', 50));
 is($ok, 50, 'a burst of 50: all accepted')
     or diag(join("\n", grep { /milter|warning|reject/ }
     split /\n/, slurp("$T/maillog")));
@@ -332,19 +345,7 @@ is($ctl, "53\n", 'msgs: the 53 scans');
 # go through the milter: every one accepted and scanned.  The new mux is
 # daemonized as the unit's was, runs as defang, and the pid file (root
 # made it) names it; the old one exits once its workers are done.
-my @up;
-for my $i (1 .. 20) {
-	my $pid = fork() // die;
-	if ($pid == 0) {
-		my ($c, $o) = swaks('--from', "up$i\@example.com", '--header',
-		    "Subject: upgrade $i", '--body', "upgrade $i");
-		print STDERR "# upgrade $i: exit $c\n",
-		    map({ "#   $_\n" } grep { /^ *(<-|<\*\*|\*\*\*)/ }
-		    split /\n/, $o) if $c != 0;
-		POSIX::_exit($c);
-	}
-	push @up, $pid;
-}
+my @up = burst('upgrade', 20);
 sleep 0.5;
 kill('USR2', $mxpid);
 my $newpid = 0;
@@ -356,11 +357,7 @@ push @pids, $newpid if $newpid;
 ok(wait_for(sub { !kill(0, $mxpid) }, 60), "the old mux ($mxpid) exits");
 ok(wait_for(sub { ((stat("/proc/$newpid"))[4] // -1) == $duid }, 10),
     'the new mux runs as defang');
-$ok = 0;
-for (@up) {
-	waitpid($_, 0);
-	$ok++ if $? == 0;
-}
+$ok = accepted(@up);
 is($ok, 20, 'a burst of 20 through the upgrade: all accepted')
     or diag(join("\n", grep { /milter|warning|reject/ }
     split /\n/, slurp("$T/maillog")));
