@@ -43,6 +43,7 @@
 #include "mux.h"
 #include "notify.h"
 #include "socks.h"
+#include "sysd.h"
 #include "takeover.h"
 #include "upgrade.h"
 
@@ -171,6 +172,7 @@ mux_reread(void)
 	struct conf	 nc;
 	char		 err[CONF_ERR_MAX];
 
+	sysd_reloading();
 	if (M.conf.config != NULL) {
 		if (mux_configure(&nc, err) != 0)
 			log_warnx("reread: %s; keeping the old configuration",
@@ -186,6 +188,7 @@ mux_reread(void)
 		mux_reopen_msglog(NULL);
 	}
 	pool_reread();
+	sysd_reloaded();
 }
 
 static void
@@ -198,6 +201,7 @@ mux_signal_cb(evutil_socket_t sig, short ev, void *arg)
 	if (sig == SIGTERM) {
 		log_info("Received SIGTERM: Stopping workers and terminating");
 		takeover_refuse("this mux is stopping");
+		sysd_stopping();
 		if (M.owner && !takeover_handed())
 			socks_unlink();	/* else the other mux's */
 		notify_close_all();
@@ -480,6 +484,12 @@ mux_setup(void)
 		fprintf(stderr, "mux: %s\n", err);
 		return (-1);
 	}
+	if (!M.upgraded && sysd_sockets() == -1) {
+		fprintf(stderr, "mux: the sockets systemd passed: %s\n",
+		    strerror(errno));
+		msgq_close();
+		return (-1);
+	}
 	if (socks_open(&M.conf, M.uid, M.gid, M.upgraded ? upgrade_take :
 	    NULL, &M.sk) == -1) {
 		msgq_close();
@@ -488,6 +498,7 @@ mux_setup(void)
 	mux_nofile();
 	log_init(M.conf.foreground, M.conf.syslog, M.conf.debug, mux_ident(),
 	    M.conf.facility ? log_facility(M.conf.facility) : -1);
+	sysd_sockets_done();
 	if (M.upgraded)
 		log_info("upgrade: taking over from pid %ld", (long)getppid());
 	if (M.conf.embed_perl)
@@ -550,6 +561,7 @@ mux_init(void)
 	takeover_init(&M.tk);
 	if (M.upgraded)
 		takeover_resume();
+	sysd_init(M.base, M.conf.min_workers, M.upgraded);
 }
 
 /* The binary and the arguments as given: what an upgrade starts again. */

@@ -19,15 +19,18 @@
  * unprivileged one (-a), the socketmap (-N), listener sockets (-O) and
  * service listeners (--listen).  Each is made before the mux forks or
  * drops privileges, or, in an upgrade, taken as the old mux had it,
- * named by its spec (upgrade.c), so no client meets a closed port.  A
+ * named by its spec (upgrade.c), so no client meets a closed port, or
+ * taken from systemd where the socket unit bound it (sysd.c).  A
  * socket that cannot be had stops the start (MIMEDefang went on
  * without it); what this start made is removed then, never what it
- * inherited, which the old mux still serves.
+ * inherited, which the old mux still serves.  systemd's are never
+ * removed: the socket unit keeps them across restarts.
  */
 
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +40,7 @@
 #include "cleanup.h"
 #include "mux.h"
 #include "socks.h"
+#include "sysd.h"
 
 #define SOCKS_NAME_MAX	160	/* "sock unix:" and a path */
 
@@ -44,6 +48,7 @@ struct sk {
 	struct sock_spec	 sp;
 	int			 fd;
 	int			 made;		/* bound by us, not inherited */
+	int			 sysd;		/* systemd's: never removed */
 };
 
 static struct {
@@ -72,16 +77,22 @@ socks_each(void (*fn)(struct sk *, void *), void *arg)
 		fn(&K.l[i], arg);
 }
 
-/* The name an upgrade hands a socket under: its spec, made canonical. */
+/*
+ * The name an upgrade hands a socket under: its spec, made canonical;
+ * "sysd" rather than "sock" for one systemd passed, which stays its.
+ */
 static void
-socks_name(const struct sock_spec *sp, char *buf, size_t sz)
+socks_name(const struct sock_spec *sp, int sysd, char *buf, size_t sz)
 {
+	const char	*kind = sysd ? "sysd" : "sock";
+
 	if (sp->family == AF_UNIX)
-		snprintf(buf, sz, "sock unix:%s", sp->path);
+		snprintf(buf, sz, "%s unix:%s", kind, sp->path);
 	else if (sp->family == AF_INET)
-		snprintf(buf, sz, "sock inet:%s:%d", sp->addr, sp->port);
+		snprintf(buf, sz, "%s inet:%s:%d", kind, sp->addr, sp->port);
 	else
-		snprintf(buf, sz, "sock inet6:[%s]:%d", sp->addr, sp->port);
+		snprintf(buf, sz, "%s inet6:[%s]:%d", kind, sp->addr,
+		    sp->port);
 }
 
 static void
@@ -89,7 +100,7 @@ socks_unlink_one(struct sk *k, void *arg)
 {
 	int	made_only = *(int *)arg;
 
-	if (k->fd != -1 && (k->made || !made_only))
+	if (k->fd != -1 && !k->sysd && (k->made || !made_only))
 		sock_unlink(&k->sp);
 }
 
@@ -114,7 +125,7 @@ static void
 socks_cleanup_one(struct sk *k, void *arg)
 {
 	(void)arg;
-	if (k->fd != -1 && sock_file(&k->sp) != NULL)
+	if (k->fd != -1 && !k->sysd && sock_file(&k->sp) != NULL)
 		(void)cleanup_add(sock_file(&k->sp));
 }
 
@@ -140,7 +151,7 @@ socks_give_one(struct sk *k, void *arg)
 
 	if (k->fd == -1)
 		return;
-	socks_name(&k->sp, name, sizeof(name));
+	socks_name(&k->sp, k->sysd, name, sizeof(name));
 	(void)g->give(name, k->fd);
 }
 
@@ -155,8 +166,8 @@ socks_give(int (*give)(const char *, int))
 
 /* An inherited socket must listen, on the family its spec names. */
 static int
-socks_check(int fd, const struct sock_spec *sp, int backlog, char *err,
-    size_t esz)
+socks_check(int fd, const struct sock_spec *sp, int backlog, const char *from,
+    char *err, size_t esz)
 {
 	struct sockaddr_storage	ss;
 	socklen_t		len = sizeof(ss);
@@ -166,12 +177,46 @@ socks_check(int fd, const struct sock_spec *sp, int backlog, char *err,
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
 	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &olen) == -1 ||
 	    !on || ss.ss_family != sp->family) {
-		snprintf(err, esz, "the socket the old mux handed over is "
-		    "not a listening one");
+		snprintf(err, esz, "the socket %s is not a listening one",
+		    from);
 		return (-1);
 	}
 	(void)listen(fd, backlog);	/* the backlog may have changed */
 	return (0);
+}
+
+/*
+ * The socket as an upgrade's old mux handed it, or as systemd passed
+ * it (sysd.c); else -1.
+ */
+static int
+socks_inherit(struct sk *k, int backlog, char *err, size_t esz)
+{
+	char		 name[SOCKS_NAME_MAX];
+	const char	*from = "the old mux handed over";
+	int		 fd = -1;
+
+	if (K.take != NULL) {
+		socks_name(&k->sp, 0, name, sizeof(name));
+		if ((fd = K.take(name)) == -1) {
+			socks_name(&k->sp, 1, name, sizeof(name));
+			k->sysd = (fd = K.take(name)) != -1;
+		}
+	}
+	if (fd == -1 && (fd = sysd_take(&k->sp)) != -1) {
+		from = "systemd passed";
+		k->sysd = 1;
+		/* Passed blocking: an accept(2) loop would hang in it. */
+		(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	}
+	if (fd == -1)
+		return (0);
+	if (socks_check(fd, &k->sp, backlog, from, err, esz) == -1) {
+		close(fd);
+		return (-1);
+	}
+	k->fd = fd;
+	return (1);
 }
 
 /*
@@ -182,17 +227,10 @@ socks_check(int fd, const struct sock_spec *sp, int backlog, char *err,
 static int
 socks_listen(struct sk *k, int mode, int backlog, char *err, size_t esz)
 {
-	char	name[SOCKS_NAME_MAX];
 	int	fd;
 
-	socks_name(&k->sp, name, sizeof(name));
-	if (K.take != NULL && (fd = K.take(name)) != -1) {
-		if (socks_check(fd, &k->sp, backlog, err, esz) == -1) {
-			close(fd);
-			return (-1);
-		}
-		return (k->fd = fd);
-	}
+	if ((fd = socks_inherit(k, backlog, err, esz)) != 0)
+		return (fd == -1 ? -1 : k->fd);
 	if ((fd = sock_listen(&k->sp, mode, backlog, err, esz)) == -1)
 		return (-1);
 	k->made = 1;

@@ -41,6 +41,7 @@
 #include "mux.h"
 #include "notify.h"
 #include "socks.h"
+#include "sysd.h"
 #include "takeover.h"
 #include "upgrade.h"
 
@@ -98,6 +99,7 @@ static void
 takeover_handoff(void)
 {
 	T.handed = 1;
+	sysd_mainpid(upgrade_pid());
 	events_emit(EV_R, 0, NULL);
 	notify_handoff(takeover_give_listener, upgrade_finish);
 	svc_close();
@@ -223,13 +225,18 @@ takeover_watch_old(void)
 		fatalx("upgrade: watching the old mux");
 }
 
-/* A listener the old mux handed over. */
+/*
+ * A listener the old mux handed over; NULL at the end, when the old mux
+ * has made us systemd's main pid too.
+ */
 static void
 takeover_adopt(const char *name, int fd)
 {
 	unsigned int	mask;
 
-	if (sscanf(name, "listener %u", &mask) == 1)
+	if (name == NULL)
+		sysd_main();
+	else if (sscanf(name, "listener %u", &mask) == 1)
 		notify_adopt(fd, mask);
 	else
 		close(fd);

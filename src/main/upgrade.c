@@ -435,6 +435,8 @@ upgrade_adopt_cb(evutil_socket_t ch, short ev, void *arg)
 	}
 	if (rv == -1)
 		log_warnx("upgrade: a bad packet from the old mux");
+	else if (rv == 1)
+		U.adopt(NULL, -1);	/* the end: all handed */
 	upgrade_close();
 }
 

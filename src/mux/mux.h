@@ -295,6 +295,7 @@ void	 pool_shutdown(void);
 void	 pool_handoff(void);
 void	 pool_reconf(const struct conf *);
 int	 pool_free(void);
+void	 pool_tally(int [WS_NSTATES]);
 void	 pool_unpend(struct waiter *);
 
 /* req.c: request-socket clients the mux itself reads or answers. */

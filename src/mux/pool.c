@@ -121,6 +121,17 @@ pool_state(int i)
 	return (atomic_load(&pool.slot[i].s->state));
 }
 
+/* Slots by state, as they are now (systemd's STATUS=). */
+void
+pool_tally(int n[WS_NSTATES])
+{
+	int	i;
+
+	memset(n, 0, WS_NSTATES * sizeof(int));
+	for (i = 0; i < pool.n; i++)
+		n[pool_state(i)]++;
+}
+
 int
 pool_running(void)
 {

@@ -92,6 +92,8 @@ sub mux_start {
 	if ($pid == 0) {
 		open(STDERR, '>', $m->{log}) or die;
 		open(STDOUT, '>&', \*STDERR) or die;
+		# in_child: what the environment needs our pid for (systemd's).
+		$o{in_child}->() if $o{in_child};
 		exec($MUX, @args) or die "exec $MUX: $!";
 	}
 	$m->{pid} = $pid;
