@@ -1,6 +1,7 @@
 #!/bin/sh
 # cmake --install into a DESTDIR: the tree is what mux.8 and the README
-# say, no more and no less; what is installed runs.
+# say, no more and no less; what is installed runs; systemd-analyze
+# verify passes every unit and the MIMEDefang drop-in.
 # usage: install.sh SRCDIR BUILDDIR
 src=${1:-.}
 b=${2:-$src/build}
@@ -12,13 +13,19 @@ fail() { echo "install: $*"; bad=1; }
 
 DESTDIR=$t cmake --install "$b" >"$w/log" 2>&1 || { cat "$w/log"; exit 1; }
 prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$b/CMakeCache.txt")
+units=$(sed -n 's/^MUX_UNITDIR:PATH=//p' "$b/CMakeCache.txt")
 p=$t$prefix
 # GNUInstallDirs: /etc for the prefix /usr, else under the prefix.
 etc=$prefix/etc
 [ "$prefix" = /usr ] && etc=/etc
-(cd "$t" && find . -type f | sed 's/^\.//' | sort) >"$w/got"
+(cd "$t" && find . ! -type d | sed 's/^\.//' | sort) >"$w/got"
 sort >"$w/want" <<EOT
+$etc/logrotate.d/mux
 $etc/mux/mux.conf
+$units/mux.service
+$units/mux.socket
+$prefix/libexec/mux/mimedefang-multiplexor
+$prefix/share/doc/mux/examples/mimedefang-multiplexor.service.d/mux.conf
 $prefix/bin/mux-banner
 $prefix/bin/mux-notify-firewall
 $prefix/bin/muxctl
@@ -44,6 +51,43 @@ grep -q "$prefix/libexec/mux" "$p/sbin/mux" ||
 mandoc -Tlint -Wwarning "$p"/share/man/man*/* || fail "man pages"
 cmp -s "$t$etc/mux/mux.conf" "$src/etc/mux.conf" ||
     fail "$etc/mux/mux.conf is not etc/mux.conf"
+[ "$(readlink -f "$p/libexec/mux/mimedefang-multiplexor")" = \
+    "$(readlink -f "$p/sbin/mux")" ] ||
+    fail "libexec/mux/mimedefang-multiplexor is not a link to sbin/mux"
+
+# The units as installed, pointed at the DESTDIR's programs (verify
+# wants each ExecStart to exist); the drop-in on a copy of Debian's
+# mimedefang-multiplexor.service when MIMEDefang is installed, else
+# on a stand-in with the same ExecStart shape.
+u=$w/units
+mkdir -p "$u/mimedefang-multiplexor.service.d"
+for f in mux.service mux.socket; do
+	sed "s|$prefix/|$p/|g" "$t$units/$f" >"$u/$f"
+done
+grep -q "^ExecStart=$prefix/sbin/mux " "$t$units/mux.service" ||
+    fail "mux.service does not start $prefix/sbin/mux"
+sed "s|$prefix/|$p/|g" \
+    "$p/share/doc/mux/examples/mimedefang-multiplexor.service.d/mux.conf" \
+    >"$u/mimedefang-multiplexor.service.d/mux.conf"
+md=/lib/systemd/system/mimedefang-multiplexor.service
+if [ -f $md ]; then
+	cp $md "$u/"
+else
+	printf '[Service]\nType=forking\nPIDFile=/run/md.pid\nExecStart=/bin/true\n' \
+	    >"$u/mimedefang-multiplexor.service"
+fi
+(cd "$u" && systemd-analyze verify --man=no mux.service mux.socket \
+    mimedefang-multiplexor.service) >"$w/verify" 2>&1 ||
+    { cat "$w/verify"; fail "systemd-analyze verify"; }
+[ -s "$w/verify" ] && { cat "$w/verify"; fail "systemd-analyze verify said"; }
+# The drop-in is read: the same with its ExecStart's shell moved away
+# fails verify.
+sed -i 's|^ExecStart=/bin/sh |ExecStart=/nonexistent/sh |' \
+    "$u/mimedefang-multiplexor.service.d/mux.conf"
+(cd "$u" && systemd-analyze verify --man=no mimedefang-multiplexor.service) \
+    2>&1 | grep -q 'Command /nonexistent/sh is not executable' ||
+    fail "the drop-in is not read"
+
 [ $bad -eq 0 ] && echo "install: $(wc -l <"$w/got") files under" \
     "DESTDIR (prefix $prefix), as expected"
 exit $bad
