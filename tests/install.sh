@@ -14,6 +14,7 @@ fail() { echo "install: $*"; bad=1; }
 DESTDIR=$t cmake --install "$b" >"$w/log" 2>&1 || { cat "$w/log"; exit 1; }
 prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$b/CMakeCache.txt")
 units=$(sed -n 's/^MUX_UNITDIR:PATH=//p' "$b/CMakeCache.txt")
+lib=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:PATH=//p' "$b/CMakeCache.txt")
 p=$t$prefix
 # GNUInstallDirs: /etc for the prefix /usr, else under the prefix.
 etc=$prefix/etc
@@ -29,12 +30,13 @@ $prefix/share/doc/mux/examples/mimedefang-multiplexor.service.d/mux.conf
 $prefix/bin/mux-banner
 $prefix/bin/mux-notify-firewall
 $prefix/bin/muxctl
-$prefix/libexec/mux/libmux-peer.so
+$prefix/$lib/mux/libmux-peer.so
 $prefix/sbin/mux
 $prefix/share/doc/mux/examples/mux.conf
 $prefix/share/man/man5/mux.conf.5
 $prefix/share/man/man7/mux-notify.7
 $prefix/share/man/man8/mux-banner.8
+$prefix/share/man/man8/mux-notify-firewall.8
 $prefix/share/man/man8/mux.8
 $prefix/share/man/man8/muxctl.8
 EOT
@@ -46,8 +48,10 @@ done
 "$p/bin/muxctl" 2>&1 | grep -q '^usage: muxctl' || fail "muxctl's usage"
 perl -c "$p/bin/mux-notify-firewall" 2>/dev/null || fail "mux-notify-firewall"
 # mux looks for the shim where it installs it.
-grep -q "$prefix/libexec/mux" "$p/sbin/mux" ||
-    fail "mux does not look for libmux-peer.so in $prefix/libexec/mux"
+grep -q "$prefix/$lib/mux" "$p/sbin/mux" ||
+    fail "mux does not look for libmux-peer.so in $prefix/$lib/mux"
+[ "$(stat -c %a "$p/$lib/mux/libmux-peer.so")" = 644 ] ||
+    fail "libmux-peer.so is not mode 0644"
 mandoc -Tlint -Wwarning "$p"/share/man/man*/* || fail "man pages"
 cmp -s "$t$etc/mux/mux.conf" "$src/etc/mux.conf" ||
     fail "$etc/mux/mux.conf is not etc/mux.conf"

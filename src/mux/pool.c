@@ -398,12 +398,12 @@ pool_peer_shim(void)
 				return (path);
 		}
 	}
-	snprintf(path, sizeof(path), "%s/libmux-peer.so", MUX_PKGLIBEXECDIR);
+	snprintf(path, sizeof(path), "%s/libmux-peer.so", MUX_PKGLIBDIR);
 	if (access(path, R_OK) == 0)
 		return (path);
 	log_warnx("libmux-peer.so is neither beside mux nor in %s: relayed "
 	    "handlers see a UNIX socket, not the client's address",
-	    MUX_PKGLIBEXECDIR);
+	    MUX_PKGLIBDIR);
 	*path = '\0';
 	return (NULL);
 }
