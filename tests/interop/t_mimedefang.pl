@@ -5,12 +5,17 @@
 # loopback, swaks as the SMTP client.  Then md-mx-ctrl, run as the -U
 # user, against mux and against the real multiplexor started beside it.
 # An upgrade (SIGUSR2) of the daemonized mux during a burst of mail.
+# Then mux's own drop-in for that unit (Type=notify, the same
+# /etc/default/mimedefang): READY=1, the pid file, the milter served.
 # Installs mimedefang, postfix and swaks when missing (root only);
 # removes everything it starts or makes.
 use strict;
 use warnings;
 use File::Temp qw(tempdir);
+use IO::Select;
 use IO::Socket::INET;
+use IO::Socket::UNIX;
+use Socket qw(SOCK_DGRAM);
 use POSIX qw(:sys_wait_h);
 use Test::More;
 use FindBin;
@@ -366,6 +371,59 @@ is(scalar(grep { /^X-Scanned-By: MIMEDefang /m } mailbox()), 73,
     'every one scanned');
 $ctl = `su -s /bin/sh defang -c 'md-mx-ctrl -s $mxenv{MX_SOCKET} status'`;
 like($ctl, qr/\AMax workers: 10\n/, 'md-mx-ctrl status reaches the new mux');
+
+# --- mux's drop-in for Debian's unit -----------------------------------
+
+# The unit with etc/systemd/mimedefang-multiplexor.service.d/mux.conf as
+# built: Type=notify, PIDFile= cleared, its ExecStart in place of the
+# unit's, run as systemd would with NOTIFY_SOCKET, the same environment.
+kill('TERM', $newpid);
+ok(wait_for(sub { !kill(0, $newpid) }, 60), 'the mux of the unit line stops');
+(my $BUILD = $MUX) =~ s{/[^/]+$}{};
+my $dropin = "$BUILD/systemd/mimedefang-multiplexor.service.d/mux.conf";
+my (undef, $dexec) = unit($dropin);
+my $dtext = slurp($dropin);
+ok($dtext =~ /^Type=notify$/m && $dtext =~ /^PIDFile=$/m &&
+    $dexec->{ExecStart}[0] eq '', 'the drop-in: Type=notify, no PIDFile=, '
+    . 'ExecStart= emptied first');
+my $dline = $dexec->{ExecStart}[1] // '';
+like($dline, qr{exec \S+/libexec/mux/mimedefang-multiplexor -D },
+    'then mux, as mimedefang-multiplexor, in the foreground');
+$dline =~ s{\S+/libexec/mux/mimedefang-multiplexor}{$T/bin/mimedefang-multiplexor};
+my $ns = IO::Socket::UNIX->new(Type => SOCK_DGRAM, Local => "$T/notify")
+    or die "notify: $!";
+chmod(0777, "$T/notify");
+my $dpid = fork() // die;
+if ($dpid == 0) {
+	%ENV = (PATH => '/usr/sbin:/usr/bin:/sbin:/bin', %mxenv,
+	    NOTIFY_SOCKET => "$T/notify");
+	open(STDERR, '>>', "$T/dropin.log") or die;
+	open(STDOUT, '>&', \*STDERR) or die;
+	# systemd runs /bin/sh -c SCRIPT itself: sh then execs mux.
+	my ($script) = $dline =~ m{^/bin/sh -c '(.*)'$}s or POSIX::_exit(126);
+	exec('/bin/sh', '-c', $script) or POSIX::_exit(127);
+}
+push @pids, $dpid;
+my $ready = '';
+my $nsel = IO::Select->new($ns);
+wait_for(sub { $nsel->can_read(0.1) and $ns->recv(my $b, 4096);
+    $ready = $b if defined $b && $b =~ /READY=1/; $ready }, 30);
+like($ready, qr/^READY=1\nSTATUS=0 busy, [2-9] idle, 0 queued$/,
+    'READY=1 once MX_MINIMUM workers are up') or diag(slurp("$T/dropin.log"));
+ok(wait_for(sub { ((slurp($pidfile) =~ /(\d+)/)[0] // 0) == $dpid }, 10),
+    "the pid file names it (pid $dpid: sh execs it, systemd's main pid)");
+is(slurp("/proc/$dpid/comm"), "mimedefang-mult\n",
+    'its process name is mimedefang-multiplexor\'s (killall finds it)');
+ok(wait_for(sub { ((stat("/proc/$dpid"))[4] // -1) == $duid }, 10),
+    'it runs as defang (MX_USER)');
+$ok = accepted(burst('dropin', 3));
+is($ok, 3, 'the milter\'s mail goes through it');
+ok(delivered(76), 'and is delivered, scanned') or diag(scalar(mailbox()));
+kill('TERM', $dpid);
+ok(wait_for(sub { waitpid($dpid, WNOHANG) == $dpid }, 30), 'SIGTERM: it exits');
+my @said;
+while ($nsel->can_read(0.5)) { $ns->recv(my $b, 4096); push @said, $b }
+ok((grep { /^STOPPING=1/ } @said), 'after STOPPING=1');
 
 # --- md-mx-ctrl against mux and the real multiplexor, side by side -----
 
