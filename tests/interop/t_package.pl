@@ -11,7 +11,15 @@
 #     on the passed request socket with the packaged configuration's
 #     handler, muxctl answers on the control socket, and logrotate
 #     accepts the packaged file.
-# Then the package is purged and the user removed, if the test made it.
+#  4. On a fresh Debian 12 (debootstrap) booted by systemd in
+#     systemd-nspawn, with no network but its own loopback:
+#     apt-get install ./mux_*.deb, and then the enabled units run it:
+#     active with STATUS=, as mux with no capability but
+#     CAP_NET_BIND_SERVICE and NoNewPrivs, answering; systemctl reload;
+#     an upgrade hands systemd the new main pid; a stopped mux.service
+#     is started again by a client of the socket, which is answered.
+# Then the package is purged and the user removed, if the test made it;
+# the container is powered off and its tree removed.
 use strict;
 use warnings;
 use File::Temp qw(tempdir);
@@ -160,4 +168,90 @@ ok(wait_for(sub { waitpid($muxpid, WNOHANG) == $muxpid }, 15),
     'SIGTERM: mux exits');
 is($?, 0, 'with 0');
 ok(-S "$T/run/mux.sock", "the request socket stays (the socket unit's)");
+
+# 4. A fresh machine, booted.
+$err = apt_install("$T/apt.log", qw(debootstrap systemd-container));
+BAIL_OUT($err) if $err;
+my $root = "$T/root";
+$t0 = time;
+$rc = system("timeout 600 debootstrap --variant=minbase "
+    . "--include=systemd,systemd-sysv,dbus bookworm $root "
+    . "http://deb.debian.org/debian >$T/debootstrap.log 2>&1");
+is($rc, 0, sprintf('debootstrap bookworm (%.0f s)', time - $t0))
+    or diag(`tail -20 $T/debootstrap.log`);
+(my $debname = $deb) =~ s{.*/}{};
+system('cp', $deb, "$root/root/") == 0 or die;
+my @NS = qw(systemd-nspawn -q --register=no --keep-unit);
+$rc = system("@NS -D $root --pipe sh -c 'apt-get update -qq && "
+    . "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
+    . "./root/$debname' >$T/ct-apt.log 2>&1");
+is($rc, 0, "apt-get install ./$debname there") or diag(slurp("$T/ct-apt.log"));
+my $boot = fork() // die;
+if ($boot == 0) {
+	open(STDIN, '<', '/dev/null');
+	open(STDOUT, '>', "$T/boot.log") or die;
+	open(STDERR, '>&', \*STDOUT) or die;
+	exec(@NS, '--private-network', '-D', $root, '-b') or POSIX::_exit(127);
+}
+push @pids, $boot;
+my $init;
+ok(wait_for(sub { ($init) = grep { slurp("/proc/$_/comm") eq "systemd\n" }
+    split ' ', `pgrep -P $boot`; $init }, 30), 'systemd boots in it')
+    or diag(slurp("$T/boot.log"));
+$made{boot} = $init;
+
+# A shell command in the container, its output.
+sub ct {
+	my ($cmd) = @_;
+	open(my $fh, '-|', 'nsenter', '-t', $init, '-a', 'sh', '-c',
+	    "$cmd 2>&1") or return '';
+	local $/;
+	return <$fh> // '';
+}
+my $ask = q{perl -MIO::Socket::UNIX -e '$s = IO::Socket::UNIX->new(Peer =>
+    "/run/mux/mux.sock") or die "connect: $!\n"; print $s "scan $ARGV[0]\n";
+    print scalar(<$s>)'};
+ok(wait_for(sub { ct('systemctl is-system-running') =~ /^(running|degraded)/ },
+    60), 'the system is up') or diag(ct('systemctl --failed --no-pager'));
+is(ct('systemctl is-active mux.socket mux.service'), "active\nactive\n",
+    'mux.socket and mux.service are active') or
+    diag(ct('journalctl -u mux --no-pager | tail -20'));
+like(ct('systemctl show -p StatusText --value mux'),
+    qr/^\d+ busy, \d+ idle, 0 queued$/, 'with STATUS= from mux');
+my $main = ct('systemctl show -p MainPID --value mux') =~ s/\s+//gr;
+my $ps = ct("grep -E '^(Uid|NoNewPrivs|CapBnd):' /proc/$main/status");
+my $ctuid = (split /:/, ct('getent passwd mux'))[2];
+like($ps, qr/^Uid:\s+$ctuid\s/m, "its main pid runs as mux (uid $ctuid)");
+like($ps, qr/^NoNewPrivs:\s+1$/m, 'with NoNewPrivs');
+like($ps, qr/^CapBnd:\s+0+400$/m, 'no capability but CAP_NET_BIND_SERVICE');
+is(ct("$ask fresh"), "scan fresh\n", 'it answers on /run/mux/mux.sock');
+like(ct('muxctl -s /run/mux/control.sock status'), qr/^pool slots=2 /,
+    'muxctl on /run/mux/control.sock');
+my $sec = ct('systemd-analyze security mux.service | tail -1');
+diag("systemd-analyze security: $sec");
+like($sec, qr/exposure level for mux\.service: [0-4]\.\d (OK|SAFE)/,
+    'systemd-analyze security: exposure under 5');
+is(ct('systemctl reload mux && echo reloaded'), "reloaded\n",
+    'systemctl reload (SIGINT, RELOADING=1, READY=1)');
+ok(wait_for(sub { ct('journalctl -u mux --no-pager') =~ /reread: generation 1/
+    }, 10), 'mux reread');
+ct('muxctl -s /run/mux/control.sock upgrade');
+my $new = 0;
+ok(wait_for(sub { $new = ct('systemctl show -p MainPID --value mux') =~ s/\s+//gr;
+    $new && $new ne $main }, 20), "an upgrade: systemd's main pid is the new "
+    . "mux ($main, then $new)");
+ok(wait_for(sub { ct("test -d /proc/$main || echo gone") eq "gone\n" }, 20),
+    'the old mux exits');
+is(ct('systemctl is-active mux.service'), "active\n", 'the unit stays active');
+is(ct("$ask upgraded"), "scan upgraded\n", 'the new mux answers');
+ct('systemctl stop mux.service');
+is(ct('systemctl is-active mux.socket mux.service'), "active\ninactive\n",
+    'systemctl stop mux.service: the sockets stay');
+is(ct("$ask stopped"), "scan stopped\n",
+    'a client of the stopped mux starts it, and is answered');
+ok(wait_for(sub { ct('systemctl is-active mux.service') eq "active\n" }, 20),
+    'mux.service is active again');
+ct('systemctl poweroff');
+ok(wait_for(sub { waitpid($boot, WNOHANG) == $boot }, 60),
+    'the container powers off');
 done_testing();
