@@ -17,6 +17,8 @@
 
 /* Logging in the OpenBSD style: syslog, and stderr in the foreground. */
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,10 +27,12 @@
 #include <strings.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static int	 log_tostderr = 1;
+static int	 log_journal;	/* stderr is journald's stream */
 static int	 log_tosyslog;
 static int	 log_verbose;
 static int	 log_foreground = 1, log_syslog, log_fac = -1;	/* as given */
@@ -63,6 +67,25 @@ log_facility(const char *name)
 	return (-1);
 }
 
+/*
+ * stderr is the journal's when JOURNAL_STREAM names it (systemd.exec(5)):
+ * then a line is "<pri>text", the journal knowing the ident already, and
+ * with syslog on too (-l, MIMEDefang's MX_LOG) it goes to syslog alone,
+ * where mail.log has it, rather than twice into the journal.
+ */
+static int
+log_is_journal(void)
+{
+	struct stat		 st;
+	unsigned long long	 dev, ino;
+	const char		*v = getenv("JOURNAL_STREAM");
+
+	return (v != NULL && sscanf(v, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(STDERR_FILENO, &st) == 0 &&
+	    (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino);
+}
+
 /* ident also heads the lines on stderr; facility -1 is mail. */
 void
 log_init(int foreground, int use_syslog, int verbose, const char *ident,
@@ -72,7 +95,10 @@ log_init(int foreground, int use_syslog, int verbose, const char *ident,
 	log_syslog = use_syslog;
 	log_fac = facility;
 	log_tostderr = foreground;
+	log_journal = foreground && log_is_journal();
 	log_tosyslog = use_syslog || !foreground;
+	if (log_journal && log_tosyslog)
+		log_tostderr = 0;
 	log_verbose = verbose;
 	if (ident != NULL)
 		snprintf(log_ident, sizeof(log_ident), "%s", ident);
@@ -121,7 +147,9 @@ log_vwrite(int pri, const char *fmt, va_list ap, int witherr)
 
 		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
 	}
-	if (log_tostderr)
+	if (log_tostderr && log_journal)
+		fprintf(stderr, "<%d>%s\n", LOG_PRI(pri), msg);
+	else if (log_tostderr)
 		fprintf(stderr, "%s: %s\n", log_ident, msg);
 	if (log_tosyslog)
 		syslog(pri, "%s", msg);

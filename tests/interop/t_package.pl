@@ -227,6 +227,11 @@ like($ps, qr/^CapBnd:\s+0+400$/m, 'no capability but CAP_NET_BIND_SERVICE');
 is(ct("$ask fresh"), "scan fresh\n", 'it answers on /run/mux/mux.sock');
 like(ct('muxctl -s /run/mux/control.sock status'), qr/^pool slots=2 /,
     'muxctl on /run/mux/control.sock');
+my $jo = ct('journalctl -u mux --no-pager -o cat');
+ok($jo =~ /^started; minWorkers=1,/m && $jo !~ /^mux: /m,
+    'the journal has mux\'s lines, not headed "mux: " twice');
+unlike(ct('journalctl -u mux --no-pager -o cat -p warning'), qr/started;/,
+    'each at its priority ("started" is not a warning)');
 my $sec = ct('systemd-analyze security mux.service | tail -1');
 diag("systemd-analyze security: $sec");
 like($sec, qr/exposure level for mux\.service: [0-4]\.\d (OK|SAFE)/,

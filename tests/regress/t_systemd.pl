@@ -69,8 +69,10 @@ my $m;
 {
 	local $ENV{NOTIFY_SOCKET} = $ns;
 	local $ENV{WATCHDOG_USEC} = 400000;
+	# stderr as journald's stream: JOURNAL_STREAM names it.
 	$m = mux_start(args => ['-m', 3, '-x', 4, '-f', "$dir/slow.sh"],
-	    in_child => sub { $ENV{WATCHDOG_PID} = $$ });
+	    in_child => sub { $ENV{WATCHDOG_PID} = $$;
+	    my @st = stat(STDERR); $ENV{JOURNAL_STREAM} = "$st[0]:$st[1]" });
 }
 my $r = find_msg(qr/^READY=1/m, 0, 15);
 ok($r >= 0, 'READY=1 came') or diag(join("|", @got));
@@ -82,6 +84,11 @@ ok(@before >= 1 && !grep({ !/^STATUS=starting: [0-2] of 3 workers up$/ }
     ' datagrams)') or diag(join("|", @before));
 is((mux_status($m)->{states} =~ tr/I//), 3, 'the pool has 3 idle workers');
 is(scalar(grep { /READY=1/ } @got), 1, 'READY=1 once');
+my @jl = split /\n/, log_text($m);
+ok((grep { /^<6>started; minWorkers=3,/ } @jl) &&
+    !(grep { !/^<[0-7]>/ } @jl), 'stderr as the journal\'s: "<6>started; '
+    . '...", every line with its priority and without "mux: " (' .
+    scalar(@jl) . ' lines)');
 
 my $n = @got;
 collect(1.0);
