@@ -512,6 +512,9 @@ mux_setup(void)
 		    M.conf.msg_queue, mq.purged ? " (stale messages dropped)" :
 		    "");
 	}
+	if (!M.conf.foreground && getenv("NOTIFY_SOCKET") != NULL)
+		log_warnx("NOTIFY_SOCKET is set but mux forks: systemd will "
+		    "not hear from it; run it with -D (Type=notify)");
 	if (!M.conf.foreground && daemon(0, 0) == -1)
 		fatal("daemon");
 	if (M.conf.spool_dir != NULL && chdir(M.conf.spool_dir) == -1)

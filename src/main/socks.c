@@ -203,7 +203,8 @@ socks_inherit(struct sk *k, int backlog, char *err, size_t esz)
 			k->sysd = (fd = K.take(name)) != -1;
 		}
 	}
-	if (fd == -1 && (fd = sysd_take(&k->sp)) != -1) {
+	socks_name(&k->sp, 0, name, sizeof(name));
+	if (fd == -1 && (fd = sysd_take(&k->sp, name + 5)) != -1) {
 		from = "systemd passed";
 		k->sysd = 1;
 		/* Passed blocking: an accept(2) loop would hang in it. */

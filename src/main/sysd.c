@@ -55,6 +55,7 @@
 static struct {
 	int			*fd;		/* passed, -1 once taken */
 	char			**names;	/* LISTEN_FDNAMES */
+	char			**as;		/* what each was taken for */
 	int			 n;
 	struct event_base	*base;
 	struct event		*tick;
@@ -110,8 +111,11 @@ sysd_sockets(void)
 		errno = -n;
 		return (-1);
 	}
-	if (n == 0 || (S.fd = calloc((size_t)n, sizeof(int))) == NULL)
-		return (n == 0 ? 0 : -1);
+	if (n == 0)
+		return (0);
+	if ((S.fd = calloc((size_t)n, sizeof(int))) == NULL ||
+	    (S.as = calloc((size_t)n, sizeof(char *))) == NULL)
+		return (-1);
 	for (i = 0; i < n; i++)
 		S.fd[i] = SD_LISTEN_FDS_START + i;
 	S.n = n;
@@ -140,9 +144,9 @@ sysd_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 	    memcmp(&sa->sin6_addr, &sb->sin6_addr, sizeof(sa->sin6_addr)) == 0);
 }
 
-/* The passed socket bound where sp names, taken; else -1. */
+/* The passed socket bound where sp names, taken for what; else -1. */
 int
-sysd_take(const struct sock_spec *sp)
+sysd_take(const struct sock_spec *sp, const char *what)
 {
 	struct sockaddr_storage	want, have;
 	socklen_t		len;
@@ -160,6 +164,7 @@ sysd_take(const struct sock_spec *sp)
 			continue;
 		fd = S.fd[i];
 		S.fd[i] = -1;
+		S.as[i] = strdup(what);
 		return (fd);
 	}
 	return (-1);
@@ -173,17 +178,20 @@ sysd_sockets_done(void)
 
 	for (i = 0; i < S.n; i++) {
 		if (S.fd[i] == -1)
-			log_info("systemd: took socket %s", S.names[i]);
+			log_info("systemd: took socket %s for %s", S.names[i],
+			    S.as[i] != NULL ? S.as[i] : "?");
 		else {
 			log_warnx("systemd: socket %s is bound where no "
 			    "option of ours listens: closed", S.names[i]);
 			close(S.fd[i]);
 		}
 		free(S.names[i]);
+		free(S.as[i]);
 	}
 	free(S.names);
 	free(S.fd);
-	S.names = NULL;
+	free(S.as);
+	S.names = S.as = NULL;
 	S.fd = NULL;
 	S.n = 0;
 }

@@ -25,7 +25,7 @@ struct event_base;
 struct sock_spec;
 
 int	 sysd_sockets(void);
-int	 sysd_take(const struct sock_spec *);
+int	 sysd_take(const struct sock_spec *, const char *);
 void	 sysd_sockets_done(void);
 
 void	 sysd_init(struct event_base *, int, int);

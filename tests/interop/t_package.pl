@@ -251,7 +251,10 @@ is(ct('systemctl is-active mux.service'), "active\n", 'the unit stays active');
 is(ct("$ask upgraded"), "scan upgraded\n", 'the new mux answers');
 ct('systemctl stop mux.service');
 is(ct('systemctl is-active mux.socket mux.service'), "active\ninactive\n",
-    'systemctl stop mux.service: the sockets stay');
+    'systemctl stop mux.service after the upgrade: stopped, not failed; '
+    . 'the sockets stay');
+like(ct('journalctl -u mux --no-pager -o cat | tail -3'),
+    qr/^all workers gone: exiting\n/m, 'mux stopped by itself, not killed');
 is(ct("$ask stopped"), "scan stopped\n",
     'a client of the stopped mux starts it, and is answered');
 ok(wait_for(sub { ct('systemctl is-active mux.service') eq "active\n" }, 20),

@@ -164,8 +164,10 @@ my $line = $ev ? <$ev> : '';
 is($line, "*OK\n", 'the passed TCP socket is the -O listener socket');
 close($ev) if $ev;
 my $log = read_file($sa_log);
-like($log, qr/systemd: took socket request/, 'the log names the sockets by '
-    . 'LISTEN_FDNAMES');
+like($log, qr/systemd: took socket request for unix:\Q$sa_sock\E\n/,
+    'the log names each socket by LISTEN_FDNAMES and what it was taken for');
+like($log, qr/systemd: took socket events for inet:127\.0\.0\.1:$port\n/,
+    'the TCP one too');
 like($log, qr/systemd: socket stray is bound where no option of ours /,
     'one no option names is closed, with a warning');
 ok(!IO::Socket::INET->new(PeerAddr => "127.0.0.1:$extra"),
