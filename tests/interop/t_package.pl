@@ -17,7 +17,8 @@
 #     active with STATUS=, as mux with no capability but
 #     CAP_NET_BIND_SERVICE and NoNewPrivs, answering; systemctl reload;
 #     an upgrade hands systemd the new main pid; a stopped mux.service
-#     is started again by a client of the socket, which is answered.
+#     is started again by a client of the socket, which is answered;
+#     logrotate -f rotates the statistics log and mux reopens it.
 # Then the package is purged and the user removed, if the test made it;
 # the container is powered off and its tree removed.
 use strict;
@@ -184,7 +185,7 @@ system('cp', $deb, "$root/root/") == 0 or die;
 my @NS = qw(systemd-nspawn -q --register=no --keep-unit);
 $rc = system("@NS -D $root --pipe sh -c 'apt-get update -qq && "
     . "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
-    . "./root/$debname' >$T/ct-apt.log 2>&1");
+    . "./root/$debname logrotate' >$T/ct-apt.log 2>&1");
 is($rc, 0, "apt-get install ./$debname there") or diag(slurp("$T/ct-apt.log"));
 my $boot = fork() // die;
 if ($boot == 0) {
@@ -259,6 +260,20 @@ is(ct("$ask stopped"), "scan stopped\n",
     'a client of the stopped mux starts it, and is answered');
 ok(wait_for(sub { ct('systemctl is-active mux.service') eq "active\n" }, 20),
     'mux.service is active again');
+# The packaged logrotate file: the statistics log rotated, mux told by
+# SIGHUP to its main pid, and writing to the new file.
+ct('printf "StatsFile /var/log/mux/stats\\nStatsFlush yes\\n" >>/etc/mux/mux.conf && '
+    . 'systemctl restart mux.service');
+ok(wait_for(sub { ct('cat /var/log/mux/stats') =~ /StartWorker/ }, 20),
+    'StatsFile /var/log/mux/stats is written (LogsDirectory=mux)');
+ct('logrotate -f /etc/logrotate.d/mux');
+ok(wait_for(sub { ct('journalctl -u mux --no-pager -o cat') =~
+    /^received SIGHUP: reopening the log files$/m }, 10),
+    'logrotate -f: mux got SIGHUP and reopened its files');
+like(ct('cat /var/log/mux/stats.1'), qr/StartWorker/, 'the old lines are in stats.1');
+ct('systemctl reload mux');
+ok(wait_for(sub { ct('cat /var/log/mux/stats') =~ /StartWorker/ }, 20),
+    'new lines go to the new stats') or diag(ct('ls -l /var/log/mux'));
 ct('systemctl poweroff');
 ok(wait_for(sub { waitpid($boot, WNOHANG) == $boot }, 60),
     'the container powers off');

@@ -12,6 +12,8 @@
 #     is closed with a warning, and systemd's socket files stay at exit.
 #  3. A restart keeps the listening sockets: a client that connects
 #     while no mux runs is served by the next one.
+#  4. A service listener (--listen) passed too: the FTP handler's
+#     greeting comes on it.
 use strict;
 use warnings;
 use FindBin;
@@ -218,4 +220,34 @@ like($got, qr/^ok \d+/, 'the next mux answers it');
 kill 'TERM', $p2;
 ok(wait_for(sub { waitpid($p2, WNOHANG) == $p2 }, 10, 'mux exits'),
     'which exits on SIGTERM');
+
+# Part 4: a service port, as a socket unit would pass it.
+my $svc = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+    Listen => 16, ReuseAddr => 1) or die "listen: $!";
+my $sport = $svc->sockport;
+my $p3 = fork() // die;
+if ($p3 == 0) {
+	open(STDERR, '>', "$dir/svc.log") or die;
+	open(STDOUT, '>&', \*STDERR) or die;
+	POSIX::dup2(fileno($svc), 3) or die;
+	@ENV{qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES FTPD_ROOT)} = ($$, 1, 'ftp',
+	    $dir);
+	exec($MUX, '-D', '-s', "$dir/p4.sock", '--listen',
+	    "inet:127.0.0.1:$sport,ftp", '--exec', '--',
+	    "$SRC/tests/regress/ftpd.pl") or die;
+}
+push @pids, $p3;
+ok(wait_for(sub { read_file("$dir/svc.log") =~ /started; minWorkers/ }, 10,
+    'mux starts'), 'a mux with a passed service socket starts');
+like(read_file("$dir/svc.log"),
+    qr/systemd: took socket ftp for inet:127\.0\.0\.1:$sport\n/,
+    'and takes it for --listen');
+my $ftp = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$sport");
+$sel = IO::Select->new($ftp);
+my $greet = $ftp && $sel->can_read(10) ? <$ftp> // '' : '';
+like($greet, qr/^220 /, 'the FTP handler greets on it');
+close($ftp) if $ftp;
+kill 'TERM', $p3;
+ok(wait_for(sub { waitpid($p3, WNOHANG) == $p3 }, 10, 'mux exits'),
+    'and exits on SIGTERM');
 done_testing();
