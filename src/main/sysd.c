@@ -85,15 +85,16 @@ sysd_sd_notify(const char *msg)
 static void
 sysd_notify(const char *fmt, ...)
 {
-	char	buf[SYSD_MAX];
-	va_list	ap;
+	static int	warned;	/* once: the watchdog would say it often */
+	char		buf[SYSD_MAX];
+	va_list		ap;
 
 	if (!S.on || !S.main)
 		return;
 	va_start(ap, fmt);
 	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (sysd_sd_notify(buf) < 0)
+	if (sysd_sd_notify(buf) < 0 && !warned++)
 		log_warnx("systemd: cannot notify %s", getenv("NOTIFY_SOCKET"));
 }
 
