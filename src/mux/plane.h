@@ -146,6 +146,24 @@ struct intake_stats {
 };
 void	 intake_stats(struct intake_stats *);
 
+/* outcome.c: clients turned away, by reason. */
+enum {
+	OUT_BUSY,		/* no free worker, no queue */
+	OUT_QUEUE_FULL,		/* no free worker, the queue full */
+	OUT_QUEUE_TIMEOUT,	/* waited QueueTimeout in the queue */
+	OUT_NO_WORKER,		/* a worker could not be started */
+	OUT_SHUTDOWN,		/* refused by "shutdown" */
+	OUT_PER_HOST,		/* MaxClientsPerHost */
+	OUT_PER_USER,		/* MaxClientsPerUser */
+	OUT_RULES,		/* a tcprules deny */
+	OUT_EARLY_TALKER,	/* data before the banner was done */
+	OUT_BANNER_HANGUP,	/* closed or reset during the banner */
+	OUT_N
+};
+void	 outcome_count(int);
+uint64_t outcome_get(int);
+const char *outcome_name(int);
+
 /* msgq.c: the MessageEngine queue's counters. */
 struct msgq_stats {
 	uint64_t	 sent;

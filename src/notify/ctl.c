@@ -409,12 +409,7 @@ int
 ctl_run(const char *line, size_t len, const struct acl_peer *p,
     struct cmd_buf *b, struct event_base *base, struct ctl_async *as)
 {
-	struct cmd_view		 v;
-	struct cmd_worker	*w;
-	struct notify_stats	 ns;
-	struct ctl_shut_view	 sh;
-	struct msgq_stats	 mq;
-	struct intake_stats	 in;
+	struct ctl_status	 st;
 	char			 buf[NP_LINE_MAX + 1], *av[CTL_ARGS_MAX];
 	int			 ac, a;
 
@@ -465,23 +460,57 @@ ctl_run(const char *line, size_t len, const struct acl_peer *p,
 			cmd_printf(b, "*OK upgrade: %s\n", buf);
 		return (CTL_R_OK);
 	}
-	if ((w = calloc((size_t)pool_nslots() + 1, sizeof(*w))) == NULL) {
+	if (ctl_status_gather(&st) == -1) {
 		cmd_printf(b, "*ERR out of memory\n");
 		return (CTL_R_OK);
 	}
-	pool_view(&v, w);
-	if (a == CTL_STATUS) {
-		notify_stats(&ns);
-		msgq_stats(&mq);
-		mq.delivered = pool_msg_delivered();
-		svc_msg_stats(&mq.undelivered, &mq.lost);
-		intake_stats(&in);
-		in.live = svc_count();
-		ctl_format_status(b, &v, &ns, ctl_shut_view(&sh) == 0 ? &sh :
-		    NULL, ctl_engine ? &mq : NULL, svc_listeners() ? &in : NULL,
-		    log_rl_all());
-	} else
-		ctl_who(b, &v);
-	free(w);
+	if (a == CTL_STATUS)
+		ctl_format_status(b, &st);
+	else
+		ctl_who(b, &st.v);
+	ctl_status_free(&st);
 	return (CTL_R_OK);
+}
+
+/*
+ * What status shows, gathered once for status and the metrics; -1 when
+ * out of memory.  ctl_status_free() frees the slots' view.
+ */
+int
+ctl_status_gather(struct ctl_status *st)
+{
+	struct cmd_worker	*w;
+	int			 k;
+
+	memset(st, 0, sizeof(*st));
+	if ((w = calloc((size_t)pool_nslots() + 1, sizeof(*w))) == NULL)
+		return (-1);
+	pool_view(&st->v, w);
+	st->w_ = w;
+	notify_stats(&st->ns);
+	if (ctl_shut_view(&st->sh_) == 0)
+		st->sh = &st->sh_;
+	if (ctl_engine) {
+		msgq_stats(&st->mq_);
+		st->mq_.delivered = pool_msg_delivered();
+		svc_msg_stats(&st->mq_.undelivered, &st->mq_.lost);
+		st->mq = &st->mq_;
+	}
+	if (svc_listeners()) {
+		intake_stats(&st->in_);
+		st->in_.live = svc_count();
+		st->in = &st->in_;
+	}
+	st->rl = log_rl_all();
+	for (k = 0; k < OUT_N; k++)
+		st->refused[k] = outcome_get(k);
+	return (0);
+}
+
+void
+ctl_status_free(struct ctl_status *st)
+{
+	free(st->w_);
+	st->w_ = NULL;
+	st->v.w = NULL;
 }

@@ -65,12 +65,14 @@ ctl_format_logs(struct cmd_buf *b, const struct log_rl *rl)
 }
 
 void
-ctl_format_status(struct cmd_buf *b, const struct cmd_view *v,
-    const struct notify_stats *ns, const struct ctl_shut_view *sh,
-    const struct msgq_stats *mq, const struct intake_stats *in,
-    const struct log_rl *rl)
+ctl_format_status(struct cmd_buf *b, const struct ctl_status *st)
 {
-	int	i, n[WS_NSTATES] = { 0 };
+	const struct cmd_view		*v = &st->v;
+	const struct notify_stats	*ns = &st->ns;
+	const struct msgq_stats		*mq = st->mq;
+	const struct intake_stats	*in = st->in;
+	const struct ctl_shut_view	*sh = st->sh;
+	int				 i, k, n[WS_NSTATES] = { 0 };
 
 	for (i = 0; i < v->nslots; i++)
 		if (v->w[i].state >= 0 && v->w[i].state < WS_NSTATES)
@@ -99,6 +101,11 @@ ctl_format_status(struct cmd_buf *b, const struct cmd_view *v,
 		    (unsigned long long)in->denied,
 		    (unsigned long long)in->impatient,
 		    (unsigned long long)in->hangups);
+	cmd_printf(b, "*-refused");
+	for (k = 0; k < OUT_N; k++)
+		cmd_printf(b, " %s=%llu", outcome_name(k),
+		    (unsigned long long)st->refused[k]);
+	cmd_printf(b, "\n");
 	if (mq != NULL)
 		cmd_printf(b, "*-messages queue_bytes=%llu sent=%llu "
 		    "waiting=%d queue_full=%llu purged=%llu failed=%llu "
@@ -111,8 +118,8 @@ ctl_format_status(struct cmd_buf *b, const struct cmd_view *v,
 		    (unsigned long long)mq->delivered,
 		    (unsigned long long)mq->undelivered,
 		    (unsigned long long)mq->lost);
-	if (rl != NULL)
-		ctl_format_logs(b, rl);
+	if (st->rl != NULL)
+		ctl_format_logs(b, st->rl);
 	if (sh != NULL)
 		cmd_printf(b, "*-shutdown refusing=%d refuse_in=%d cut_in=%d "
 		    "text=%s\n", sh->refusing, sh->refuse_in, sh->cut_in,

@@ -104,10 +104,25 @@ struct ctl_shut_view {
 	const char	*text;
 };
 
-void	 ctl_format_status(struct cmd_buf *, const struct cmd_view *,
-	    const struct notify_stats *, const struct ctl_shut_view *,
-	    const struct msgq_stats *, const struct intake_stats *,
-	    const struct log_rl *);
+/* Everything status shows (and the metrics): NULL parts are not shown. */
+struct ctl_status {
+	struct cmd_view			 v;
+	struct notify_stats		 ns;
+	const struct ctl_shut_view	*sh;
+	const struct msgq_stats		*mq;
+	const struct intake_stats	*in;
+	const struct log_rl		*rl;
+	uint64_t			 refused[OUT_N];
+	/* where the parts point */
+	struct ctl_shut_view		 sh_;
+	struct msgq_stats		 mq_;
+	struct intake_stats		 in_;
+	struct cmd_worker		*w_;
+};
+
+int	 ctl_status_gather(struct ctl_status *);
+void	 ctl_status_free(struct ctl_status *);
+void	 ctl_format_status(struct cmd_buf *, const struct ctl_status *);
 void	 ctl_format_who(struct cmd_buf *, const struct cmd_view *);
 void	 ctl_format_help(struct cmd_buf *, const struct acl *,
 	    const struct acl_peer *, uint32_t);

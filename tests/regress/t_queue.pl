@@ -9,6 +9,7 @@ use MuxTest;
 use Test::More;
 use Time::HiRes qw(time sleep);
 use POSIX ();
+use File::Temp ();
 
 # No queue: a request that finds no free worker is refused at once.
 {
@@ -26,8 +27,10 @@ use POSIX ();
 
 # Queue of 2: FIFO order, full queue refused, timeout.
 {
+	my $qd = File::Temp::tempdir('mux-queue-XXXXXX', TMPDIR => 1,
+	    CLEANUP => 1);
 	my $m = mux_start(args => ['-x', '1', '-m', '1', '-q', '2', '-Q', '4',
-	    '-l'], wait_idle => 1);
+	    '-l', '-O', "$qd/ctl.sock"], wait_idle => 1);
 	my $busy = bg_req($m, 'sleep 1');
 	sleep 0.3;
 	my $q1 = bg_req($m, 'pid');
@@ -59,6 +62,9 @@ use POSIX ();
 	my $dt = time - $t0;
 	ok($dt > 3.5 && $dt < 5.5, sprintf('after %.1fs (-Q 4)', $dt));
 	is(bg_wait($long)->[2], "ok slept 6\n", 'the long request completes');
+	like((muxctl("$qd/ctl.sock", 'status'))[1],
+	    qr/^refused busy=0 queue_full=1 queue_timeout=1 no_worker=0 /m,
+	    'status counts the full queue and the time-out');
 	is(mux_stop($m), 0, 'clean stop');
 }
 

@@ -337,6 +337,13 @@ ftp_cmd($a2, 'USER erin');
 is(ftp_cmd($a2, 'PASS x'), "421 Too many connections for user erin\r\n",
     'MaxClientsPerUser 1: erin\'s second login is refused');
 is(sysread($a2->{s}, $x, 1), 0, 'and closed');
+my $want = 'refused busy=1 queue_full=0 queue_timeout=0 no_worker=0 '
+    . 'shutdown=0 per_host=1 per_user=1 rules=0 early_talker=0 banner_hangup=0';
+like((muxctl($m->{ctl}, 'status'))[1], qr/^\Q$want\E$/m,
+    'status counts each refusal by its reason: busy=1 per_host=1 per_user=1');
+like((muxctl($m->{ctl}, 'status', '--json'))[1],
+    qr/"refused":\{"busy":1,"queue_full":0,"queue_timeout":0,"no_worker":0,/,
+    'and status --json');
 $t0 = time;
 is(ftp_reply($a1, 5), "421 Idle timeout (2 seconds): closing connection\r\n",
     'SessionTimeout 2: an idle session is told, then closed');
