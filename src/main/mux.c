@@ -553,6 +553,8 @@ mux_init(void)
 	tick_init(M.base, &M.conf);
 	if (M.sk.mfd != -1)
 		smap_init(M.base, M.sk.mfd, &M.conf);
+	if (M.sk.xfd != -1)
+		metrics_init(M.base, M.sk.xfd);
 	svc_init(M.base, &M.conf, M.sk.lfd, M.sk.lspec, M.conf.nlisten);
 	ctl_init(mux_reread, takeover_start);
 	ctl_configure(M.conf.msg_engine, M.conf.acls, M.conf.nacls,

@@ -16,8 +16,8 @@
 
 /*
  * The daemon's listening sockets: the request socket (-s), the
- * unprivileged one (-a), the socketmap (-N), listener sockets (-O) and
- * service listeners (--listen).  Each is made before the mux forks or
+ * unprivileged one (-a), the socketmap (-N), the metrics (--metrics),
+ * listener sockets (-O) and service listeners (--listen).  Each is made before the mux forks or
  * drops privileges, or, in an upgrade, taken as the old mux had it,
  * named by its spec (upgrade.c), so no client meets a closed port, or
  * taken from systemd where the socket unit bound it (sysd.c).  A
@@ -56,11 +56,12 @@ static struct {
 	gid_t			  gid;
 	int			(*take)(const char *);
 	struct sk		  s, u, m;	/* -s, -a, -N */
+	struct sk		  x;		/* --metrics */
 	struct sk		 *n;		/* -O */
 	int			  nn;
 	struct sk		 *l;		/* --listen */
 	int			  nl;
-} K = { .s.fd = -1, .u.fd = -1, .m.fd = -1 };
+} K = { .s.fd = -1, .u.fd = -1, .m.fd = -1, .x.fd = -1 };
 
 /* Each socket we have, to fn. */
 static void
@@ -71,6 +72,7 @@ socks_each(void (*fn)(struct sk *, void *), void *arg)
 	fn(&K.s, arg);
 	fn(&K.u, arg);
 	fn(&K.m, arg);
+	fn(&K.x, arg);
 	for (i = 0; i < K.nn; i++)
 		fn(&K.n[i], arg);
 	for (i = 0; i < K.nl; i++)
@@ -324,6 +326,9 @@ socks_all(const struct conf *c)
 	if (c->map_sock != NULL && socks_one(&K.m, c->map_sock, mode,
 	    c->backlog, "socketmap socket") == -1)
 		return (-1);
+	if (c->metrics_sock != NULL && socks_one(&K.x, c->metrics_sock, mode,
+	    c->backlog, "metrics socket") == -1)
+		return (-1);
 	if (socks_list(c->notify, c->nnotify, &K.n, &K.nn, mode, 128,
 	    "listener socket") == -1)
 		return (-1);
@@ -351,6 +356,7 @@ socks_open(const struct conf *c, uid_t uid, gid_t gid,
 	out->sfd = K.s.fd;
 	out->ufd = K.u.fd;
 	out->mfd = K.m.fd;
+	out->xfd = K.x.fd;
 	if ((out->nfd = calloc((size_t)K.nn + 1, sizeof(int))) == NULL ||
 	    (out->lfd = calloc((size_t)K.nl + 1, sizeof(int))) == NULL ||
 	    (out->lspec = calloc((size_t)K.nl + 1,

@@ -29,6 +29,7 @@ struct socks {
 	int			 sfd;		/* -s, or -1 */
 	int			 ufd;		/* -a, or -1 */
 	int			 mfd;		/* -N, or -1 */
+	int			 xfd;		/* --metrics, or -1 */
 	int			*nfd;		/* -O, conf's nnotify */
 	int			*lfd;		/* --listen, conf's nlisten */
 	struct sock_spec	*lspec;

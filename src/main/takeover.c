@@ -104,6 +104,7 @@ takeover_handoff(void)
 	notify_handoff(takeover_give_listener, upgrade_finish);
 	svc_close();
 	smap_stop();
+	metrics_stop();
 	tick_stop();
 	msgq_share(1);
 	pool_handoff();

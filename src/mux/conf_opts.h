@@ -61,6 +61,7 @@
 #define CONF_L_RULES	259
 #define CONF_L_PIN	260
 #define CONF_L_CONFIG	261
+#define CONF_L_METRICS	262
 
 #define CONF_OPTIONS(X)							\
 	X(MinWorkers, 'm', NULL, INT, min_workers, 0, 4096, 1, LIVE,	\
@@ -133,6 +134,8 @@
 	    "socket")							\
 	X(NotifySocket, 'O', NULL, LIST, notify, 0, 0, 0, RESTART,	\
 	    "socket")							\
+	X(MetricsSocket, CONF_L_METRICS, "metrics", STR, metrics_sock, 0, \
+	    0, 0, RESTART, "socket")	/* OpenMetrics over HTTP */	\
 	X(MaxListeners, 0, NULL, INT, max_listeners, 1, 100000, 1024,	\
 	    RESTART, NULL)						\
 	X(MessageEngine, 0, NULL, BOOL, msg_engine, 0, 1, 0, RESTART,	\

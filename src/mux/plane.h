@@ -75,6 +75,8 @@ struct cmd_view {
 	const struct cmd_waiting *wait;		/* for who */
 	int			 nwait;
 	const uint64_t		*histo;
+	const uint64_t		*lat;		/* WS_LAT_N buckets */
+	uint64_t		 lat_sum_us;
 	const struct stats	*stats;
 	int64_t			 now;
 	int			 nfree;

@@ -258,6 +258,8 @@ pool_view(struct cmd_view *v, struct cmd_worker *w)
 	v->nslots = pool.n;
 	v->w = w;
 	v->histo = (const uint64_t *)pool.shm->histo;
+	v->lat = (const uint64_t *)pool.shm->lat;
+	v->lat_sum_us = atomic_load(&pool.shm->lat_sum_us);
 	v->stats = &pool.stats;
 	v->now = now;
 	v->nfree = atomic_load(&pool.shm->nfree);

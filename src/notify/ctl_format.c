@@ -25,7 +25,8 @@
 
 #include "notify.h"
 
-static const char *
+/* A slot's state as who, status and the metrics name it. */
+const char *
 ctl_state(int st)
 {
 	switch (st) {

@@ -123,6 +123,12 @@ struct ctl_status {
 int	 ctl_status_gather(struct ctl_status *);
 void	 ctl_status_free(struct ctl_status *);
 void	 ctl_format_status(struct cmd_buf *, const struct ctl_status *);
+const char *ctl_state(int);
+
+/* metrics.c: --metrics, OpenMetrics over HTTP. */
+void	 metrics_format(struct cmd_buf *, const struct ctl_status *, int);
+void	 metrics_init(struct event_base *, int);
+void	 metrics_stop(void);
 void	 ctl_format_who(struct cmd_buf *, const struct cmd_view *);
 void	 ctl_format_help(struct cmd_buf *, const struct acl *,
 	    const struct acl_peer *, uint32_t);

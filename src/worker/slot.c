@@ -41,13 +41,36 @@ slot_is_free(int st)
 	    st == WS_RETIRING);
 }
 
+/* Bucket bounds in us: steps of 1, 2.5, 5 from 100 us to 10 s. */
+const uint32_t ws_lat_le_us[WS_LAT_N] = { 100, 250, 500, 1000, 2500, 5000,
+    10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000,
+    10000000, UINT32_MAX };
+
 int64_t
-slot_now_ms(void)
+slot_now_us(void)
 {
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+/* One request that took us, into the shared histogram. */
+void
+slot_lat_add(struct ws_shm *shm, uint64_t us)
+{
+	int	i;
+
+	for (i = 0; i < WS_LAT_N - 1 && us > ws_lat_le_us[i]; i++)
+		;
+	atomic_fetch_add_explicit(&shm->lat[i], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&shm->lat_sum_us, us, memory_order_relaxed);
+}
+
+int64_t
+slot_now_ms(void)
+{
+	return (slot_now_us() / 1000);
 }
 
 /* The kind of a request line, as md-mx-ctrl counts them. */

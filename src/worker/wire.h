@@ -83,6 +83,9 @@ ws_cmd_fits(int last, int kind)
 #define WS_CTL_CHAN		0x01	/* a message waits on the channel */
 #define WS_CTL_RETIRE		0x02	/* retire when idle */
 
+/* The request latency histogram's buckets (slot.c's ws_lat_le_us). */
+#define WS_LAT_N	17
+
 /*
  * One slot in shared memory.  The mux resets the slot before the fork
  * and writes gen, max_req and handed; the worker session writes the
@@ -153,6 +156,9 @@ struct ws_shm {
 	 * histo[n] counts requests started with n sessions busy.
 	 */
 	_Atomic uint64_t	 histo[WS_SLOTS_MAX + 1];
+	/* Requests by time taken: lat[i] up to ws_lat_le_us[i]; the sum. */
+	_Atomic uint64_t	 lat[WS_LAT_N];
+	_Atomic uint64_t	 lat_sum_us;
 	struct log_rl		 logrl[LOG_RL_N];	/* log_rl_table */
 	struct ws_slot		 slots[];	/* nslots of them */
 };
@@ -200,12 +206,15 @@ struct ws_msghdr {
 /* In-process handlers: struct ws_handler, ws_reply() (mux_handler.h). */
 
 /* slot.c: shared-memory bookkeeping used by both sides. */
+extern const uint32_t ws_lat_le_us[WS_LAT_N];	/* the last: +Inf */
 int	 slot_is_free(int);
 char	 slot_state_char(int);
 const char *slot_state_name(int);
 int	 slot_cmd_kind(const char *, size_t);
 int	 slot_move(struct ws_shm *, struct ws_slot *, int, int);
 int64_t	 slot_now_ms(void);
+int64_t	 slot_now_us(void);
+void	 slot_lat_add(struct ws_shm *, uint64_t);
 void	 slot_ctr_add(_Atomic uint64_t *, uint64_t);
 void	 slot_set_tag(struct ws_slot *, const char *, size_t);
 void	 slot_notify(struct ws_shm *);

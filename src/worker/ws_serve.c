@@ -478,14 +478,16 @@ ws_reply(struct ws_req *req, const char *buf, size_t len)
 }
 
 static void
-ws_account(struct ws *w, int kind, uint64_t nbusy, int64_t t0)
+ws_account(struct ws *w, int kind, uint64_t nbusy, int64_t t0us)
 {
 	struct ws_slot	*s = w->slot;
+	uint64_t	 us = (uint64_t)(slot_now_us() - t0us);
 
+	slot_lat_add(w->shm, us);
 	if (kind < WS_NCMDS) {
 		slot_ctr_add(&s->cnt[kind], 1);
 		slot_ctr_add(&s->busysum[kind], nbusy);
-		slot_ctr_add(&s->ms[kind], (uint64_t)(slot_now_ms() - t0));
+		slot_ctr_add(&s->ms[kind], us / 1000);
 		if (kind == WS_CMD_SCAN)
 			slot_ctr_add(&s->nscans, 1);
 	}
@@ -515,7 +517,7 @@ ws_request(struct ws *w, int fd, size_t len, int64_t cdeadline)
 {
 	struct ws_slot	*s = w->slot;
 	int		 kind, nbusy, code;
-	int64_t		 t0 = slot_now_ms();
+	int64_t		 t0us = slot_now_us(), t0 = t0us / 1000;
 	struct timespec	 ts;
 
 	kind = slot_cmd_kind(w->line, len);
@@ -548,7 +550,7 @@ ws_request(struct ws *w, int fd, size_t len, int64_t cdeadline)
 		code = ws_request_inproc(w, fd, len, cdeadline);
 	else
 		code = ws_request_pool(w, fd, len, cdeadline);
-	ws_account(w, kind, (uint64_t)nbusy, t0);
+	ws_account(w, kind, (uint64_t)nbusy, t0us);
 	if (code == 0)
 		slot_ctr_add(&s->nserved, 1);
 	return (code);
