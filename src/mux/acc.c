@@ -22,7 +22,8 @@
  * trouble, not one socket's: every acceptor pauses for a second instead
  * of spinning on a socket that stays readable, then those their owners
  * still want resume.  The owner keeps the socket; acc_free leaves it
- * open.
+ * open.  A listener libevent runs for someone else (evhttp's, for the
+ * metrics) is paused with the rest (acc_wrap).
  */
 
 #include <sys/queue.h>
@@ -32,6 +33,7 @@
 #include <stdlib.h>
 
 #include <event2/event.h>
+#include <event2/listener.h>
 
 #include "log.h"
 #include "acc.h"
@@ -40,6 +42,7 @@
 
 struct acc {
 	struct event		*ev;
+	struct evconnlistener	*lev;		/* acc_wrap's, else NULL */
 	int			 on;		/* the owner wants it */
 	const char		*what;
 	acc_fn			 fn;
@@ -57,7 +60,11 @@ static struct {
 static void
 acc_arm(struct acc *a)
 {
-	if (a->on && !A.paused)
+	if (a->lev != NULL && a->on && !A.paused)
+		(void)evconnlistener_enable(a->lev);
+	else if (a->lev != NULL)
+		(void)evconnlistener_disable(a->lev);
+	else if (a->on && !A.paused)
 		event_add(a->ev, NULL);
 	else
 		event_del(a->ev);
@@ -119,10 +126,8 @@ acc_cb(evutil_socket_t lfd, short what, void *arg)
 	}
 }
 
-/* Accept on lfd, ACC_BURST a round at most, once acc_on says so. */
-struct acc *
-acc_new(struct event_base *base, int lfd, const char *what, acc_fn fn,
-    void *arg)
+static struct acc *
+acc_alloc(struct event_base *base, const char *what)
 {
 	struct acc	*a;
 
@@ -134,13 +139,50 @@ acc_new(struct event_base *base, int lfd, const char *what, acc_fn fn,
 	}
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		fatal("acc_new");
+	a->what = what;
+	TAILQ_INSERT_TAIL(&A.all, a, entry);
+	return (a);
+}
+
+/* Accept on lfd, ACC_BURST a round at most, once acc_on says so. */
+struct acc *
+acc_new(struct event_base *base, int lfd, const char *what, acc_fn fn,
+    void *arg)
+{
+	struct acc	*a = acc_alloc(base, what);
+
 	if ((a->ev = event_new(base, lfd, EV_READ | EV_PERSIST, acc_cb,
 	    a)) == NULL)
 		fatalx("%s: event_new", what);
-	a->what = what;
 	a->fn = fn;
 	a->arg = arg;
-	TAILQ_INSERT_TAIL(&A.all, a, entry);
+	return (a);
+}
+
+/* libevent's listener says accept(2) failed: errno is still its. */
+static void
+acc_lev_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct acc	*a;
+
+	(void)arg;
+	TAILQ_FOREACH(a, &A.all, entry)
+		if (a->lev == lev) {
+			acc_error(a);
+			return;
+		}
+}
+
+/* A listener libevent accepts on for another (evhttp): paused too. */
+struct acc *
+acc_wrap(struct event_base *base, struct evconnlistener *lev,
+    const char *what)
+{
+	struct acc	*a = acc_alloc(base, what);
+
+	a->lev = lev;
+	a->on = 1;
+	evconnlistener_set_error_cb(lev, acc_lev_error_cb);
 	return (a);
 }
 
@@ -158,6 +200,7 @@ acc_free(struct acc *a)
 	if (a == NULL)
 		return;
 	TAILQ_REMOVE(&A.all, a, entry);
-	event_free(a->ev);
+	if (a->ev != NULL)
+		event_free(a->ev);
 	free(a);
 }

@@ -17,7 +17,8 @@
 
 /*
  * acc.c: the one accept loop of the master's listening sockets (the
- * request socket, the service ports, the listener sockets).
+ * request socket, the service ports, the listener sockets), and the
+ * pause of evhttp's (the metrics) when descriptors run out.
  */
 
 #ifndef MUX_ACC_H
@@ -26,6 +27,7 @@
 #include <sys/socket.h>
 
 struct event_base;
+struct evconnlistener;
 struct acc;
 
 /*
@@ -35,6 +37,8 @@ struct acc;
 typedef int	(*acc_fn)(int, struct sockaddr *, socklen_t, void *);
 
 struct acc	*acc_new(struct event_base *, int, const char *, acc_fn, void *);
+struct acc	*acc_wrap(struct event_base *, struct evconnlistener *,
+		    const char *);
 void		 acc_on(struct acc *, int);
 void		 acc_free(struct acc *);
 

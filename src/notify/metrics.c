@@ -31,6 +31,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "acc.h"
 #include "notify.h"
 
 #define METRICS_TIMEOUT		10	/* s to send a request */
@@ -38,6 +39,7 @@
 #define METRICS_OM	"application/openmetrics-text"
 
 static struct evhttp	*metrics_http;
+static struct acc	*metrics_acc;
 
 /* # HELP and # TYPE; a counter's family is NAME, its sample NAME_total. */
 static void
@@ -236,9 +238,14 @@ metrics_other_cb(struct evhttp_request *req, void *arg)
 void
 metrics_init(struct event_base *base, int fd)
 {
+	struct evhttp_bound_socket	*bs;
+
 	if ((metrics_http = evhttp_new(base)) == NULL ||
-	    evhttp_accept_socket(metrics_http, fd) == -1)
+	    (bs = evhttp_accept_socket_with_handle(metrics_http, fd)) == NULL)
 		fatalx("metrics socket");
+	/* Out of descriptors, it pauses with the rest, never spins. */
+	metrics_acc = acc_wrap(base, evhttp_bound_socket_get_listener(bs),
+	    "metrics socket");
 	evhttp_set_allowed_methods(metrics_http, EVHTTP_REQ_GET |
 	    EVHTTP_REQ_HEAD);
 	evhttp_set_max_headers_size(metrics_http, METRICS_HEADERS_MAX);
@@ -253,6 +260,8 @@ metrics_init(struct event_base *base, int fd)
 void
 metrics_stop(void)
 {
+	acc_free(metrics_acc);
+	metrics_acc = NULL;
 	if (metrics_http != NULL)
 		evhttp_free(metrics_http);
 	metrics_http = NULL;

@@ -19,10 +19,12 @@ use POSIX ();
 use File::Temp ();
 
 my $port = free_port();
+my $mport = free_port();
 my $map = File::Temp::tempdir('mux-accept-XXXXXX', TMPDIR => 1,
     CLEANUP => 1) . '/map.sock';
 my $m = mux_start(args => ['-x', '1', '-m', '1', '-w', '1',
-    '-O', "inet:$port", '-N', "unix:$map"], wait_idle => 1);
+    '-O', "inet:$port", '-N', "unix:$map", '--metrics', "inet:$mport"],
+    wait_idle => 1);
 
 sub nfds { my @f = glob("/proc/$m->{pid}/fd/*"); return scalar(@f) }
 sub cpu_ticks {
@@ -67,6 +69,10 @@ my $served = greeted(\@c, 2);
 # for every socket, that one would spin.
 my @maps = map { IO::Socket::UNIX->new(Peer => $map,
     Type => SOCK_STREAM) or die "socketmap connect: $!" } 1 .. 3;
+# And evhttp's, for the metrics: libevent's own listener, paused too.
+my @scrapes = map { IO::Socket::INET->new(PeerAddr => "127.0.0.1:$mport")
+    or die "metrics connect: $!" } 1 .. 3;
+print $_ "GET /metrics HTTP/1.0\r\n\r\n" for @scrapes;
 ok($served >= 1 && $served < 12, "$served of 12 served within the limit");
 ok(wait_for(sub { log_text($m) =~
     /out of descriptors: not accepting for 1 second/ }, 5),
@@ -89,6 +95,9 @@ like(line_of($watch, 5), qr/^\*OK|^[FYZ]/, 'a connected listener is answered');
 system('prlimit', "--pid=$m->{pid}", "--nofile=$soft:") == 0
     or BAIL_OUT('prlimit failed');
 is(greeted(\@c, 5), 12, 'the waiting clients are all served after the pause');
-close($_) for @c, @maps;
+my $scraped = grep { IO::Select->new($_)->can_read(5) &&
+    (<$_> // '') =~ m{^HTTP/1\.[01] 200 } } @scrapes;
+is($scraped, 3, 'and the waiting scrapes answered');
+close($_) for @c, @maps, @scrapes;
 is(mux_stop($m), 0, 'clean stop');
 done_testing();
