@@ -10,7 +10,7 @@ DEMO    ?= /tmp/mux-demo
 JOBS    ?= $(shell nproc)
 DEBS     = cmake pkg-config gcc clang make perl socat mandoc \
            libevent-dev libcmocka-dev libcdb-dev libsystemd-dev ucspi-tcp libclang-rt-14-dev \
-           iproute2 iptables curl systemd
+           iproute2 iptables curl systemd tmux
 
 .PHONY: all deps build asan fuzz run test test-plain test-asan test-fuzz bench clean
 

@@ -40,6 +40,7 @@ sessions, each session running $SRC/tests/regress/ftpd.pl
   configuration        $CONF
 
 Watch the pool, in another terminal:
+  $BUILD/muxctl -s $CSOCK top         # full screen; q quits
   $BUILD/muxctl -s inet:4567 watch FYZBURSM
   socat - TCP:127.0.0.1:4567          # then type ?*  (or ?FYZ)
   perl $SRC/tools/mux-notify-firewall.pl --print 127.0.0.1:4567

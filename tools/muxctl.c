@@ -17,7 +17,8 @@
 
 /*
  * muxctl: the ftpdctl of mux.  Runs one control action on a mux
- * listener socket and prints the reply; "watch" prints events live.
+ * listener socket and prints the reply; "watch" prints events live,
+ * "top" shows the pool on one screen (muxtop.c).
  * Exit status tells a script what happened (muxctl(8)).
  */
 
@@ -34,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "muxtop.h"
 #include "sockspec.h"
 
 #define MUXCTL_SOCKET	"/run/mux/control.sock"
@@ -59,7 +61,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: muxctl [-s socket] [-t secs] action [args ...]\n"
 	    "       muxctl [-s socket] status|who --json\n"
-	    "       muxctl [-s socket] watch [LETTERS]\n");
+	    "       muxctl [-s socket] watch [LETTERS]\n"
+	    "       muxctl [-s socket] top\n");
 	exit(EX_BADARGS);
 }
 
@@ -368,6 +371,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "muxctl: %s\n", l);
 		return (strncmp(l, "*ERR", 4) == 0 ? EX_ERR : EX_TRANSPORT);
 	}
+	if (strcmp(argv[0], "top") == 0 && argc == 1)
+		return (top_run(C.fd, spec, C.buf, C.len) ? EX_TRANSPORT :
+		    EX_OK_);
 	if (strcmp(argv[0], "watch") == 0) {
 		if (argc > 2)
 			usage();

@@ -431,6 +431,7 @@ ok((grep { /^STOPPING=1/ } @said), 'after STOPPING=1');
 my @same = ('-D', '-U', 'defang', '-m', 2, '-x', 4, '-w', 1, '-F', "$T/filter",
     '-z', $spool);
 my %sbs = (real => '/usr/bin/mimedefang-multiplexor', mux => $MUX);
+my $rport = free_port();	# the real one's -O, for muxctl top
 for my $k (sort keys %sbs) {
 	my $pid = fork() // die;
 	if ($pid == 0) {
@@ -438,7 +439,8 @@ for my $k (sort keys %sbs) {
 		open(STDOUT, '>&', \*STDERR) or die;
 		exec($sbs{$k}, @same, '-s', "$spool/$k.sock", '-a',
 		    "$spool/$k.usock", '-t',
-		    "$spool/$k.stats", '-u', '-N', "$spool/$k.map") or die;
+		    "$spool/$k.stats", '-u', '-N', "$spool/$k.map",
+		    $k eq 'real' ? ('-O', "inet:$rport") : ()) or die;
 	}
 	push @pids, $pid;
 }
@@ -572,11 +574,30 @@ like($sl, qr/^StartWorker worker=0 nworkers=1 nbusy=0 reason="Bringing workers u
     'the real one\'s statistics log, as expected');
 is(stats_lines('mux'), $sl, 'mux\'s statistics log, line for line the same');
 
+# muxctl top on the real multiplexor's -O socket, in tmux: the listener
+# protocol is all it needs.
+(my $CTL = $MUX) =~ s{mux$}{muxctl};
+my @tmux = ('tmux', '-S', "$T/tmux.sock");
+system(@tmux, 'new-session', '-d', '-s', 'top', '-x', 100, '-y', 30,
+    "$CTL -s inet:$rport top") == 0 or die 'tmux';
+$made{tmux} = 1;
+sub top_screen { scalar `@tmux capture-pane -p -t top 2>&1` }
+
 # Last, as they change the workers: a command mimedefang.pl does not know
 # (a worker answers it), and a reread.
 for my $c ('nosuchcommand', 'reread') {
 	is(ctl('mux', $c), ctl('real', $c), "md-mx-ctrl $c: as the real one's");
 }
+my $scr = '';
+ok(wait_for(sub { $scr = top_screen(); $scr =~ /^slots \[[SIBK.]*[IB][SIBK.]*\]$/m &&
+    $scr =~ /^ \d\d:\d\d:\d\d\.\d{3} R$/m }, 15),
+    'muxctl top on the real mimedefang-multiplexor\'s -O socket: its slots '
+    . 'from StateChange, its reread (R)') or diag($scr);
+like($scr, qr/^free \d+ .* queue \? \(not on this socket\)$/m,
+    'its free count; no queue there');
+system(@tmux, 'send-keys', '-t', 'top', 'q');
+ok(wait_for(sub { system("@tmux has-session -t top 2>/dev/null") != 0 }, 5),
+    'q quits');
 
 done_testing();
 
@@ -590,6 +611,7 @@ END {
 	unlink(map { ("/run/mimedefang/$_.pid", "/run/mimedefang/$_.pid.lock") }
 	    'mimedefang', 'mimedefang-multiplexor');
 	system('userdel', $USER) if $made{user};
+	system("tmux -S $T/tmux.sock kill-server 2>/dev/null") if $made{tmux};
 	unlink('/usr/sbin/policy-rc.d') if $made{policy};
 	$? = $status;
 }
