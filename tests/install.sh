@@ -32,6 +32,7 @@ $prefix/bin/mux-notify-firewall
 $prefix/bin/muxctl
 $prefix/$lib/mux/libmux-peer.so
 $prefix/sbin/mux
+$prefix/share/doc/mux/examples/haproxy.cfg
 $prefix/share/doc/mux/examples/mux.conf
 $prefix/share/man/man5/mux.conf.5
 $prefix/share/man/man7/mux-notify.7

@@ -555,6 +555,8 @@ mux_init(void)
 		smap_init(M.base, M.sk.mfd, &M.conf);
 	if (M.sk.xfd != -1)
 		metrics_init(M.base, M.sk.xfd);
+	if (M.sk.gfd != -1)
+		agent_init(M.base, M.sk.gfd);
 	svc_init(M.base, &M.conf, M.sk.lfd, M.sk.lspec, M.conf.nlisten);
 	ctl_init(mux_reread, takeover_start);
 	ctl_configure(M.conf.msg_engine, M.conf.acls, M.conf.nacls,

@@ -17,6 +17,7 @@
 /*
  * The daemon's listening sockets: the request socket (-s), the
  * unprivileged one (-a), the socketmap (-N), the metrics (--metrics),
+ * HAProxy's agent (--agent),
  * listener sockets (-O) and service listeners (--listen).  Each is made before the mux forks or
  * drops privileges, or, in an upgrade, taken as the old mux had it,
  * named by its spec (upgrade.c), so no client meets a closed port, or
@@ -56,12 +57,12 @@ static struct {
 	gid_t			  gid;
 	int			(*take)(const char *);
 	struct sk		  s, u, m;	/* -s, -a, -N */
-	struct sk		  x;		/* --metrics */
+	struct sk		  x, g;		/* --metrics, --agent */
 	struct sk		 *n;		/* -O */
 	int			  nn;
 	struct sk		 *l;		/* --listen */
 	int			  nl;
-} K = { .s.fd = -1, .u.fd = -1, .m.fd = -1, .x.fd = -1 };
+} K = { .s.fd = -1, .u.fd = -1, .m.fd = -1, .x.fd = -1, .g.fd = -1 };
 
 /* Each socket we have, to fn. */
 static void
@@ -73,6 +74,7 @@ socks_each(void (*fn)(struct sk *, void *), void *arg)
 	fn(&K.u, arg);
 	fn(&K.m, arg);
 	fn(&K.x, arg);
+	fn(&K.g, arg);
 	for (i = 0; i < K.nn; i++)
 		fn(&K.n[i], arg);
 	for (i = 0; i < K.nl; i++)
@@ -329,6 +331,9 @@ socks_all(const struct conf *c)
 	if (c->metrics_sock != NULL && socks_one(&K.x, c->metrics_sock, mode,
 	    c->backlog, "metrics socket") == -1)
 		return (-1);
+	if (c->agent_sock != NULL && socks_one(&K.g, c->agent_sock, mode,
+	    c->backlog, "agent socket") == -1)
+		return (-1);
 	if (socks_list(c->notify, c->nnotify, &K.n, &K.nn, mode, 128,
 	    "listener socket") == -1)
 		return (-1);
@@ -357,6 +362,7 @@ socks_open(const struct conf *c, uid_t uid, gid_t gid,
 	out->ufd = K.u.fd;
 	out->mfd = K.m.fd;
 	out->xfd = K.x.fd;
+	out->gfd = K.g.fd;
 	if ((out->nfd = calloc((size_t)K.nn + 1, sizeof(int))) == NULL ||
 	    (out->lfd = calloc((size_t)K.nl + 1, sizeof(int))) == NULL ||
 	    (out->lspec = calloc((size_t)K.nl + 1,

@@ -30,6 +30,7 @@ struct socks {
 	int			 ufd;		/* -a, or -1 */
 	int			 mfd;		/* -N, or -1 */
 	int			 xfd;		/* --metrics, or -1 */
+	int			 gfd;		/* --agent, or -1 */
 	int			*nfd;		/* -O, conf's nnotify */
 	int			*lfd;		/* --listen, conf's nlisten */
 	struct sock_spec	*lspec;

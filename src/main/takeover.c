@@ -105,6 +105,7 @@ takeover_handoff(void)
 	svc_close();
 	smap_stop();
 	metrics_stop();
+	agent_stop();
 	tick_stop();
 	msgq_share(1);
 	pool_handoff();

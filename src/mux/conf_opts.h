@@ -62,6 +62,7 @@
 #define CONF_L_PIN	260
 #define CONF_L_CONFIG	261
 #define CONF_L_METRICS	262
+#define CONF_L_AGENT	263
 
 #define CONF_OPTIONS(X)							\
 	X(MinWorkers, 'm', NULL, INT, min_workers, 0, 4096, 1, LIVE,	\
@@ -136,6 +137,8 @@
 	    "socket")							\
 	X(MetricsSocket, CONF_L_METRICS, "metrics", STR, metrics_sock, 0, \
 	    0, 0, RESTART, "socket")	/* OpenMetrics over HTTP */	\
+	X(AgentSocket, CONF_L_AGENT, "agent", STR, agent_sock, 0, 0, 0,	\
+	    RESTART, "socket")		/* HAProxy's agent-check */	\
 	X(MaxListeners, 0, NULL, INT, max_listeners, 1, 100000, 1024,	\
 	    RESTART, NULL)						\
 	X(MessageEngine, 0, NULL, BOOL, msg_engine, 0, 1, 0, RESTART,	\

@@ -127,6 +127,7 @@ int	 pool_msg(int (*)(const struct sess_info *, void *), void *,
 uint64_t pool_msg_delivered(void);
 void	 pool_refuse(const char *);
 const char *pool_refusing(char *, size_t);
+int	 pool_stopping(void);
 
 /* svc.c: service sessions not yet at a worker. */
 #define SVC_HELD_MAX	16	/* msgs one holds: as many as a reply carries */

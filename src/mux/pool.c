@@ -132,6 +132,13 @@ pool_tally(int n[WS_NSTATES])
 		n[pool_state(i)]++;
 }
 
+/* SIGTERM, or an upgrade's old mux: no new client will be served. */
+int
+pool_stopping(void)
+{
+	return (pool.stopping || pool.handoff);
+}
+
 int
 pool_running(void)
 {

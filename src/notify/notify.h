@@ -125,6 +125,11 @@ void	 ctl_status_free(struct ctl_status *);
 void	 ctl_format_status(struct cmd_buf *, const struct ctl_status *);
 const char *ctl_state(int);
 
+/* agent.c: --agent, HAProxy's agent-check. */
+void	 agent_word(char *, size_t, int, int, int, int);
+void	 agent_init(struct event_base *, int);
+void	 agent_stop(void);
+
 /* metrics.c: --metrics, OpenMetrics over HTTP. */
 void	 metrics_format(struct cmd_buf *, const struct ctl_status *, int);
 void	 metrics_init(struct event_base *, int);

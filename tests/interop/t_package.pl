@@ -89,7 +89,8 @@ diag("installed files:\n" . join("\n", @files));
 my @want = qw(/etc/logrotate.d/mux /etc/mux/mux.conf
     /lib/systemd/system/mux.service /lib/systemd/system/mux.socket
     /usr/bin/mux-banner /usr/bin/mux-notify-firewall /usr/bin/muxctl
-    /usr/libexec/mux/mimedefang-multiplexor /usr/sbin/mux);
+    /usr/libexec/mux/mimedefang-multiplexor /usr/sbin/mux
+    /usr/share/doc/mux/examples/haproxy.cfg);
 for my $f (@want) {
 	ok((grep { $_ eq $f } @files) && -e $f, "installs $f");
 }

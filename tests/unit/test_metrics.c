@@ -1,4 +1,4 @@
-/* metrics.c: the exposition, in both formats. */
+/* metrics.c: the exposition, in both formats; agent.c's answers. */
 #include "unit.h"
 
 static const char *
@@ -92,12 +92,37 @@ test_openmetrics(void **state)
 	cmd_buf_free(&b);
 }
 
+static const char *
+word(int nfree, int nslots, int refusing, int draining)
+{
+	static char	buf[32];
+
+	agent_word(buf, sizeof(buf), nfree, nslots, refusing, draining);
+	return (buf);
+}
+
+static void
+test_agent(void **state)
+{
+	(void)state;
+	assert_string_equal(word(4, 4, 0, 0), "ready up 100%\n");
+	assert_string_equal(word(3, 4, 0, 0), "ready up 75%\n");
+	assert_string_equal(word(1, 300, 0, 0), "ready up 1%\n");
+	/* Saturated, or on its way out: no new session. */
+	assert_string_equal(word(0, 4, 0, 0), "drain\n");
+	assert_string_equal(word(4, 4, 0, 1), "drain\n");
+	/* A shutdown refusing clients: out of the rotation. */
+	assert_string_equal(word(4, 4, 1, 1), "maint\n");
+	assert_string_equal(word(0, 0, 0, 0), "drain\n");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest	tests[] = {
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_openmetrics),
+		cmocka_unit_test(test_agent),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
