@@ -4,9 +4,11 @@ use strict;
 use warnings;
 use Exporter 'import';
 use IO::Socket::INET;
+use POSIX ();
 use Time::HiRes qw(sleep time);
 
-our @EXPORT = qw(installed apt_install unpack_deb wait_for slurp spew free_port);
+our @EXPORT = qw(installed apt_install apt_install_quiet unpack_deb wait_for
+    slurp spew free_port spawn stop_all);
 
 # Is this Debian package installed?
 sub installed { system("dpkg-query -W -f='\${Status}' $_[0] 2>/dev/null "
@@ -23,6 +25,46 @@ sub apt_install {
 	return '' if system($apt) == 0 ||
 	    system("apt-get update -qq >>$log 2>&1 && $apt") == 0;
 	return "apt-get install @missing failed:\n" . `tail -20 $log`;
+}
+
+# apt_install, without starting the daemons the packages bring (a
+# policy-rc.d for the time of it, if the machine has none).
+sub apt_install_quiet {
+	my ($log, @pkgs) = @_;
+	my $made = 0;
+	return '' unless grep { !installed($_) } @pkgs;
+	if (!-e '/usr/sbin/policy-rc.d') {
+		spew('/usr/sbin/policy-rc.d', "#!/bin/sh\nexit 101\n", 0755);
+		$made = 1;
+	}
+	my $err = apt_install($log, @pkgs);
+	unlink('/usr/sbin/policy-rc.d') if $made;
+	return $err;
+}
+
+# A command in the background, its output to log, with env's variables
+# added; its pid.
+sub spawn {
+	my ($log, $env, @cmd) = @_;
+	my $pid = fork() // die "fork: $!";
+	if ($pid == 0) {
+		@ENV{keys %$env} = values %$env;
+		open(STDIN, '<', '/dev/null');
+		open(STDOUT, '>', $log) or die;
+		open(STDERR, '>&', \*STDOUT) or die;
+		exec(@cmd) or POSIX::_exit(127);
+	}
+	return $pid;
+}
+
+# SIGTERM to each, SIGKILL to one still there after 10 s; $? is kept.
+sub stop_all {
+	local $?;
+	kill 'TERM', grep { $_ && kill(0, $_) } @_;
+	for my $p (grep { $_ } @_) {
+		wait_for(sub { waitpid($p, POSIX::WNOHANG()) != 0 }, 10) or
+		    kill('KILL', $p);
+	}
 }
 
 # Unpack a package's .deb (apt-get download) into dir/root, without

@@ -37,43 +37,15 @@ my $INTER = 500;	# ms between agent checks
 plan skip_all => 'needs root: it installs haproxy' if $> != 0;
 
 my $T = tempdir('mux-haproxy-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-my (@pids, %made, @keep);
-END {
-	local $?;
-	kill 'TERM', grep { $_ && kill(0, $_) } @pids;
-	for my $p (@pids) {
-		wait_for(sub { waitpid($p, WNOHANG) != 0 }, 10) or
-		    kill('KILL', $p);
-	}
-	unlink('/usr/sbin/policy-rc.d') if $made{policy};
-}
+my (@pids, @keep);
+END { stop_all(@pids) }
 
-if (!installed('haproxy')) {
-	if (!-e '/usr/sbin/policy-rc.d') {
-		spew('/usr/sbin/policy-rc.d', "#!/bin/sh\nexit 101\n", 0755);
-		$made{policy} = 1;
-	}
-	my $err = apt_install("$T/apt.log", 'haproxy');
-	unlink('/usr/sbin/policy-rc.d') if delete $made{policy};
-	BAIL_OUT($err) if $err;
-}
+my $err = apt_install_quiet("$T/apt.log", 'haproxy');
+BAIL_OUT($err) if $err;
 is(system("haproxy -c -q -f $SRC/etc/haproxy.cfg"), 0,
     'the example haproxy.cfg is valid');
 
-sub start {
-	my ($log, %env) = (shift, %{ shift() });
-	my @cmd = @_;
-	my $pid = fork() // die;
-	if ($pid == 0) {
-		@ENV{keys %env} = values %env;
-		open(STDIN, '<', '/dev/null');
-		open(STDOUT, '>', $log) or die;
-		open(STDERR, '>&', \*STDOUT) or die;
-		exec(@cmd) or POSIX::_exit(127);
-	}
-	push @pids, $pid;
-	return $pid;
-}
+sub start { my $pid = spawn(@_); push @pids, $pid; return $pid }
 
 # Three muxes.
 my (@port, @agent, @ctl, @mux);

@@ -25,39 +25,13 @@ my $WORKER = "$SRC/tests/regress/worker.pl";
 plan skip_all => 'needs root: it installs prometheus' if $> != 0;
 
 my $T = tempdir('mux-metrics-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-my (@pids, %made);
-END {
-	kill 'TERM', grep { $_ && kill(0, $_) } @pids;
-	for my $p (@pids) {
-		wait_for(sub { waitpid($p, WNOHANG) != 0 }, 10) or
-		    kill('KILL', $p);
-	}
-	unlink('/usr/sbin/policy-rc.d') if $made{policy};
-}
+my @pids;
+END { stop_all(@pids) }
 
-if (!installed('prometheus')) {
-	# Installing must not start the system's own Prometheus.
-	if (!-e '/usr/sbin/policy-rc.d') {
-		spew('/usr/sbin/policy-rc.d', "#!/bin/sh\nexit 101\n", 0755);
-		$made{policy} = 1;
-	}
-	my $err = apt_install("$T/apt.log", 'prometheus');
-	unlink('/usr/sbin/policy-rc.d') if delete $made{policy};
-	BAIL_OUT($err) if $err;
-}
+my $err = apt_install_quiet("$T/apt.log", 'prometheus');
+BAIL_OUT($err) if $err;
 
-sub start {
-	my ($log, @cmd) = @_;
-	my $pid = fork() // die;
-	if ($pid == 0) {
-		open(STDIN, '<', '/dev/null');
-		open(STDOUT, '>', $log) or die;
-		open(STDERR, '>&', \*STDOUT) or die;
-		exec(@cmd) or POSIX::_exit(127);
-	}
-	push @pids, $pid;
-	return $pid;
-}
+sub start { my $pid = spawn(@_); push @pids, $pid; return $pid }
 
 sub http_get {
 	my ($url, @hdr) = @_;
@@ -75,7 +49,7 @@ sub req {
 
 # mux: 1 worker, no queue, metrics on a loopback port.
 my $mport = free_port();
-my $mux = start("$T/mux.log", $MUX, '-D', '-s', "$T/mux.sock", '-m', 1,
+my $mux = start("$T/mux.log", {}, $MUX, '-D', '-s', "$T/mux.sock", '-m', 1,
     '-x', 1, '--metrics', "inet:$mport", '-f', $WORKER);
 ok(wait_for(sub { http_get("http://127.0.0.1:$mport/metrics") =~
     /^mux_slots\{state="idle"\} 1$/m }, 15),
@@ -117,7 +91,7 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:$mport']
 EOF
-start("$T/prometheus.log", 'prometheus', "--config.file=$T/prometheus.yml",
+start("$T/prometheus.log", {}, 'prometheus', "--config.file=$T/prometheus.yml",
     "--storage.tsdb.path=$T/data", "--web.listen-address=127.0.0.1:$pport");
 my $api = "http://127.0.0.1:$pport/api/v1";
 my $targets = '';

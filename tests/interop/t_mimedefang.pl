@@ -38,23 +38,9 @@ chmod(0711, $T);
 
 # --- set-up: packages, a user, a spool ---------------------------------
 
-my @missing = grep { !installed($_) } qw(mimedefang postfix swaks);
-if (@missing) {
-	# Installing must not start the system's own daemons.
-	if (!-e '/usr/sbin/policy-rc.d') {
-		open(my $fh, '>', '/usr/sbin/policy-rc.d') or die $!;
-		print $fh "#!/bin/sh\nexit 101\n";
-		close($fh);
-		chmod(0755, '/usr/sbin/policy-rc.d');
-		$made{policy} = 1;
-	}
-	diag("installing @missing");
-	system("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq @missing "
-	    . ">$T/apt.log 2>&1") == 0
-	    or BAIL_OUT("apt-get install @missing failed:\n"
-	    . `tail -20 $T/apt.log`);
-	unlink('/usr/sbin/policy-rc.d') if delete $made{policy};
-}
+# Installing must not start the system's own daemons.
+my $err = apt_install_quiet("$T/apt.log", qw(mimedefang postfix swaks tmux));
+BAIL_OUT($err) if $err;
 if (!getpwnam($USER)) {
 	system('useradd', '-r', '-M', '-d', '/nonexistent', '-s',
 	    '/usr/sbin/nologin', $USER) == 0 or die "useradd";
@@ -612,6 +598,5 @@ END {
 	    'mimedefang', 'mimedefang-multiplexor');
 	system('userdel', $USER) if $made{user};
 	system("tmux -S $T/tmux.sock kill-server 2>/dev/null") if $made{tmux};
-	unlink('/usr/sbin/policy-rc.d') if $made{policy};
 	$? = $status;
 }
