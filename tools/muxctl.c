@@ -171,11 +171,20 @@ json_str(const char *s, size_t n)
 	putchar('"');
 }
 
+/*
+ * A field's value: digits are a number; "-" and "(none)", which the
+ * text says for no value (no slot, pid or user yet), are null, one
+ * shape for scripts whatever the state; the rest is a string.
+ */
 static void
 json_value(const char *s, size_t n)
 {
 	size_t	i, neg = n > 1 && s[0] == '-';
 
+	if ((n == 1 && s[0] == '-') || (n == 6 && memcmp(s, "(none)", 6) == 0)) {
+		fputs("null", stdout);
+		return;
+	}
 	for (i = neg; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
 			break;

@@ -569,6 +569,7 @@ mux_init(void)
 	if (M.upgraded)
 		takeover_resume();
 	sysd_init(M.base, M.conf.min_workers, M.upgraded);
+	sysd_events();
 }
 
 /* The binary and the arguments as given: what an upgrade starts again. */

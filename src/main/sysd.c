@@ -29,6 +29,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <syslog.h>
+
 #include <netinet/in.h>
 
 #include <errno.h>
@@ -43,6 +45,7 @@
 
 #ifdef MUX_SYSTEMD
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
 #endif
 
 #include "mux.h"
@@ -281,6 +284,42 @@ sysd_init(struct event_base *base, int min_workers, int upgraded)
 		fatalx("systemd status");
 	sysd_tick_cb(-1, 0, NULL);
 	sysd_watchdog(upgraded);
+}
+
+#ifdef MUX_SYSTEMD
+/*
+ * An event for the journal, with fields a central journal can select
+ * on (journalctl MUX_EVENT=Z), at a priority that says how much it
+ * matters: none free, a busy kill, a death are warnings.
+ */
+static void
+sysd_event_cb(const struct mux_ev *ev)
+{
+	const char	*ident;
+	char		 line[EVENTS_LINE_MAX];
+	size_t		 n = events_format(line, sizeof(line), ev);
+	int		 fg, sl, v, fac, pri;
+
+	pri = ev->type == EV_Z || ev->type == EV_B || ev->type == EV_U ?
+	    LOG_WARNING : LOG_INFO;
+	log_params(&fg, &sl, &v, &ident, &fac);
+	if (n > 0 && line[n - 1] == '\n')
+		line[n - 1] = '\0';
+	(void)sd_journal_send("MESSAGE=event %s", line, "PRIORITY=%d", pri,
+	    "SYSLOG_IDENTIFIER=%s", ident, "MUX_EVENT=%c", ev->type,
+	    "MUX_N=%d", ev->n, "MUX_TEXT=%s", ev->text != NULL ? ev->text : "",
+	    NULL);
+}
+#endif
+
+/* Under journald (JOURNAL_STREAM), the rare events go to the journal. */
+void
+sysd_events(void)
+{
+#ifdef MUX_SYSTEMD
+	if (getenv("JOURNAL_STREAM") != NULL)
+		events_set_tap(sysd_event_cb);
+#endif
 }
 
 /* The new mux of an upgrade: the old one has named us the main pid. */

@@ -34,5 +34,6 @@ void	 sysd_mainpid(pid_t);
 void	 sysd_reloading(void);
 void	 sysd_reloaded(void);
 void	 sysd_stopping(void);
+void	 sysd_events(void);
 
 #endif /* MUX_SYSD_H */

@@ -17,7 +17,9 @@
 
 /*
  * Pool events: logged at debug level and handed to the sink (the
- * listener sockets) as records, never as text to be parsed back.
+ * listener sockets) as records, never as text to be parsed back.  A
+ * tap (the journal, sysd.c) sees the rare ones, all but F and S, as
+ * they come.
  * Between events_hold() and events_release() they are gathered and
  * handed over as one batch, so a burst costs each listener one send(2),
  * not one per line.
@@ -33,6 +35,7 @@
 static struct {
 	events_sink_fn	 sink;
 	void		*arg;
+	events_tap_fn	 tap;
 	int		 held;
 	int		 n;
 	size_t		 tlen;
@@ -79,6 +82,12 @@ events_set_sink(events_sink_fn fn, void *arg)
 {
 	E.sink = fn;
 	E.arg = arg;
+}
+
+void
+events_set_tap(events_tap_fn fn)
+{
+	E.tap = fn;
 }
 
 static void
@@ -135,6 +144,10 @@ events_emit(int type, int n, const char *text)
 			log_debug("event F %d", n);
 		else
 			log_debug("event %c", type);
+	}
+	if (E.tap != NULL && type != EV_F && type != EV_S) {
+		ev.text = text;
+		E.tap(&ev);
 	}
 	if (E.held > 0) {
 		events_keep(&ev, text, len);

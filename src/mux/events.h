@@ -43,11 +43,13 @@ struct mux_ev {
 #define EVENTS_LINE_MAX	256	/* a formatted line, LF included */
 
 typedef void	(*events_sink_fn)(const struct mux_ev *, int, void *);
+typedef void	(*events_tap_fn)(const struct mux_ev *);
 
 size_t	 events_format(char *, size_t, const struct mux_ev *);
 void	 events_emit(int, int, const char *);
 void	 events_hold(void);
 void	 events_release(void);
 void	 events_set_sink(events_sink_fn, void *);
+void	 events_set_tap(events_tap_fn);
 
 #endif

@@ -242,6 +242,9 @@ is(ct('systemctl reload mux && echo reloaded'), "reloaded\n",
     'systemctl reload (SIGINT, RELOADING=1, READY=1)');
 ok(wait_for(sub { ct('journalctl -u mux --no-pager') =~ /reread: generation 1/
     }, 10), 'mux reread');
+ok(wait_for(sub { ct('journalctl --no-pager -o cat MUX_EVENT=R') =~
+    /^event R$/m }, 10), 'the event is in the journal with its fields '
+    . '(journalctl MUX_EVENT=R)');
 ct('muxctl -s /run/mux/control.sock upgrade');
 my $new = 0;
 ok(wait_for(sub { $new = ct('systemctl show -p MainPID --value mux') =~ s/\s+//gr;

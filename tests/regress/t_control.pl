@@ -91,6 +91,8 @@ like($r->[1], qr/^slot=0 pid=\d+ state=idle requests=0 /m,
     'who: one line per worker session');
 $r = ctl(undef, 'who', '--json');
 like($r->[1], qr/^\[\{"slot":0,"pid":\d+,"state":"idle",/, 'who --json');
+like($r->[1], qr/^\[\{"slot":0,[^}]*"client":null,"user":null,/,
+    'an idle slot\'s client and user: null, not "-"');
 $r = ctl(undef, 'help');
 like($r->[1], qr/^reread\s+reload/m, 'help lists reread for root');
 $r = ctl(undef, 'msg', 'all', 'hello');

@@ -433,7 +433,8 @@ like($out, qr/^slot=- pid=- state=banner requests=0 age=\d+ idle=0 online=\d+ cl
 	    'the listener protocol counts them apart');
 }
 ($rc, $out) = muxctl($m->{ctl}, 'who', '--json');
-like($out, qr/\{"slot":"-","pid":"-","state":"banner",/, 'who --json too');
+like($out, qr/\{"slot":null,"pid":null,"state":"banner",/, 'who --json too, '
+    . 'no slot or pid yet being null');
 ($rc, $out) = muxctl($m->{ctl}, qw(msg host 127.0.0.2 early bird));
 is($out, "message sent to 1 sessions\n", 'msg to a session in the banner phase');
 ($rc, $out) = muxctl($m->{ctl}, qw(kick host 127.0.0.3));
