@@ -237,7 +237,8 @@ if ($p3 == 0) {
 	    "$SRC/tests/regress/ftpd.pl") or die;
 }
 push @pids, $p3;
-ok(wait_for(sub { read_file("$dir/svc.log") =~ /started; minWorkers/ }, 10,
+ok(wait_for(sub { -e "$dir/svc.log" &&
+    read_file("$dir/svc.log") =~ /started; minWorkers/ }, 10,
     'mux starts'), 'a mux with a passed service socket starts');
 like(read_file("$dir/svc.log"),
     qr/systemd: took socket ftp for inet:127\.0\.0\.1:$sport\n/,
