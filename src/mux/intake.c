@@ -88,9 +88,9 @@ void
 intake_stats(struct intake_stats *st)
 {
 	*st = I.st;
-	st->denied = outcome_get(OUT_RULES);
-	st->impatient = outcome_get(OUT_EARLY_TALKER);
-	st->hangups = outcome_get(OUT_BANNER_HANGUP);
+	st->denied = outcome_get(OUT_RULES, 1);
+	st->impatient = outcome_get(OUT_EARLY_TALKER, 1);
+	st->hangups = outcome_get(OUT_BANNER_HANGUP, 1);
 }
 
 static int
@@ -285,7 +285,7 @@ intake_cb(evutil_socket_t fd, short what, void *arg)
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n == -1) {
-			outcome_count(OUT_BANNER_HANGUP);
+			outcome_count(OUT_BANNER_HANGUP, 1);
 			log_rl_info(LOG_RL_BANNER_RESET, "session %u from %s: "
 			    "reset during the banner: %s", w->s->token,
 			    w->s->host, strerror(errno));
@@ -297,7 +297,8 @@ intake_cb(evutil_socket_t fd, short what, void *arg)
 		 * mux-banner take it: a client that sent its commands and
 		 * shut its side down still reads the replies.
 		 */
-		outcome_count(n == 0 ? OUT_BANNER_HANGUP : OUT_EARLY_TALKER);
+		outcome_count(n == 0 ? OUT_BANNER_HANGUP : OUT_EARLY_TALKER,
+		    1);
 		log_rl_info(LOG_RL_EARLY_TALKER, "session %u from %s: early "
 		    "talker: %s before the banner was done (%s)", w->s->token,
 		    w->s->host, n == 0 ? "end of file" : "data",
@@ -361,7 +362,7 @@ intake_continue(int fd, struct svc_sess *s, const char *host, char *vars,
 	if (I.rules.n > 0 && (r = calloc(1, sizeof(*r))) != NULL) {
 		rules_lookup(&I.rules, s->host, host, r);
 		if (r->matched && r->deny) {
-			outcome_count(OUT_RULES);
+			outcome_count(OUT_RULES, 1);
 			log_rl_info(LOG_RL_RULE_DENIED, "session from %s "
 			    "denied by rule \"%s\"", s->host, r->key);
 			if (I.conf->deny_reply != NULL) {

@@ -37,19 +37,25 @@ static const char *const outcome_names[OUT_N] = {
 	[OUT_BANNER_HANGUP] = "banner_hangup",
 };
 
-static uint64_t	outcome_n[OUT_N];
+static uint64_t	outcome_n[2][OUT_N];	/* requests, sessions */
 
+/* One client turned away for reason k: a service session or a request. */
 void
-outcome_count(int k)
+outcome_count(int k, int session)
 {
 	if (k >= 0 && k < OUT_N)
-		outcome_n[k]++;
+		outcome_n[session != 0][k]++;
 }
 
+/* Those turned away for reason k: sessions, requests, or both (-1). */
 uint64_t
-outcome_get(int k)
+outcome_get(int k, int session)
 {
-	return (k >= 0 && k < OUT_N ? outcome_n[k] : 0);
+	if (k < 0 || k >= OUT_N)
+		return (0);
+	if (session == -1)
+		return (outcome_n[0][k] + outcome_n[1][k]);
+	return (outcome_n[session != 0][k]);
 }
 
 const char *

@@ -77,6 +77,7 @@ struct cmd_view {
 	const uint64_t		*histo;
 	const uint64_t		*lat;		/* WS_LAT_N buckets */
 	uint64_t		 lat_sum_us;
+	uint64_t		 lat_count;	/* requests answered */
 	const struct stats	*stats;
 	int64_t			 now;
 	int			 nfree;
@@ -125,6 +126,7 @@ int	 pool_kick(int (*)(const struct sess_info *, void *), void *);
 int	 pool_msg(int (*)(const struct sess_info *, void *), void *,
 	    const char *, size_t);
 uint64_t pool_msg_delivered(void);
+uint64_t pool_sessions_served(void);
 void	 pool_refuse(const char *);
 const char *pool_refusing(char *, size_t);
 int	 pool_stopping(void);
@@ -163,8 +165,8 @@ enum {
 	OUT_BANNER_HANGUP,	/* closed or reset during the banner */
 	OUT_N
 };
-void	 outcome_count(int);
-uint64_t outcome_get(int);
+void	 outcome_count(int, int);
+uint64_t outcome_get(int, int);
 const char *outcome_name(int);
 
 /* msgq.c: the MessageEngine queue's counters. */

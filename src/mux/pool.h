@@ -72,6 +72,7 @@ struct pool {
 	struct stats		 stats;
 	uint64_t		 msgs;
 	uint64_t		 activations;
+	uint64_t		 sess_served;	/* ended after a worker */
 	int			 stopping;
 	int			 handoff;	/* an upgrade took over */
 	int			 watched;	/* a listener wants F or S */

@@ -71,6 +71,14 @@ pool_sess_end(struct pool_slot *ps, const char *why, int delivered)
 	svc_end_msgs(ps->sess, delivered, why);
 	svc_end(ps->sess);
 	ps->sess = NULL;
+	pool.sess_served++;
+}
+
+/* Service sessions a worker served to their end. */
+uint64_t
+pool_sessions_served(void)
+{
+	return (pool.sess_served);
 }
 
 /* A service session's user, or its end (checked against its token). */

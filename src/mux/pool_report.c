@@ -260,6 +260,8 @@ pool_view(struct cmd_view *v, struct cmd_worker *w)
 	v->histo = (const uint64_t *)pool.shm->histo;
 	v->lat = (const uint64_t *)pool.shm->lat;
 	v->lat_sum_us = atomic_load(&pool.shm->lat_sum_us);
+	for (i = 0; i < WS_LAT_N; i++)
+		v->lat_count += v->lat[i];
 	v->stats = &pool.stats;
 	v->now = now;
 	v->nfree = atomic_load(&pool.shm->nfree);

@@ -260,7 +260,7 @@ req_line_done(struct req *r)
 		return;
 	}
 	if (rv == CMD_WORKER && pool_refusing(refusal, sizeof(refusal))) {
-		outcome_count(OUT_SHUTDOWN);
+		outcome_count(OUT_SHUTDOWN, 0);
 		(void)snprintf(msg, sizeof(msg), "error: %s\n", refusal);
 		req_refuse(r, msg);
 		return;

@@ -273,7 +273,7 @@ svc_client(int fd, int li, const struct sockaddr_storage *ss)
 	size_t		 len;
 
 	if (pool_refusing(refusal, sizeof(refusal)) != NULL) {
-		outcome_count(OUT_SHUTDOWN);
+		outcome_count(OUT_SHUTDOWN, 1);
 		snprintf(msg, sizeof(msg), "421 %s", refusal);
 		svc_refuse(fd, msg);
 		return;
@@ -281,7 +281,7 @@ svc_client(int fd, int li, const struct sockaddr_storage *ss)
 	if (S.conf->max_per_host > 0 && S.l[li].family != AF_UNIX &&
 	    class_sockaddr((const struct sockaddr *)ss, a) == 0 &&
 	    svc_per_host(a) >= S.conf->max_per_host) {
-		outcome_count(OUT_PER_HOST);
+		outcome_count(OUT_PER_HOST, 1);
 		log_rl_info(LOG_RL_PER_HOST, "session refused: "
 		    "MaxClientsPerHost %d reached", S.conf->max_per_host);
 		svc_refuse(fd, "421 Too many connections from your host");
@@ -413,7 +413,7 @@ svc_user(struct svc_sess *s, const char *user, char *buf, size_t sz)
 			n++;
 	if (n <= S.conf->max_per_user)
 		return (NULL);
-	outcome_count(OUT_PER_USER);
+	outcome_count(OUT_PER_USER, 1);
 	log_rl_info(LOG_RL_PER_USER, "session %u refused: MaxClientsPerUser %d "
 	    "reached by %s", s->token, S.conf->max_per_user, s->user);
 	snprintf(buf, sz, "421 Too many connections for user %s", s->user);

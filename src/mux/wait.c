@@ -120,7 +120,7 @@ wait_qtimeout_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	outcome_count(OUT_QUEUE_TIMEOUT);
+	outcome_count(OUT_QUEUE_TIMEOUT, w->sess != NULL);
 	log_rl_warnx(LOG_RL_QUEUE_TIMEOUT, "queued %s timed out after %d s",
 	    w->sess != NULL ? "session" : "request", W.conf->queue_timeout);
 	wait_refuse(w, "error: Queued request timed out\n");
@@ -158,13 +158,13 @@ wait_dispatch(struct waiter *w)
 			    "Queueing request (%d queued)", W.nq);
 		break;
 	case POOL_NOSPAWN:
-		outcome_count(OUT_NO_WORKER);
+		outcome_count(OUT_NO_WORKER, w->sess != NULL);
 		log_rl_warnx(LOG_RL_NO_ACTIVATE, "unable to activate a worker");
 		wait_refuse(w, "error: Unable to activate worker\n");
 		break;
 	default:
 		outcome_count(W.conf->queue_size > 0 ? OUT_QUEUE_FULL :
-		    OUT_BUSY);
+		    OUT_BUSY, w->sess != NULL);
 		/* mimedefang-multiplexor's words, when there is a queue. */
 		if (W.conf->queue_size > 0 && W.conf->syslog)
 			log_rl_info(LOG_RL_QUEUE_FULL, "Cannot queue request: "

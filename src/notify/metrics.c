@@ -112,16 +112,19 @@ metrics_latency(struct cmd_buf *b, int om, const struct cmd_view *v)
 	    v->lat_sum_us / 1e6, (unsigned long long)n);
 }
 
+/* Served, or turned away by reason. */
 static void
-metrics_refused(struct cmd_buf *b, int om, const struct ctl_status *st)
+metrics_outcomes(struct cmd_buf *b, int om, const char *name,
+    const char *help, uint64_t served, const uint64_t *refused)
 {
 	int	k;
 
-	metrics_head(b, om, "mux_refused", "counter", "Clients turned away, "
-	    "by reason.");
+	metrics_head(b, om, name, "counter", help);
+	cmd_printf(b, "%s_total{outcome=\"served\"} %llu\n", name,
+	    (unsigned long long)served);
 	for (k = 0; k < OUT_N; k++)
-		cmd_printf(b, "mux_refused_total{reason=\"%s\"} %llu\n",
-		    outcome_name(k), (unsigned long long)st->refused[k]);
+		cmd_printf(b, "%s_total{outcome=\"%s\"} %llu\n", name,
+		    outcome_name(k), (unsigned long long)refused[k]);
 }
 
 static void
@@ -147,8 +150,9 @@ metrics_listeners(struct cmd_buf *b, int om, const struct notify_stats *ns)
 static void
 metrics_sessions(struct cmd_buf *b, int om, const struct intake_stats *in)
 {
-	metrics_one(b, om, "mux_sessions", "gauge", "Service sessions the mux "
-	    "knows of: served, queued or in the intake.", (uint64_t)in->live);
+	metrics_one(b, om, "mux_sessions_live", "gauge", "Service sessions the "
+	    "mux knows of: served, queued or in the intake.",
+	    (uint64_t)in->live);
 	metrics_one(b, om, "mux_sessions_banner", "gauge", "Service sessions "
 	    "in the banner phase now.", (uint64_t)in->waiting);
 }
@@ -183,7 +187,11 @@ metrics_format(struct cmd_buf *b, const struct ctl_status *st, int om)
 	metrics_one(b, om, "mux_worker_starts", "counter", "Worker sessions "
 	    "started.", v->activations);
 	metrics_latency(b, om, v);
-	metrics_refused(b, om, st);
+	metrics_outcomes(b, om, "mux_requests", "Requests a worker answered, "
+	    "and those turned away by reason.", v->lat_count, st->refused_req);
+	metrics_outcomes(b, om, "mux_sessions", "Service sessions a worker "
+	    "served to their end, and those turned away by reason.",
+	    st->sessions_served, st->refused_sess);
 	metrics_listeners(b, om, &st->ns);
 	if (st->in != NULL)
 		metrics_sessions(b, om, st->in);

@@ -66,15 +66,17 @@ waitpid($kid, 0);
 
 my $text = http_get("http://127.0.0.1:$mport/metrics");
 spew("$T/metrics.txt", $text);
-like($text, qr/^mux_refused_total\{reason="busy"\} 1$/m,
+like($text, qr/^mux_requests_total\{outcome="busy"\} 1$/m,
     'the text format counts the refusal');
+like($text, qr/^mux_requests_total\{outcome="served"\} 7$/m,
+    'and the 7 requests served');
 like($text, qr/^mux_scans_total 5$/m, 'and the 5 scans');
 my $lint = `promtool check metrics <$T/metrics.txt 2>&1`;
 is($? >> 8, 0, 'promtool check metrics: exit 0');
 is($lint, '', 'and nothing to say (no lint problem)');
 my $om = http_get("http://127.0.0.1:$mport/metrics",
     'Accept: application/openmetrics-text; version=1.0.0');
-like($om, qr/^# TYPE mux_refused counter\n(?:mux_refused_total\{.*\n)+/m,
+like($om, qr/^# TYPE mux_requests counter\n(?:mux_requests_total\{.*\n)+/m,
     'asked for OpenMetrics: a counter family without _total');
 like($om, qr/\n# EOF\n\z/, 'ending with # EOF');
 is(`curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$mport/`, '404',
@@ -105,8 +107,8 @@ sub query {
 	return $r =~ /"value":\[[\d.]+,"([^"]+)"\]/ ? $1 : "none: $r";
 }
 my $busy;
-ok(wait_for(sub { ($busy = query('mux_refused_total%7Breason%3D%22busy%22%7D'))
-    eq '1' }, 10), "Prometheus has mux_refused_total{reason=\"busy\"} 1 "
+ok(wait_for(sub { ($busy = query('mux_requests_total%7Boutcome%3D%22busy%22%7D'))
+    eq '1' }, 10), "Prometheus has mux_requests_total{outcome=\"busy\"} 1 "
     . "($busy)");
 is(query('mux_scans_total'), '5', 'and mux_scans_total 5');
 is(query('mux_request_duration_seconds_count'), '7',

@@ -30,7 +30,10 @@ fill(struct ctl_status *st, uint64_t *lat)
 	lat[WS_LAT_N - 1] = 1;	/* over 10 s */
 	st->v.lat = lat;
 	st->v.lat_sum_us = 12000500;
-	st->refused[OUT_PER_HOST] = 990;
+	st->v.lat_count = 4;
+	st->refused_sess[OUT_PER_HOST] = 990;
+	st->refused_req[OUT_BUSY] = 3;
+	st->sessions_served = 21;
 }
 
 static void
@@ -58,10 +61,15 @@ test_text(void **state)
 	    "mux_request_duration_seconds_bucket{le=\"+Inf\"} 4\n"
 	    "mux_request_duration_seconds_sum 12.000500\n"
 	    "mux_request_duration_seconds_count 4\n");
-	has(t, "mux_refused_total{reason=\"per_host\"} 990\n");
+	has(t, "# TYPE mux_requests_total counter\n"
+	    "mux_requests_total{outcome=\"served\"} 4\n"
+	    "mux_requests_total{outcome=\"busy\"} 3\n");
+	has(t, "mux_sessions_total{outcome=\"served\"} 21\n");
+	has(t, "mux_sessions_total{outcome=\"per_host\"} 990\n");
+	has(t, "mux_requests_total{outcome=\"per_host\"} 0\n");
 	has(t, "# TYPE mux_build_info gauge\nmux_build_info{version=\"9.9\"} 1\n");
 	/* No sessions or messages parts given: none shown. */
-	assert_null(strstr(t, "mux_sessions"));
+	assert_null(strstr(t, "mux_sessions_live"));
 	assert_null(strstr(t, "mux_messages"));
 	assert_null(strstr(t, "# EOF"));
 	cmd_buf_free(&b);
@@ -84,9 +92,9 @@ test_openmetrics(void **state)
 	t = buf_str(&b);
 	/* A counter's family has no _total; its samples do. */
 	has(t, "# TYPE mux_scans counter\nmux_scans_total 12\n");
-	has(t, "# TYPE mux_refused counter\nmux_refused_total{reason=");
+	has(t, "# TYPE mux_requests counter\nmux_requests_total{outcome=");
 	has(t, "# TYPE mux_build info\nmux_build_info{version=\"9.9\"} 1\n");
-	has(t, "# TYPE mux_sessions gauge\nmux_sessions 7\n");
+	has(t, "# TYPE mux_sessions_live gauge\nmux_sessions_live 7\n");
 	n = strlen(t);
 	assert_true(n > 6 && strcmp(t + n - 6, "# EOF\n") == 0);
 	cmd_buf_free(&b);
