@@ -153,8 +153,10 @@ my $port = free_port();
 my $ctl2 = "$dir/ctl2.sock";
 my $pid2 = "$dir/mux2.pid";
 my @user = $> == 0 ? ('-U', 'nobody') : ();
+my ($mport, $aport) = (free_port(), free_port());
 my $m2 = mux_start(args => ['--config', "$dir/mq.conf", '-O', $ctl2, @user,
-    '-p', $pid2, '-m', 1, '-x', 3, '--listen', "inet:$port", '--', $H]);
+    '-p', $pid2, '-m', 1, '-x', 3, '--listen', "inet:$port", '--metrics',
+    "inet:$mport", '--agent', "inet:$aport", '--', $H]);
 my $old2 = $m2->{pid};
 
 sub session {
@@ -175,6 +177,16 @@ syswrite($c, "VAR MUX_SESSION\r\n");
 like(replies($c, 1), qr/^200 MUX_SESSION=\d+/m,
     'the live session goes on after the upgrade');
 ok(kill(0, $old2), 'the old mux waits for it');
+# The agent and the metrics are the new mux's: the old one, which would
+# say "drain" as it hands over, answers neither any more.
+my @agent = map { my $a = IO::Socket::INET->new(PeerAddr =>
+    "127.0.0.1:$aport"); $a ? scalar(<$a>) // '' : '' } 1 .. 10;
+is(scalar(grep { /^ready up \d+%$/ } @agent), 10,
+    '10 agent checks after the upgrade: all "ready up", from the new mux');
+my @scrape = map { scalar `curl -s -m 5 http://127.0.0.1:$mport/metrics` }
+    1 .. 5;
+is(scalar(grep { /^mux_build_info\{/m } @scrape), 5,
+    '5 scrapes after the upgrade: all answered');
 
 my $c2 = session();
 like(replies($c2, 1), qr/^220 /m, 'a new session');
