@@ -17,8 +17,8 @@
 /*
  * The daemon's listening sockets: the request socket (-s), the
  * unprivileged one (-a), the socketmap (-N), the metrics (--metrics),
- * HAProxy's agent (--agent),
- * listener sockets (-O) and service listeners (--listen).  Each is made before the mux forks or
+ * HAProxy's agent (--agent), listener sockets (-O) and service
+ * listeners (--listen).  Each is made before the mux forks or
  * drops privileges, or, in an upgrade, taken as the old mux had it,
  * named by its spec (upgrade.c), so no client meets a closed port, or
  * taken from systemd where the socket unit bound it (sysd.c).  A

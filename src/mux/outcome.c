@@ -47,15 +47,11 @@ outcome_count(int k, int session)
 		outcome_n[session != 0][k]++;
 }
 
-/* Those turned away for reason k: sessions, requests, or both (-1). */
+/* Those turned away for reason k: sessions, or requests. */
 uint64_t
 outcome_get(int k, int session)
 {
-	if (k < 0 || k >= OUT_N)
-		return (0);
-	if (session == -1)
-		return (outcome_n[0][k] + outcome_n[1][k]);
-	return (outcome_n[session != 0][k]);
+	return (k >= 0 && k < OUT_N ? outcome_n[session != 0][k] : 0);
 }
 
 const char *

@@ -503,7 +503,6 @@ ctl_status_gather(struct ctl_status *st)
 	}
 	st->rl = log_rl_all();
 	for (k = 0; k < OUT_N; k++) {
-		st->refused[k] = outcome_get(k, -1);
 		st->refused_req[k] = outcome_get(k, 0);
 		st->refused_sess[k] = outcome_get(k, 1);
 	}

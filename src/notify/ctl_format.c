@@ -105,7 +105,8 @@ ctl_format_status(struct cmd_buf *b, const struct ctl_status *st)
 	cmd_printf(b, "*-refused");
 	for (k = 0; k < OUT_N; k++)
 		cmd_printf(b, " %s=%llu", outcome_name(k),
-		    (unsigned long long)st->refused[k]);
+		    (unsigned long long)(st->refused_req[k] +
+		    st->refused_sess[k]));
 	cmd_printf(b, "\n");
 	if (mq != NULL)
 		cmd_printf(b, "*-messages queue_bytes=%llu sent=%llu "

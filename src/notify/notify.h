@@ -112,7 +112,6 @@ struct ctl_status {
 	const struct msgq_stats		*mq;
 	const struct intake_stats	*in;
 	const struct log_rl		*rl;
-	uint64_t			 refused[OUT_N];	/* both */
 	uint64_t			 refused_req[OUT_N];
 	uint64_t			 refused_sess[OUT_N];
 	uint64_t			 sessions_served;
