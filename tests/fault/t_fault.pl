@@ -50,6 +50,8 @@ sub load {
 		my $f = "$dir/load.$k." . int(rand(1e9));
 		my $pid = fork() // die;
 		if ($pid == 0) {
+			# A mux killed under it: EPIPE, counted, not a death.
+			$SIG{PIPE} = 'IGNORE';
 			my %c = map { $_ => 0 } qw(sent ok err lost refused);
 			my $end = time + $secs;
 			while (time < $end) {
@@ -75,6 +77,13 @@ sub collect {
 	my %t = map { $_ => 0 } qw(sent ok err lost refused);
 	for my $k (@$kids) {
 		waitpid($k->[0], 0);
+		# A client that died without its counts: said, and one lost.
+		if (!-e $k->[1]) {
+			diag("load client $k->[0] ended with status $? and no "
+			    . 'counts');
+			$t{lost}++;
+			next;
+		}
 		my $s = read_file($k->[1]) // '';
 		$t{$1} += $2 while $s =~ /(\w+)=(\d+)/g;
 	}
