@@ -42,7 +42,6 @@
 #define TOP_SLOTS	1024	/* slots shown at most */
 #define TOP_RECENT	12	/* latest events kept */
 #define TOP_TAG		60	/* bytes of a tag shown */
-#define TOP_LINE	4096
 
 struct top_slot {
 	char	 st;		/* S I B K, or 0: not seen */
