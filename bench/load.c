@@ -47,6 +47,7 @@ now_us(void)
 
 static void	conn_event(struct conn *, uint32_t);
 static void	conn_done(struct conn *, int);
+static void	conn_failed(struct conn *, const char *);
 
 static void
 conn_start(struct conn *c)
@@ -81,7 +82,7 @@ conn_start(struct conn *c)
 	 * else, as the milter's MXCommand does.
 	 */
 	if (rv == 0 && write(c->fd, line, strlen(line)) != (ssize_t)strlen(line)) {
-		conn_done(c, 0);
+		conn_failed(c, "write");
 		return;
 	}
 	ev.events = rv == 0 ? EPOLLIN : EPOLLOUT;
@@ -107,6 +108,20 @@ conn_done(struct conn *c, int ok)
 	conn_start(c);
 }
 
+/* A request that failed; the first one is told, to say why. */
+static void
+conn_failed(struct conn *c, const char *where)
+{
+	static int	told;
+
+	c->buf[c->got] = '\0';
+	if (!told++)
+		fprintf(stderr, "mux-bench-load: first failure: %s: %s "
+		    "(reply: \"%.*s\")\n", where, errno ? strerror(errno) :
+		    "no error", (int)strcspn(c->buf, "\n"), c->buf);
+	conn_done(c, 0);
+}
+
 static void
 conn_event(struct conn *c, uint32_t events)
 {
@@ -115,7 +130,7 @@ conn_event(struct conn *c, uint32_t events)
 
 	if (events & EPOLLOUT) {
 		if (write(c->fd, line, strlen(line)) != (ssize_t)strlen(line)) {
-			conn_done(c, 0);
+			conn_failed(c, "write");
 			return;
 		}
 		ev.events = EPOLLIN;
@@ -132,7 +147,10 @@ conn_event(struct conn *c, uint32_t events)
 			return;
 	}
 	c->buf[c->got] = '\0';
-	conn_done(c, strncmp(c->buf, expect, strlen(expect)) == 0);
+	if (strncmp(c->buf, expect, strlen(expect)) != 0)
+		conn_failed(c, n == -1 ? "read" : "reply");
+	else
+		conn_done(c, 1);
 }
 
 static double
