@@ -43,7 +43,8 @@
 #include "socks.h"
 #include "sysd.h"
 
-#define SOCKS_NAME_MAX	160	/* "sock unix:" and a path */
+#define SOCKS_SPEC_MAX	155	/* "unix:" and a path */
+#define SOCKS_NAME_MAX	(SOCKS_SPEC_MAX + 5)	/* "sock " before it */
 
 struct sk {
 	struct sock_spec	 sp;
@@ -81,22 +82,29 @@ socks_each(void (*fn)(struct sk *, void *), void *arg)
 		fn(&K.l[i], arg);
 }
 
+/* A socket's spec, made canonical: "unix:PATH", "inet:ADDR:PORT"... */
+static void
+socks_spec_text(const struct sock_spec *sp, char *buf, size_t sz)
+{
+	if (sp->family == AF_UNIX)
+		snprintf(buf, sz, "unix:%s", sp->path);
+	else if (sp->family == AF_INET)
+		snprintf(buf, sz, "inet:%s:%d", sp->addr, sp->port);
+	else
+		snprintf(buf, sz, "inet6:[%s]:%d", sp->addr, sp->port);
+}
+
 /*
- * The name an upgrade hands a socket under: its spec, made canonical;
- * "sysd" rather than "sock" for one systemd passed, which stays its.
+ * The name an upgrade hands a socket under: its canonical spec after
+ * "sock", or "sysd" for one systemd passed, which stays systemd's.
  */
 static void
 socks_name(const struct sock_spec *sp, int sysd, char *buf, size_t sz)
 {
-	const char	*kind = sysd ? "sysd" : "sock";
+	char	spec[SOCKS_SPEC_MAX];
 
-	if (sp->family == AF_UNIX)
-		snprintf(buf, sz, "%s unix:%s", kind, sp->path);
-	else if (sp->family == AF_INET)
-		snprintf(buf, sz, "%s inet:%s:%d", kind, sp->addr, sp->port);
-	else
-		snprintf(buf, sz, "%s inet6:[%s]:%d", kind, sp->addr,
-		    sp->port);
+	socks_spec_text(sp, spec, sizeof(spec));
+	snprintf(buf, sz, "%s %s", sysd ? "sysd" : "sock", spec);
 }
 
 static void
@@ -191,12 +199,13 @@ socks_check(int fd, const struct sock_spec *sp, int backlog, const char *from,
 
 /*
  * The socket as an upgrade's old mux handed it, or as systemd passed
- * it (sysd.c); else -1.
+ * it (sysd.c): 1, k->fd set; 0 if neither has it; -1 if it is no
+ * listening socket of that family (the reason in err).
  */
 static int
 socks_inherit(struct sk *k, int backlog, char *err, size_t esz)
 {
-	char		 name[SOCKS_NAME_MAX];
+	char		 name[SOCKS_NAME_MAX], spec[SOCKS_SPEC_MAX];
 	const char	*from = "the old mux handed over";
 	int		 fd = -1;
 
@@ -207,8 +216,8 @@ socks_inherit(struct sk *k, int backlog, char *err, size_t esz)
 			k->sysd = (fd = K.take(name)) != -1;
 		}
 	}
-	socks_name(&k->sp, 0, name, sizeof(name));
-	if (fd == -1 && (fd = sysd_take(&k->sp, name + 5)) != -1) {
+	socks_spec_text(&k->sp, spec, sizeof(spec));
+	if (fd == -1 && (fd = sysd_take(&k->sp, spec)) != -1) {
 		from = "systemd passed";
 		k->sysd = 1;
 		/* Passed blocking: an accept(2) loop would hang in it. */

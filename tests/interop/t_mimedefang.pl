@@ -314,13 +314,20 @@ sub accepted {
 	return $ok;
 }
 
-my $ok = accepted(burst('burst', 50));
-is($ok, 50, 'a burst of 50: all accepted')
-    or diag(join("\n", grep { /milter|warning|reject/ }
-    split /\n/, slurp("$T/maillog")));
-ok(delivered(53), 'and all delivered') or diag(scalar(mailbox()) . ' in the box');
-is(scalar(grep { /^X-Scanned-By: MIMEDefang /m } mailbox()), 53,
-    'every one scanned');
+# These mails (their swaks pids) all accepted, then the box holds total,
+# every one scanned by the filter.
+sub all_through {
+	my ($what, $total, @kids) = @_;
+	is(accepted(@kids), scalar(@kids), "$what: all accepted")
+	    or diag(join("\n", grep { /milter|warning|reject/ }
+	    split /\n/, slurp("$T/maillog")));
+	ok(delivered($total), 'and all delivered')
+	    or diag(scalar(mailbox()) . ' in the box');
+	is(scalar(grep { /^X-Scanned-By: MIMEDefang /m } mailbox()), $total,
+	    "every one scanned ($total in the box)");
+}
+
+all_through('a burst of 50', 53, burst('burst', 50));
 
 # --- md-mx-ctrl as the -U user ------------------------------------------
 
@@ -348,13 +355,7 @@ push @pids, $newpid if $newpid;
 ok(wait_for(sub { !kill(0, $mxpid) }, 60), "the old mux ($mxpid) exits");
 ok(wait_for(sub { ((stat("/proc/$newpid"))[4] // -1) == $duid }, 10),
     'the new mux runs as defang');
-$ok = accepted(@up);
-is($ok, 20, 'a burst of 20 through the upgrade: all accepted')
-    or diag(join("\n", grep { /milter|warning|reject/ }
-    split /\n/, slurp("$T/maillog")));
-ok(delivered(73), 'and all delivered') or diag(scalar(mailbox()) . ' in the box');
-is(scalar(grep { /^X-Scanned-By: MIMEDefang /m } mailbox()), 73,
-    'every one scanned');
+all_through('a burst of 20 through the upgrade', 73, @up);
 $ctl = `su -s /bin/sh defang -c 'md-mx-ctrl -s $mxenv{MX_SOCKET} status'`;
 like($ctl, qr/\AMax workers: 10\n/, 'md-mx-ctrl status reaches the new mux');
 
@@ -402,9 +403,7 @@ is(slurp("/proc/$dpid/comm"), "mimedefang-mult\n",
     'its process name is mimedefang-multiplexor\'s (killall finds it)');
 ok(wait_for(sub { ((stat("/proc/$dpid"))[4] // -1) == $duid }, 10),
     'it runs as defang (MX_USER)');
-$ok = accepted(burst('dropin', 3));
-is($ok, 3, 'the milter\'s mail goes through it');
-ok(delivered(76), 'and is delivered, scanned') or diag(scalar(mailbox()));
+all_through('3 mails from the milter through it', 76, burst('dropin', 3));
 kill('TERM', $dpid);
 ok(wait_for(sub { waitpid($dpid, WNOHANG) == $dpid }, 30), 'SIGTERM: it exits');
 my @said;
