@@ -151,6 +151,11 @@ conf_set_bool(struct conf *c, const struct conf_opt *o, int ac, char **av,
 	size_t	i;
 
 	(void)ac;
+	/* A BOOL whose least value is -1 may also be left to mux. */
+	if (o->min < 0 && strcasecmp(av[0], "auto") == 0) {
+		*(int *)conf_at(c, o->off) = -1;
+		return (0);
+	}
 	for (i = 0; i < 4; i++) {
 		if (strcasecmp(av[0], yes[i]) == 0 ||
 		    strcasecmp(av[0], no[i]) == 0) {
@@ -159,7 +164,8 @@ conf_set_bool(struct conf *c, const struct conf_opt *o, int ac, char **av,
 			return (0);
 		}
 	}
-	return (conf_fail(err, "%s: expected on or off, not \"%.64s\"",
+	return (conf_fail(err, o->min < 0 ? "%s: expected on, off or auto, "
+	    "not \"%.64s\"" : "%s: expected on or off, not \"%.64s\"",
 	    o->name, av[0]));
 }
 

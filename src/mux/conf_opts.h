@@ -156,8 +156,8 @@
 	X(Listen, CONF_L_LISTEN, "listen", LISTEN, listen, 0, 0, 0,	\
 	    RESTART, "socket[,protocol]")				\
 	X(Exec, CONF_L_EXEC, "exec", BOOL, exec, 0, 1, 0, RESTART, NULL) \
-	X(PinWorkers, CONF_L_PIN, "pin-workers", BOOL, pin_workers, 0,	\
-	    1, 0, LIVE, NULL)						\
+	X(PinWorkers, CONF_L_PIN, "pin-workers", BOOL, pin_workers, -1,	\
+	    1, -1, LIVE, NULL)	/* -1: auto */				\
 	X(SessionTimeout, CONF_L_STIMEOUT, "session-timeout", INT,	\
 	    session_timeout, 0, 86400, 600, LIVE, "seconds")		\
 	X(MaxClientsPerHost, 0, NULL, INT, max_per_host, 0, 1000000, 0,	\

@@ -243,7 +243,7 @@ struct ws_conf {
 	int		 busy_timeout;	/* s */
 	int		 client_timeout; /* s */
 	int		 max_lifetime;	/* s, 0 = off */
-	int		 pin;		/* PinWorkers */
+	int		 pin;		/* PinWorkers: 1 on, 0 off, -1 auto */
 	int		 max_rss;	/* kB of the handler, 0 = no limit */
 	int		 max_as;	/* kB, address space and data */
 	int		 stats;		/* tell the mux of each scan (-t) */

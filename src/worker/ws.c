@@ -477,8 +477,9 @@ ws_setup(struct ws *w)
 	w->hd.pid = -1;
 	w->hd.in = w->hd.out = w->hd.st = -1;
 	w->hd.log = w->log;
-	if (w->conf->pin)
-		pin_self(w->idx);	/* before the handler: it inherits */
+	/* Before the handler: it inherits.  Auto pairs only with one. */
+	pin_init(&w->pin, w->idx, w->conf->pin == -1 && (w->conf->exec ||
+	    w->conf->inproc != NULL) ? 0 : w->conf->pin);
 	if (w->conf->exec)
 		;	/* a handler per session, not one per worker */
 	else if (w->conf->inproc != NULL) {

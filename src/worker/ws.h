@@ -151,8 +151,26 @@ size_t	 rcpt_domain(const char *, size_t, char *, size_t);
 int	 rcpt_over_limit(struct ws_shm *, int, const char *, size_t, int);
 
 /* pin.c: PinWorkers, a worker session and its handler on one CPU. */
+struct pin {
+	int		 mode;		/* 1 on, 0 off, -1 auto */
+	int		 idx;		/* the slot */
+	int		 cpu;		/* its CPU, or -1 */
+	int		 bound;
+	pid_t		 hpid;		/* the handler last read */
+	int		 n;		/* requests since then */
+	int64_t		 last;		/* its CPU time then, ns; -1: none */
+	int64_t		 hold;		/* freed: not bound again before */
+	cpu_set_t	 all;		/* the CPUs the worker started with */
+};
+enum { PIN_KEEP, PIN_BIND, PIN_FREE };
+#define PIN_EVERY	16		/* auto reads the handler's CPU time */
+#define PIN_BIND_US	200		/* and binds a pair computing less */
+#define PIN_FREE_US	1000		/* and frees one computing more */
+#define PIN_HOLD_US	1000000		/* for at least this long */
 int	 pin_cpu(const cpu_set_t *, int);
-void	 pin_self(int);
+int	 pin_step(struct pin *, int64_t, int64_t);
+void	 pin_init(struct pin *, int, int);
+void	 pin_after(struct pin *, pid_t, int64_t);
 
 /* sess.c: a service session (--listen), served to its end. */
 struct ws_sess_ctx {

@@ -51,6 +51,7 @@ struct ws {
 	uint8_t			 mq_keybuf[WS_MQ_KEY_LEN];
 	const struct ws_conf	*conf;
 	struct ws_hd		 hd;
+	struct pin		 pin;		/* PinWorkers */
 	size_t			 rlen;		/* bytes in rbuf */
 	struct status_rd	 st;
 	char			 line[WS_LINE_MAX + 3];

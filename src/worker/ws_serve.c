@@ -477,11 +477,12 @@ ws_reply(struct ws_req *req, const char *buf, size_t len)
 	(void)ws_write_all(req->w, req->fd, buf, len, req->deadline);
 }
 
-static void
+static int64_t
 ws_account(struct ws *w, int kind, uint64_t nbusy, int64_t t0us)
 {
 	struct ws_slot	*s = w->slot;
-	uint64_t	 us = (uint64_t)(slot_now_us() - t0us);
+	int64_t		 now = slot_now_us();
+	uint64_t	 us = (uint64_t)(now - t0us);
 
 	slot_lat_add(w->shm, us);
 	if (kind < WS_NCMDS) {
@@ -492,6 +493,7 @@ ws_account(struct ws *w, int kind, uint64_t nbusy, int64_t t0us)
 			slot_ctr_add(&s->nscans, 1);
 	}
 	atomic_store_explicit(&s->cmd, WS_CMD_NONE, memory_order_relaxed);
+	return (now);
 }
 
 /* -y: refuse a recipok whose domain has its limit of them running. */
@@ -517,7 +519,7 @@ ws_request(struct ws *w, int fd, size_t len, int64_t cdeadline)
 {
 	struct ws_slot	*s = w->slot;
 	int		 kind, nbusy, code;
-	int64_t		 t0us = slot_now_us(), t0 = t0us / 1000;
+	int64_t		 t0us = slot_now_us(), t0 = t0us / 1000, now;
 	struct timespec	 ts;
 
 	kind = slot_cmd_kind(w->line, len);
@@ -550,7 +552,9 @@ ws_request(struct ws *w, int fd, size_t len, int64_t cdeadline)
 		code = ws_request_inproc(w, fd, len, cdeadline);
 	else
 		code = ws_request_pool(w, fd, len, cdeadline);
-	ws_account(w, kind, (uint64_t)nbusy, t0us);
+	now = ws_account(w, kind, (uint64_t)nbusy, t0us);
+	if (w->pin.mode == -1)
+		pin_after(&w->pin, w->hd.pid, now);
 	if (code == 0)
 		slot_ctr_add(&s->nserved, 1);
 	return (code);

@@ -196,8 +196,9 @@ sub three_busy {
 }
 
 # --pin-workers: each worker session and its handler on one CPU, slots
-# spread in turn over the CPUs the mux may use.  Without it, nothing is
-# bound.
+# spread in turn over the CPUs the mux may use.  PinWorkers off: nothing
+# is bound.  By default (auto), a pair is bound once its handler is seen
+# computing little per request, and freed when it computes much.
 sub cpus_of {
 	my ($pid) = @_;
 	my ($l) = read_file("/proc/$pid/status") =~ /^Cpus_allowed_list:\s*(\S+)/m;
@@ -257,6 +258,35 @@ sub sessions_ready {
 	    'a worker of the new generation is up');
 	is_deeply(cpus_of($new), [$all->[0]], 'it is bound after the reread');
 	is_deeply(cpus_of(handler_of($new)), [$all->[0]], 'with its handler');
+	is(mux_stop($m), 0, 'clean stop');
+
+	# Auto: free at the start, bound after quick requests (the handler's
+	# CPU time is read every 16), freed after requests that compute for
+	# 3 ms each.
+	$m = mux_start(args => ['-x', '1', '-m', '1', '-w', '1'],
+	    wait_idle => 1);
+	$ws = sessions_ready($m, 1);
+	my $h = handler_of($ws->{0});
+	is_deeply(cpus_of($ws->{0}), $all, 'auto: the worker starts free');
+	is_deeply(cpus_of($h), $all, 'and so does its handler');
+	my $n = 0;
+	ok(wait_for(sub { $n++; req($m, 'pid') =~ /^ok $h /
+	    && @{cpus_of($ws->{0})} == 1 }, 10),
+	    "quick requests bind it ($n requests)");
+	ok($n >= 17 && $n <= 33, 'at the first or second reading of its CPU time');
+	is_deeply(cpus_of($ws->{0}), [$all->[0]], 'to its slot\'s CPU');
+	is_deeply(cpus_of($h), [$all->[0]], 'with its handler');
+	$n = 0;
+	ok(wait_for(sub { $n++; req($m, 'spin 0.003') eq "ok spun\n"
+	    && "@{cpus_of($ws->{0})}" eq "@$all" }, 10),
+	    "requests computing for 3 ms free it ($n requests)");
+	ok($n <= 33, 'within two readings');
+	is_deeply(cpus_of($h), $all, 'and its handler');
+	is(worker_pids($m)->{0}, $ws->{0}, 'the same worker session all along');
+	like(log_text($m), qr/worker 0: bound to CPU $all->[0] with its handler \(\d+ us of CPU a request\)/,
+	    '-d logs the binding');
+	like(log_text($m), qr/worker 0: freed from CPU $all->[0] \((\d{4,}) us of CPU a request\)/,
+	    'and the freeing, with what the handler computed');
 	is(mux_stop($m), 0, 'clean stop');
 }
 done_testing();

@@ -53,6 +53,13 @@ while (my $line = <STDIN>) {
 	} elsif ($cmd eq 'sleep') {
 		sleep($a[0]);
 		print "ok slept $a[0]\n";
+	} elsif ($cmd eq 'spin') {
+		# Compute, not sleep, for this many seconds of CPU.
+		my $cpu = sub { Time::HiRes::clock_gettime(
+		    Time::HiRes::CLOCK_PROCESS_CPUTIME_ID()) };
+		my $end = $cpu->() + $a[0];
+		1 while $cpu->() < $end;
+		print "ok spun\n";
 	} elsif ($cmd eq 'die') {
 		exit 3;
 	} elsif ($cmd eq 'silent') {
