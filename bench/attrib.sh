@@ -1,7 +1,9 @@
 #!/bin/sh
 # Where the CPU goes per request at concurrency 4 on -x 4: CPU time of
 # the mux, the worker sessions and the handlers from /proc, divided by
-# the requests served; then perf's top symbols in the worker sessions.
+# the requests served; the whole machine's busy time, context switches
+# and system calls per request (the load generator's included, as in
+# the floor's); then perf's top symbols in the worker sessions.
 # usage: bench/attrib.sh [builddir]
 set -eu
 B=$(cd "${1:-build}" && pwd)
@@ -18,6 +20,14 @@ sys() { awk '/^cpu /{ b = $2 + $3 + $4 + $7 + $8 } /^ctxt/{ c = $2 }
 	END { print b, c }' /proc/stat; }
 sysper() {	# before, after, requests
 	echo "$1 $2 $3" | awk '{ printf "  whole machine per request: %.1f us busy, %.2f context switches\n", ($3 - $1) * 1e4 / $5, ($4 - $2) / $5 }'
+}
+# System calls per request, the whole machine, in a run of its own.
+syscalls() {	# socket
+	perf stat -x, -e raw_syscalls:sys_enter -a -o "$D/s.out" -- \
+	    "$B/mux-bench-load" -c 4 -t 2 "$1" > "$D/l2.out"
+	awk -F, -v n="$(sed 's/.*ok=\([0-9]*\).*/\1/' "$D/l2.out")" \
+	    '/sys_enter/ { printf "  system calls per request: %.2f\n", $1 / n }' \
+	    "$D/s.out"
 }
 
 ticks() { t=0; for p in "$@"; do
@@ -39,6 +49,7 @@ attrib() {	# name, then the mux command without its options
 	sysper "$s0" "$s1" "$n"
 	awk -v n="$n" -v w=$((w1 - w0)) -v h=$((h1 - h0)) -v m=$((m1 - m0)) \
 	    'BEGIN { printf "  CPU per request: mux %.2f us, worker sessions %.1f us, handlers %.1f us\n", m * 1e4 / n, w * 1e4 / n, h * 1e4 / n }'
+	syscalls "$D/a.sock"
 	# Then the symbols of the worker sessions, in a second run.
 	perf record -q -e cpu-clock -g -o "$D/p.data" \
 	    -p "$(echo $mp $w $h | tr ' ' ',')" -- sleep 4 >/dev/null 2>&1 &
@@ -61,8 +72,12 @@ s0=$(sys)
 s1=$(sys)
 echo "floor: $(cat "$D/l.out")"
 sysper "$s0" "$s1" "$(sed 's/.*ok=\([0-9]*\).*/\1/' "$D/l.out")"
+syscalls "$D/f.sock"
 kill $fp; wait $fp 2>/dev/null || true
 
-attrib external "$B/mux" -f "$B/mux-bench-worker"
-attrib pinned "$B/mux" --pin-workers -f "$B/mux-bench-worker"
+echo "PinWorkers off" > "$D/off.conf"
+attrib "mux (PinWorkers auto)" "$B/mux" -f "$B/mux-bench-worker"
+attrib "mux, PinWorkers off" "$B/mux" --config "$D/off.conf" \
+    -f "$B/mux-bench-worker"
+attrib "mux, PinWorkers on" "$B/mux" --pin-workers -f "$B/mux-bench-worker"
 attrib inproc "$B/mux-bench-inproc"

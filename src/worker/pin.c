@@ -122,15 +122,13 @@ pin_init(struct pin *p, int idx, int mode)
 		p->bound = 1;
 }
 
-/* The CPU time a process has used, in ns, or -1. */
+/* The CPU time of the handler, in ns, or -1. */
 static int64_t
-pin_cputime(pid_t pid)
+pin_cputime(struct pin *p)
 {
 	struct timespec	ts;
-	clockid_t	id;
 
-	if (clock_getcpuclockid(pid, &id) != 0 ||
-	    clock_gettime(id, &ts) == -1)
+	if (clock_gettime(p->clock, &ts) == -1)
 		return (-1);
 	return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
 }
@@ -148,9 +146,19 @@ pin_after(struct pin *p, pid_t hpid, int64_t now)
 
 	if (hpid <= 0 || (++p->n < PIN_EVERY && hpid == p->hpid))
 		return;
-	t = pin_cputime(hpid);
-	if (hpid != p->hpid || p->last < 0 || t < p->last) {
-		p->hpid = hpid;	/* its start is not a request's work */
+	/* Its start is not a request's work: a new handler is read first. */
+	if (hpid != p->hpid) {
+		p->hpid = hpid;
+		p->last = -1;
+		p->n = 0;
+		/* glibc checks the pid with clock_getres(2): once. */
+		if (clock_getcpuclockid(hpid, &p->clock) != 0)
+			p->mode = 0;
+		else
+			p->last = pin_cputime(p);
+		return;
+	}
+	if ((t = pin_cputime(p)) < p->last || p->last < 0) {
 		p->last = t;
 		p->n = 0;
 		return;

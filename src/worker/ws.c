@@ -366,6 +366,9 @@ ws_client_ready(struct ws *w, int timeout)
 			ws_events(w, ev, n);
 			return (-1);
 		}
+	/* The handler's pipe is in this epoll: it was empty just now. */
+	if (n > 0)
+		w->looked = slot_now_us();
 	return (n > 0 ? 1 : n);
 }
 

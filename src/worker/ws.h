@@ -157,6 +157,7 @@ struct pin {
 	int		 cpu;		/* its CPU, or -1 */
 	int		 bound;
 	pid_t		 hpid;		/* the handler last read */
+	clockid_t	 clock;		/* its CPU clock */
 	int		 n;		/* requests since then */
 	int64_t		 last;		/* its CPU time then, ns; -1: none */
 	int64_t		 hold;		/* freed: not bound again before */

@@ -28,6 +28,7 @@
 #include "ws.h"
 
 #define WS_GRACE_MS	10000	/* between EOF/SIGTERM and SIGKILL */
+#define WS_LOOKED_US	100	/* an epoll_wait this recent saw the pipe */
 #define WS_MSG_NORESP	"ERR No response from worker\n"
 
 struct ws {
@@ -51,6 +52,7 @@ struct ws {
 	uint8_t			 mq_keybuf[WS_MQ_KEY_LEN];
 	const struct ws_conf	*conf;
 	struct ws_hd		 hd;
+	int64_t			 looked;	/* epoll_wait saw its pipe empty */
 	struct pin		 pin;		/* PinWorkers */
 	size_t			 rlen;		/* bytes in rbuf */
 	struct status_rd	 st;
