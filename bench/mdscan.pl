@@ -51,7 +51,8 @@ sub spool {	# directory, queue id: the milter's three files
 	chown($uid, $gid, $dir);
 }
 
-my (@lat, $msgs, $secs, $bad) = ((), 0, 0, 0);
+my @lat;
+my ($msgs, $secs, $bad) = (0, 0, 0);
 for my $b (1 .. $bursts) {
 	my @dirs;
 	for my $i (1 .. $burst) {

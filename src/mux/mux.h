@@ -290,6 +290,7 @@ struct waiter;
 void	 pool_init(struct event_base *, struct conf *,
 	    const struct ws_handler *, int);
 int	 pool_dispatch(struct waiter *, int);
+void	 pool_queued(int);
 void	 pool_reread(void);
 void	 pool_shutdown(void);
 void	 pool_handoff(void);

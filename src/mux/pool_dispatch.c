@@ -207,6 +207,18 @@ queue:
 	return (nospawn ? POOL_NOSPAWN : POOL_REFUSED);
 }
 
+/*
+ * The queue's length changed: while it holds clients, workers that come
+ * free wait for the mux to hand them the oldest (ws_wait_queue), rather
+ * than take newcomers off the socket ahead of it.
+ */
+void
+pool_queued(int n)
+{
+	atomic_store_explicit(&pool.shm->mux_queued, n > 0,
+	    memory_order_relaxed);
+}
+
 /* Hand queued clients to whatever became usable, in FIFO order. */
 static void
 pool_drain(void)

@@ -138,7 +138,7 @@ wait_enqueue(struct waiter *w)
 	}
 	TAILQ_INSERT_TAIL(&W.q, w, entry);
 	w->queued = 1;
-	W.nq++;
+	pool_queued(++W.nq);
 	evtimer_add(w->qtimer, &tv);
 	return (0);
 }
@@ -257,7 +257,7 @@ wait_unqueue(struct waiter *w)
 		return;
 	TAILQ_REMOVE(&W.q, w, entry);
 	w->queued = 0;
-	W.nq--;
+	pool_queued(--W.nq);
 	evtimer_del(w->qtimer);
 }
 

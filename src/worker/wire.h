@@ -149,6 +149,7 @@ struct ws_shm {
 	int			 wake_fd;	/* write end of the wake pipe */
 	_Atomic int		 refusing;	/* shutdown: refuse requests */
 	_Atomic int		 mux_accepts;	/* the mux takes the clients */
+	_Atomic int		 mux_queued;	/* clients wait in its queue */
 	_Atomic uint32_t	 refuse_seq;	/* seqlock of refuse_msg */
 	char			 refuse_msg[WS_TAG_MAX + 1];
 	/*

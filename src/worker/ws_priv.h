@@ -29,6 +29,7 @@
 
 #define WS_GRACE_MS	10000	/* between EOF/SIGTERM and SIGKILL */
 #define WS_LOOKED_US	100	/* an epoll_wait this recent saw the pipe */
+#define WS_QUEUE_WAIT_MS 5	/* look again at mux_queued this often */
 #define WS_MSG_NORESP	"ERR No response from worker\n"
 
 struct ws {
@@ -39,6 +40,7 @@ struct ws {
 	int			 chan;
 	int			 log;		/* handlers' stderr, or -1 */
 	int			 ep;
+	int			 epq;		/* ep without the shared socket */
 	int			 retire;
 	uint32_t		 received;	/* reserved clients taken */
 	int			 released;	/* idle again, still replying */
