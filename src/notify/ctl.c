@@ -25,6 +25,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <grp.h>
@@ -97,6 +98,44 @@ ctl_configure(int engine, const struct conf_acl *acls, int nacls,
 		if (acl_add(&ctl_acl, 1, 4, macls[i].av, ctl_resolve, NULL,
 		    err, sizeof(err)) == -1)
 			log_warnx("MessageControlsACLs line %d: %s", i + 1, err);
+}
+
+_Static_assert(sizeof(gid_t) == sizeof(uint32_t), "gid_t is 32 bits");
+
+/*
+ * Who is on the other end of a UNIX socket, for the ACLs: uid and gid
+ * from SO_PEERCRED, supplementary groups from SO_PEERGROUPS (no name
+ * service lookup in the event loop) into *groups, for free().  -1: a
+ * peer we cannot identify, to be refused.
+ */
+int
+ctl_peer(int fd, struct acl_peer *p, uint32_t **groups)
+{
+	struct ucred	 uc;
+	socklen_t	 len = sizeof(uc);
+	gid_t		*g = NULL;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1) {
+		log_warn("listener: SO_PEERCRED");
+		return (-1);
+	}
+	len = 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, NULL, &len) == -1 &&
+	    errno == ERANGE && len > 0) {
+		if ((g = malloc(len)) == NULL ||
+		    getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) == -1) {
+			log_warn("listener: SO_PEERGROUPS");
+			free(g);
+			return (-1);
+		}
+	} else
+		len = 0;
+	*groups = (uint32_t *)g;
+	p->uid = (uint32_t)uc.uid;
+	p->gid = (uint32_t)uc.gid;
+	p->groups = *groups;
+	p->ngroups = len / sizeof(gid_t);
+	return (0);
 }
 
 static void
@@ -409,16 +448,30 @@ int
 ctl_run(const char *line, size_t len, const struct acl_peer *p,
     struct cmd_buf *b, struct event_base *base, struct ctl_async *as)
 {
-	struct ctl_status	 st;
-	char			 buf[NP_LINE_MAX + 1], *av[CTL_ARGS_MAX];
-	int			 ac, a;
+	char	buf[NP_LINE_MAX + 1], *av[CTL_ARGS_MAX];
+	int	ac;
 
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
 	memcpy(buf, line, len);
 	buf[len] = '\0';
-	if ((ac = conf_split(buf, av, CTL_ARGS_MAX, 0)) <= 0 ||
-	    (a = ctl_action_lookup(av[0])) == -1) {
+	if ((ac = conf_split(buf, av, CTL_ARGS_MAX, 0)) <= 0) {
+		cmd_printf(b, "*ERR unknown command\n");
+		return (CTL_R_UNKNOWN);
+	}
+	return (ctl_run_argv(ac, av, p, b, base, as));
+}
+
+/* The same, split already: ProFTPD's Controls requests (ctrls.c). */
+int
+ctl_run_argv(int ac, char **av, const struct acl_peer *p, struct cmd_buf *b,
+    struct event_base *base, struct ctl_async *as)
+{
+	struct ctl_status	 st;
+	char			 out[NP_LINE_MAX + 1];
+	int			 a;
+
+	if ((a = ctl_action_lookup(av[0])) == -1) {
 		cmd_printf(b, "*ERR unknown command\n");
 		return (CTL_R_UNKNOWN);
 	}
@@ -454,10 +507,10 @@ ctl_run(const char *line, size_t len, const struct acl_peer *p,
 		log_info("control: upgrade by uid %u", p->uid);
 		if (ctl_upgrade == NULL)
 			cmd_printf(b, "*ERR upgrade: not in this program\n");
-		else if (ctl_upgrade(buf, sizeof(buf)) == -1)
-			cmd_printf(b, "*ERR upgrade: %s\n", buf);
+		else if (ctl_upgrade(out, sizeof(out)) == -1)
+			cmd_printf(b, "*ERR upgrade: %s\n", out);
 		else
-			cmd_printf(b, "*OK upgrade: %s\n", buf);
+			cmd_printf(b, "*OK upgrade: %s\n", out);
 		return (CTL_R_OK);
 	}
 	if (ctl_status_gather(&st) == -1) {

@@ -22,6 +22,9 @@
  * nproto.c.  A listener that stops reading costs at most NOTIFY_HARD
  * bytes and is told what it missed; one that stalls is closed.  Any
  * other line is a control action (ctl.c), for peers on a UNIX socket.
+ * A peer whose socket has a name (ftpdctl binds /tmp/ftp.clPID) gets no
+ * *OK until it has spoken: a first NUL byte makes it a Controls client
+ * (ctrls.c), anything else a listener.
  */
 
 #include <sys/queue.h>
@@ -55,6 +58,7 @@ struct nl {
 	int			 closing;
 	int			 handing;	/* to the new mux, once flushed */
 	int			 local;		/* UNIX peer: may act */
+	int			 ctrls;		/* 1 Controls; -1 not known yet */
 	struct acl_peer		 peer;
 	uint32_t		*groups;
 	struct ctl_async	 as;		/* an action's answer pending */
@@ -196,6 +200,61 @@ nl_line(struct nl *l, const char *line, size_t len)
 	}
 }
 
+/* A Controls request answered: close once the response is out. */
+static void
+nl_ctrls_close(struct nl *l)
+{
+	l->closing = 1;
+	bufferevent_disable(l->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_output(l->bev)) == 0)
+		nl_free(l);
+}
+
+static void
+nl_ctrls_later(struct ctl_async *as, struct cmd_buf *b)
+{
+	struct nl	*l = (struct nl *)(void *)((char *)as -
+	    offsetof(struct nl, as));
+
+	ctrls_answer(l->bev, CTL_R_OK, b);
+	nl_ctrls_close(l);
+}
+
+/*
+ * A named peer's first byte: NUL starts a Controls request, anything
+ * else a listener's line, which gets its *OK now.  -1: nothing yet.
+ */
+static int
+nl_sniff(struct nl *l)
+{
+	unsigned char	c;
+
+	if (evbuffer_copyout(bufferevent_get_input(l->bev), &c, 1) != 1)
+		return (-1);
+	l->ctrls = c == '\0';
+	if (l->ctrls) {
+		l->as.done = nl_ctrls_later;
+		bufferevent_setwatermark(l->bev, EV_READ, 0, CTRLS_REQ_MAX);
+	} else
+		bufferevent_write(l->bev, "*OK\n", 4);
+	return (0);
+}
+
+static void
+nl_ctrls(struct nl *l)
+{
+	int	rv;
+
+	if (l->closing || l->as.pending != NULL)
+		return;
+	if ((rv = ctrls_serve(l->bev, &l->peer, N.base, &l->as)) == CTRLS_BAD)
+		nl_free(l);
+	else if (rv == CTRLS_DONE)
+		nl_ctrls_close(l);
+	else if (rv == CTRLS_PENDING)
+		bufferevent_disable(l->bev, EV_READ);
+}
+
 static void
 nl_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -205,6 +264,12 @@ nl_read_cb(struct bufferevent *bev, void *arg)
 	size_t		 len;
 	int		 rv;
 
+	if (l->ctrls == -1 && nl_sniff(l) == -1)
+		return;
+	if (l->ctrls == 1) {
+		nl_ctrls(l);
+		return;
+	}
 	while (!l->closing && l->as.pending == NULL &&
 	    (rv = line_get(in, NP_LINE_MAX, 0, line, &len)) != LINE_NONE) {
 		/* No LF within the limit: refuse, and stop reading (no spin). */
@@ -284,44 +349,6 @@ nl_event_cb(struct bufferevent *bev, short what, void *arg)
 	nl_free(l);
 }
 
-_Static_assert(sizeof(gid_t) == sizeof(uint32_t), "gid_t is 32 bits");
-
-/*
- * Who is on the other end of a UNIX socket: uid and gid from
- * SO_PEERCRED, supplementary groups from SO_PEERGROUPS (no name service
- * lookup in the event loop).  A peer we cannot identify is refused.
- */
-static int
-nl_peer(struct nl *l, int fd)
-{
-	struct ucred	 uc;
-	socklen_t	 len = sizeof(uc);
-	gid_t		*g = NULL;
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1) {
-		log_warn("listener: SO_PEERCRED");
-		return (-1);
-	}
-	len = 0;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, NULL, &len) == -1 &&
-	    errno == ERANGE && len > 0) {
-		if ((g = malloc(len)) == NULL ||
-		    getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) == -1) {
-			log_warn("listener: SO_PEERGROUPS");
-			free(g);
-			return (-1);
-		}
-	} else
-		len = 0;
-	l->groups = (uint32_t *)g;
-	l->local = 1;
-	l->peer.uid = (uint32_t)uc.uid;
-	l->peer.gid = (uint32_t)uc.gid;
-	l->peer.groups = l->groups;
-	l->peer.ngroups = len / sizeof(gid_t);
-	return (0);
-}
-
 /* Serve a connected listener: hello (*OK) unless NULL, then its lines. */
 static void
 nl_start(struct nl *l, const char *hello)
@@ -363,11 +390,12 @@ nl_new(int fd, int family)
 		close(fd);
 		return (NULL);
 	}
-	if (family == AF_UNIX && nl_peer(l, fd) == -1) {
+	if (family == AF_UNIX && ctl_peer(fd, &l->peer, &l->groups) == -1) {
 		bufferevent_free(l->bev);
 		free(l);
 		return (NULL);
 	}
+	l->local = family == AF_UNIX;
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ NOTIFY_SNDBUF },
 	    sizeof(int));
 	return (l);
@@ -378,9 +406,15 @@ notify_accepted(int fd, struct sockaddr *sa, socklen_t salen, void *arg)
 {
 	struct nl	*l;
 
-	(void)salen;
 	(void)arg;
-	if ((l = nl_new(fd, sa->sa_family)) != NULL)
+	if ((l = nl_new(fd, sa->sa_family)) == NULL)
+		return (0);
+	if (sa->sa_family == AF_UNIX &&
+	    salen > (socklen_t)offsetof(struct sockaddr_un, sun_path) &&
+	    ((struct sockaddr_un *)(void *)sa)->sun_path[0] != '\0') {
+		l->ctrls = -1;	/* ftpdctl speaks first */
+		nl_start(l, NULL);
+	} else
 		nl_start(l, "*OK\n");
 	return (0);
 }
@@ -452,7 +486,8 @@ notify_handing(void)
  * An upgrade: every listener goes to the new mux (give), which sends
  * it a fresh snapshot; one that is behind goes once it has read what
  * we wrote, and hears nothing more from us meanwhile.  One answering
- * an action or with a line unread stays, to be closed when we exit.
+ * an action or with a line unread stays, to be closed when we exit, as
+ * does an ftpdctl (or a named peer that has not spoken yet).
  * given runs when all are handed.  Our listening sockets close.
  */
 void
@@ -464,7 +499,7 @@ notify_handoff(int (*give)(int, uint32_t), void (*given)(void))
 	N.given = given;
 	N.handing++;		/* none must end the handing before the last */
 	TAILQ_FOREACH(l, &N.nls, entry)
-		if (!l->closing && l->as.pending == NULL &&
+		if (!l->closing && l->as.pending == NULL && l->ctrls == 0 &&
 		    evbuffer_get_length(bufferevent_get_input(l->bev)) == 0) {
 			l->handing = 1;
 			N.handing++;

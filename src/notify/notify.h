@@ -33,6 +33,9 @@
 #include "plane.h"
 #include "acl.h"
 
+struct bufferevent;
+struct evbuffer;
+
 /* nproto.c: the listener protocol's pure core. */
 #define NP_LINE_MAX	4096
 #define NP_MASK_ALL	0x3ffffffu	/* A to Z */
@@ -145,7 +148,32 @@ void	 ctl_configure(int, const struct conf_acl *, int,
 #define CTL_NAME_MAX	253	/* msg's NAME: a DNS name's longest */
 int	 ctl_run(const char *, size_t, const struct acl_peer *,
 	    struct cmd_buf *, struct event_base *, struct ctl_async *);
+int	 ctl_peer(int, struct acl_peer *, uint32_t **);
+int	 ctl_run_argv(int, char **, const struct acl_peer *,
+	    struct cmd_buf *, struct event_base *, struct ctl_async *);
 void	 ctl_cancel(struct ctl_async *);
+
+/* ctrls.c: ProFTPD's Controls protocol (ftpdctl) on the same sockets. */
+#define CTRLS_ARGS_MAX	32		/* ProFTPD's limits */
+#define CTRLS_ARG_MAX	256
+#define CTRLS_REQ_MAX	(8 + CTRLS_ARGS_MAX * (4 + CTRLS_ARG_MAX))
+enum { CTRLS_MORE, CTRLS_DONE, CTRLS_BAD, CTRLS_PENDING };
+#define CTRLS_ST_GENERIC	(-1)	/* ProFTPD's response statuses */
+#define CTRLS_ST_DENIED		(-2)
+#define CTRLS_ST_PARAMS		(-3)
+#define CTRLS_ST_NOTFOUND	(-4)
+#define CTRLS_ST_UNSUPPORTED	(-7)
+struct ctrls_req {
+	int		 argc;
+	char		*argv[CTRLS_ARGS_MAX + 1];
+	char		 buf[CTRLS_ARGS_MAX * (CTRLS_ARG_MAX + 1)];
+};
+int	 ctrls_parse(const uint8_t *, size_t, struct ctrls_req *, size_t *,
+	    const char **);
+void	 ctrls_frame(struct evbuffer *, int, const char *, size_t);
+void	 ctrls_answer(struct bufferevent *, int, struct cmd_buf *);
+int	 ctrls_serve(struct bufferevent *, const struct acl_peer *,
+	    struct event_base *, struct ctl_async *);
 
 /* ctl_shut.c: shutdown, as ftpshut. */
 void	 ctl_shutdown(struct cmd_buf *, int, char **, struct event_base *);

@@ -18,7 +18,7 @@ test_defaults(void **state)
 	assert_int_equal(c.min_slew, 0);
 	assert_int_equal(c.queue_size, 0);
 	assert_int_equal(c.queue_timeout, 30);
-	assert_int_equal(c.pin_workers, 0);	/* the scheduler decides */
+	assert_int_equal(c.pin_workers, -1);	/* auto: mux decides */
 	conf_free(&c);
 }
 
@@ -91,6 +91,8 @@ test_parse(void **state)
 	assert_int_equal(c.min_workers, 3);
 	assert_int_equal(c.foreground, 1);
 	assert_int_equal(c.pin_workers, 1);
+	assert_int_equal(conf_parse(&c, "PinWorkers auto\n", 16, err), 0);
+	assert_int_equal(c.pin_workers, -1);
 	assert_string_equal(c.sock, "/tmp/a.sock");
 	assert_string_equal(c.cmd[0], "/bin/prog");
 	assert_string_equal(c.cmd[1], "two words");
@@ -115,6 +117,10 @@ test_errors(void **state)
 		    "range (1 to 600)" },
 		{ "\nSyslog perhaps\n", "line 2: Syslog: expected on or off, "
 		    "not \"perhaps\"" },
+		{ "Syslog auto\n", "line 1: Syslog: expected on or off, "
+		    "not \"auto\"" },
+		{ "PinWorkers maybe\n", "line 1: PinWorkers: expected on, off "
+		    "or auto, not \"maybe\"" },
 		{ "MaxWorkers\n", "line 1: MaxWorkers takes one argument" },
 		{ "Command\n", "line 1: Command: no program given" },
 		{ "Command \"a\n", "line 1: unbalanced quote or too many "
