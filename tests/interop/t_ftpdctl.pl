@@ -67,9 +67,16 @@ sub ftpdctl {
 
 # --- mux, with live FTP sessions ----------------------------------------
 
+# A resolver that takes 0.5 s to say a name does not exist: msg host
+# NAME is answered after the lookup.
+my $dport = free_port('127.0.0.1');
+my $dns = spawn("$T/dns.log", { FAKEDNS_DELAY => 0.5 }, 'perl',
+    "$SRC/tests/regress/fakedns.pl", $dport);
+push @pids, $dns;
+spew("$T/resolv.conf", "nameserver 127.0.0.1:$dport\n");
 my $port = free_port('127.0.0.1');
 spew("$T/mux.conf", "MessageEngine on\nMessageQueue $T/queue\n"
-    . "MessageLog $T/msg.log\n"
+    . "MessageLog $T/msg.log\nResolvConf $T/resolv.conf\n"
     . "ControlsACLs status,who allow user nobody\n");
 my $mpid = spawn("$T/mux.log", {}, $MUX, '-D', '-d', '--config', "$T/mux.conf",
     '-s', "$T/s.sock", '-O', "$T/ctl.sock", '-x', 4, '--listen',
@@ -131,6 +138,14 @@ like($out, qr/^ftpdctl: pool slots=4 /m, "mux's status, a line each: "
 
 ($rc, $out) = ftpdctl("$T/ctl.sock", qw(msg user carol hello));
 is($out, "ftpdctl: no such client connected\n", 'msg to no one: ' . one($out));
+
+my $t0 = time;
+($rc, $out) = ftpdctl("$T/ctl.sock", qw(msg host no-such-host.invalid hi));
+my $took = time - $t0;
+is($out, "ftpdctl: no such host no-such-host.invalid\n",
+    'msg host NAME: ' . one($out));
+ok($took >= 0.5, sprintf('answered after the lookup (%.1f s; the '
+    . 'resolver waits 0.5 s)', $took));
 
 ($rc, $out) = ftpdctl("$T/ctl.sock", qw(kick user alice));
 is($rc, 0, 'ftpdctl kick user alice: exit 0');
