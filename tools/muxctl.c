@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctlerr.h"
 #include "muxtop.h"
 #include "sockspec.h"
 
@@ -144,14 +145,11 @@ ctl_send(const char *s)
 static int
 ctl_err_code(const char *text)
 {
-	if (strncmp(text, "access denied", 13) == 0)
-		return (EX_DENIED);
-	if (strncmp(text, "bad arguments", 13) == 0 ||
-	    strncmp(text, "unknown command", 15) == 0)
-		return (EX_BADARGS);
-	if (strncmp(text, "no such", 7) == 0)
-		return (EX_NOTFOUND);
-	return (EX_ERR);
+	static const int	ex[] = { [CTLERR_OTHER] = EX_ERR,
+	    [CTLERR_DENIED] = EX_DENIED, [CTLERR_BADARGS] = EX_BADARGS,
+	    [CTLERR_NOTFOUND] = EX_NOTFOUND };
+
+	return (ex[ctlerr_kind(text, strlen(text))]);
 }
 
 static void

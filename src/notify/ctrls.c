@@ -33,12 +33,12 @@
  */
 
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
+#include "ctlerr.h"
 #include "notify.h"
 
 /*
@@ -106,21 +106,25 @@ ctrls_string(struct evbuffer *out, const char *s, size_t len)
 /*
  * The status ProFTPD gives what ctl_run_argv() returned (rv) with the
  * reply's last line: 0 done; -2 access denied; -3 bad arguments; -4 no
- * such client; -7 an action we do not have; -1 any other error.
+ * such client or host; -7 an action we do not have; -1 any other error.
+ * The *ERR texts are classed as muxctl classes them (ctlerr.c).
  */
 static int32_t
 ctrls_status(int rv, const char *last, size_t len)
 {
+	static const int32_t	st[] = { [CTLERR_OTHER] = CTRLS_ST_GENERIC,
+	    [CTLERR_DENIED] = CTRLS_ST_DENIED,
+	    [CTLERR_BADARGS] = CTRLS_ST_PARAMS,
+	    [CTLERR_NOTFOUND] = CTRLS_ST_NOTFOUND };
+
 	if (rv == CTL_R_UNKNOWN)
 		return (CTRLS_ST_UNSUPPORTED);
 	if (rv == CTL_R_DENIED)
 		return (CTRLS_ST_DENIED);
 	if (len >= 3 && memcmp(last, "*OK", 3) == 0)
 		return (0);
-	if (len >= 18 && memcmp(last, "*ERR bad arguments", 18) == 0)
-		return (CTRLS_ST_PARAMS);
-	if (len >= 29 && memcmp(last, "*ERR no such client connected", 29) == 0)
-		return (CTRLS_ST_NOTFOUND);
+	if (len >= 5 && memcmp(last, "*ERR ", 5) == 0)
+		return (st[ctlerr_kind(last + 5, len - 5)]);
 	return (CTRLS_ST_GENERIC);
 }
 
@@ -211,8 +215,8 @@ ctrls_serve(struct bufferevent *bev, const struct acl_peer *p,
     struct event_base *base, struct ctl_async *as)
 {
 	struct evbuffer		*in = bufferevent_get_input(bev);
+	static struct ctrls_req	 r;	/* one loop, one request at a time */
 	struct cmd_buf		 b = CMD_BUF_INIT;
-	struct ctrls_req	*r;
 	const char		*why = NULL;
 	const uint8_t		*data;
 	size_t			 n, used;
@@ -223,24 +227,19 @@ ctrls_serve(struct bufferevent *bev, const struct acl_peer *p,
 		n = CTRLS_REQ_MAX;
 	if ((data = evbuffer_pullup(in, (ev_ssize_t)n)) == NULL && n > 0)
 		return (CTRLS_MORE);
-	if ((r = malloc(sizeof(*r))) == NULL) {
-		log_warn("control: Controls request");
-		return (CTRLS_BAD);
-	}
-	rv = ctrls_parse(data, n, r, &used, &why);
+	rv = ctrls_parse(data, n, &r, &used, &why);
 	if (rv != CTRLS_DONE) {
 		if (rv == CTRLS_BAD)
 			log_warnx("control: a Controls request from uid %u "
 			    "with %s: closed", p->uid, why);
-		free(r);
 		return (rv);
 	}
 	evbuffer_drain(in, used);
-	ctrls_alias(r);
-	log_info("control: Controls request %s from uid %u", r->argv[0],
+	ctrls_alias(&r);
+	log_info("control: Controls request %s from uid %u", r.argv[0],
 	    p->uid);
-	rv = ctl_run_argv(r->argc, r->argv, p, &b, base, as);
-	free(r);
+	/* The action keeps nothing of r's (msg host copies its words). */
+	rv = ctl_run_argv(r.argc, r.argv, p, &b, base, as);
 	if (rv == CTL_R_PENDING)
 		return (CTRLS_PENDING);
 	ctrls_answer(bev, rv, &b);

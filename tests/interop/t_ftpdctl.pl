@@ -21,7 +21,9 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 use FindBin;
 use lib $FindBin::Bin;
+use lib "$FindBin::Bin/../regress";
 use Interop;
+use MuxTest qw(replies);	# the regress tests' FTP reply reader
 
 my $SRC = $ENV{MUX_SRC} // '.';
 my $MUX = $ENV{MUX} // "$SRC/build/mux";
@@ -85,17 +87,7 @@ push @pids, $mpid;
 ok(wait_for(sub { -S "$T/ctl.sock" }, 10), 'mux is up');
 chmod(0666, "$T/ctl.sock");	# nobody may connect; the ACLs decide
 
-sub ftp_reply {
-	my ($s) = @_;
-	my $sel = IO::Select->new($s);
-	my ($buf, $end) = ('', time + 5);
-	while (time < $end) {
-		last if $buf =~ /(?:^|\n)\d\d\d [^\n]*\n\z/;
-		next unless $sel->can_read(0.1);
-		sysread($s, $buf, 4096, length $buf) or last;
-	}
-	return $buf;
-}
+sub ftp_reply { return replies($_[0], 1) }
 sub ftp_cmd { syswrite($_[0], "$_[1]\r\n"); return ftp_reply($_[0]) }
 sub login {
 	my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',

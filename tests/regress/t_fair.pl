@@ -14,7 +14,6 @@ use Test::More;
 use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use IO::Socket::UNIX;
-use IO::Select;
 use Time::HiRes qw(sleep time);
 
 my $FTPD = "$SRC/tests/regress/ftpd.pl";
@@ -23,17 +22,7 @@ chmod(0755, $dir);
 my $IDLE = 5;
 my $N = 300;
 
-sub reply {
-	my ($s) = @_;
-	my $sel = IO::Select->new($s);
-	my ($buf, $end) = ('', time + 5);
-	while (time < $end) {
-		last if $buf =~ /(?:^|\n)\d\d\d [^\n]*\n\z/;
-		next unless $sel->can_read(0.1);
-		last unless sysread($s, $buf, 65536, length $buf);
-	}
-	return $buf;
-}
+sub reply { return replies($_[0], 1) }
 
 sub cmd { syswrite($_[0], "$_[1]\r\n"); return reply($_[0]) }
 

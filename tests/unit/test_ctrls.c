@@ -136,6 +136,7 @@ test_response(void **state)
 	static const char	*bad[] = { "bad arguments: kick user|host|class "
 	    "NAME" };
 	static const char	*gen[] = { "MessageEngine is off" };
+	static const char	*host[] = { "no such host a.invalid" };
 
 	(void)state;
 	expect(CTL_R_OK, "*OK message sent to 2 sessions\n", 0, 1, sent);
@@ -150,6 +151,9 @@ test_response(void **state)
 	    CTRLS_ST_PARAMS, 1, bad);
 	expect(CTL_R_OK, "*ERR MessageEngine is off\n", CTRLS_ST_GENERIC, 1,
 	    gen);
+	/* Not found as muxctl's exit 4 has it: a host too (ctlerr.c). */
+	expect(CTL_R_OK, "*ERR no such host a.invalid\n", CTRLS_ST_NOTFOUND,
+	    1, host);
 }
 
 int
